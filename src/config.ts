@@ -1,0 +1,165 @@
+// The run configuration: one typed, validated object. Sources merge as flags > config file >
+// defaults; validation errors name the bad key and the allowed values.
+import { z } from 'zod';
+import { readFileSync } from 'node:fs';
+import { usageError } from './errors.ts';
+import { backendNames } from './backend/index.ts';
+import { datasetNames } from './data/index.ts';
+import { methodNames, methods } from './distill/methods/index.ts';
+import { optimizerNames } from './train/optimizers.ts';
+import { parseArch } from './models/index.ts';
+import { isModelDir } from './export/model-io.ts';
+
+const positiveInt = z.number().int().positive();
+
+const trainingSchema = z
+  .object({
+    /** Architecture spec ("mlp:1200-1200", "cnn:32-64:128") or a saved model folder. */
+    arch: z.string().min(1),
+    epochs: positiveInt,
+    learningRate: z.number().positive(),
+    optimizer: z.enum(optimizerNames),
+    dropout: z.number().min(0).max(0.95),
+    inputDropout: z.number().min(0).max(0.95),
+    /** Random ±N px shifts of training images (0 = off). */
+    shiftPixels: z.number().int().min(0).max(8),
+  })
+  .strict();
+
+export const runConfigSchema = z
+  .object({
+    dataset: z.enum(datasetNames as [string, ...string[]]),
+    dataDir: z.string().optional(),
+    trainLimit: positiveInt.optional(),
+    testLimit: positiveInt.optional(),
+    validationSize: z.number().int().min(1),
+    seed: z.number().int().min(0),
+    backend: z.enum(backendNames),
+    threads: positiveInt.optional(),
+    batchSize: positiveInt,
+    teacher: trainingSchema,
+    student: trainingSchema,
+    method: z.object({ name: z.enum(methodNames as [string, ...string[]]) }).catchall(z.unknown()),
+    outDir: z.string().min(1),
+  })
+  .strict();
+
+export type RunConfig = z.infer<typeof runConfigSchema>;
+export type TrainingConfig = z.infer<typeof trainingSchema>;
+
+/**
+ * Defaults of `distillery run`: Hinton's MNIST teacher (784-1200-1200-10, dropout, ±2 px
+ * shifts) and a student 30× smaller, sized so the whole job stays within five minutes on
+ * 2 CPU cores.
+ */
+export const defaultConfig: RunConfig = {
+  dataset: 'mnist',
+  validationSize: 5000,
+  seed: 1,
+  backend: 'auto',
+  batchSize: 128,
+  teacher: {
+    arch: 'mlp:1200-1200',
+    epochs: 3,
+    learningRate: 1e-3,
+    optimizer: 'adam',
+    dropout: 0.3,
+    inputDropout: 0,
+    shiftPixels: 2,
+  },
+  student: {
+    arch: 'mlp:64',
+    epochs: 6,
+    learningRate: 1e-3,
+    optimizer: 'adam',
+    dropout: 0,
+    inputDropout: 0,
+    shiftPixels: 0,
+  },
+  method: { name: 'kd', ...methods.kd.definition.defaults },
+  outDir: 'runs',
+};
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** Merges layers (later wins, nested objects merged key by key) and validates the result. */
+export function resolveConfig(...layers: DeepPartial<RunConfig>[]): RunConfig {
+  let merged: Record<string, unknown> = structuredClone(defaultConfig) as Record<string, unknown>;
+  for (const layer of layers) merged = mergeDeep(merged, layer as Record<string, unknown>);
+  // A different method starts from its own defaults, not kd's.
+  const methodLayer = layers
+    .map((l) => l.method)
+    .filter(Boolean)
+    .map((m) => Object.fromEntries(Object.entries(m!).filter(([, v]) => v !== undefined)));
+  const methodName = (merged.method as { name: string }).name;
+  if (methodName in methods) {
+    const defaults = methods[methodName as keyof typeof methods].definition.defaults;
+    merged.method = Object.assign({}, defaults, ...methodLayer, { name: methodName });
+  }
+  return validateConfig(merged);
+}
+
+export function validateConfig(value: unknown): RunConfig {
+  const parsed = runConfigSchema.safeParse(value, { reportInput: true });
+  if (!parsed.success)
+    throw usageError(`invalid config: ${describeIssue(parsed.error.issues[0], [])}`);
+  const config = parsed.data;
+  const { name, ...params } = config.method;
+  const method = methods[name as keyof typeof methods];
+  const checked = method.definition.schema.safeParse(params, { reportInput: true });
+  if (!checked.success) {
+    throw usageError(
+      `invalid config: ${describeIssue(checked.error.issues[0], ['method'])} (method ${name})`,
+    );
+  }
+  return config;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, prefix: string[]): string {
+  const key = [...prefix, ...issue.path].join('.') || '(root)';
+  if (issue.code === 'invalid_value') {
+    return `${key}: got ${JSON.stringify(issueInput(issue))}, allowed: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  if (issue.code === 'unrecognized_keys') {
+    return `${key === '(root)' ? '' : key + ': '}unknown key ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  }
+  return `${key}: ${issue.message}`;
+}
+
+function issueInput(issue: z.core.$ZodIssue): unknown {
+  return (issue as { input?: unknown }).input;
+}
+
+/** Reads a JSON config file (a full or partial RunConfig). */
+export function readConfigFile(path: string): DeepPartial<RunConfig> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw usageError(`cannot read config file ${path}`);
+  }
+  try {
+    const value = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new Error('not an object');
+    return value;
+  } catch (e) {
+    throw usageError(`config file ${path} is not a JSON object (${(e as Error).message})`);
+  }
+}
+
+function mergeDeep(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    if (v === undefined) continue;
+    const prev = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object'
+        ? mergeDeep(prev as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}

@@ -1,0 +1,60 @@
+// The contract of a distillation method (after mdistiller): a method is a pure function from the
+// step's tensors to named loss terms. The trainer sums the terms without knowing what they are,
+// and the CLI, config and report read a method's name, paper, defaults and schema as data.
+import type { z } from 'zod';
+import type { Scalar, Tensor } from '../tf.ts';
+
+/** What a method sees at each step. The teacher's outputs are computed outside the gradient. */
+export interface StepTensors {
+  /** [batch, classes], in the gradient tape. */
+  studentLogits: Tensor;
+  /** [batch, classes], constant for this step (teacher is frozen). */
+  teacherLogits: Tensor;
+  /** [batch] int32 class indices. */
+  labels: Tensor;
+}
+
+export interface MethodDefinition<P extends object> {
+  /** Registry key and CLI value, e.g. 'kd'. */
+  readonly name: string;
+  readonly description: string;
+  readonly paper?: string;
+  readonly defaults: P;
+  /** Validates a full parameter object (errors name the key and the allowed values). */
+  readonly schema: z.ZodType<P>;
+  /** Named loss terms, each already weighted: the training loss is their sum. */
+  losses(t: StepTensors, params: P): Record<string, Scalar>;
+}
+
+/** A method with its parameters bound: what a Distiller takes. */
+export interface DistillMethod<P extends object = object> {
+  readonly name: string;
+  readonly paper?: string;
+  readonly params: P;
+  losses(t: StepTensors): Record<string, Scalar>;
+}
+
+export type MethodFactory<P extends object> = ((params?: Partial<P>) => DistillMethod<P>) & {
+  definition: MethodDefinition<P>;
+};
+
+/** Turns a definition into a factory `kd({ temperature: 4 })` that validates its parameters. */
+export function defineMethod<P extends object>(definition: MethodDefinition<P>): MethodFactory<P> {
+  const factory = (params: Partial<P> = {}): DistillMethod<P> => {
+    const parsed = definition.schema.safeParse({ ...definition.defaults, ...params });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new TypeError(
+        `${definition.name}: ${issue.path.join('.') || 'params'}: ${issue.message}`,
+      );
+    }
+    const bound = parsed.data;
+    return {
+      name: definition.name,
+      paper: definition.paper,
+      params: bound,
+      losses: (t) => definition.losses(t, bound),
+    };
+  };
+  return Object.assign(factory, { definition });
+}

@@ -1,0 +1,190 @@
+// Saving and loading tfjs LayersModels on disk in Node without tfjs-node: model.json plus weight
+// shards of at most 4 MiB named like the reference converter's (group1-shard1of3.bin), readable
+// by the stock `tf.loadLayersModel` in the browser. Malformed files give one-line errors.
+import { mkdirSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tf, type LayersModel } from '../tf.ts';
+import { modelError } from '../errors.ts';
+
+export const SHARD_BYTES = 4 * 1024 * 1024;
+
+type WeightSpec = tf.io.WeightsManifestEntry;
+
+export interface ModelJson {
+  modelTopology: object;
+  format: 'layers-model';
+  generatedBy: string;
+  convertedBy: string | null;
+  weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
+}
+
+/** Splits bytes into shards of at most SHARD_BYTES and names them like the tfjs converter. */
+export function shardWeights(data: Uint8Array): { name: string; bytes: Uint8Array }[] {
+  const count = Math.max(1, Math.ceil(data.byteLength / SHARD_BYTES));
+  return Array.from({ length: count }, (_, i) => ({
+    name: `group1-shard${i + 1}of${count}.bin`,
+    bytes: data.subarray(i * SHARD_BYTES, Math.min((i + 1) * SHARD_BYTES, data.byteLength)),
+  }));
+}
+
+/** Writes model.json + shards into `dir` (created if needed); files appear atomically. */
+export function writeModelFiles(
+  dir: string,
+  modelTopology: object,
+  weightSpecs: WeightSpec[],
+  weightData: Uint8Array,
+): void {
+  mkdirSync(dir, { recursive: true });
+  const shards = shardWeights(weightData);
+  for (const shard of shards) writeAtomic(join(dir, shard.name), shard.bytes);
+  const json: ModelJson = {
+    modelTopology,
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tf.version['tfjs-layers']}`,
+    convertedBy: 'Distillery',
+    weightsManifest: [{ paths: shards.map((s) => s.name), weights: weightSpecs }],
+  };
+  writeAtomic(join(dir, 'model.json'), JSON.stringify(json));
+}
+
+/** Saves a LayersModel (float32 weights) to `dir`. */
+export async function saveModel(model: LayersModel, dir: string): Promise<void> {
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const data = artifacts.weightData;
+      const bytes =
+        data instanceof ArrayBuffer ? new Uint8Array(data) : concat(data as ArrayBuffer[]);
+      writeModelFiles(dir, artifacts.modelTopology as object, artifacts.weightSpecs ?? [], bytes);
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+}
+
+/** Reads model.json and its weight files from `dir`, validating both. */
+export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
+  const jsonPath = join(dir, 'model.json');
+  let text: string;
+  try {
+    text = readFileSync(jsonPath, 'utf8');
+  } catch {
+    throw modelError(
+      `no model at ${dir}: ${jsonPath} is missing (expected a tfjs LayersModel folder)`,
+    );
+  }
+  let json: Partial<ModelJson>;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw modelError(`${jsonPath} is not valid JSON (${(e as Error).message})`);
+  }
+  if (!json || typeof json.modelTopology !== 'object' || json.modelTopology === null) {
+    throw modelError(
+      `${jsonPath} has no modelTopology: not a tfjs LayersModel (graph models are not supported)`,
+    );
+  }
+  if (!Array.isArray(json.weightsManifest)) {
+    throw modelError(`${jsonPath} has no weightsManifest array`);
+  }
+  const weightSpecs: WeightSpec[] = [];
+  const parts: Uint8Array[] = [];
+  let expected = 0;
+  for (const group of json.weightsManifest) {
+    if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+      throw modelError(
+        `${jsonPath}: each weightsManifest entry needs 'paths' and 'weights' arrays`,
+      );
+    }
+    let groupBytes = 0;
+    for (const path of group.paths) {
+      const file = join(dir, path);
+      try {
+        const buf = readFileSync(file);
+        parts.push(buf);
+        groupBytes += buf.byteLength;
+      } catch {
+        throw modelError(`weight file ${file} listed in ${jsonPath} is missing`);
+      }
+    }
+    let needed = 0;
+    for (const w of group.weights) needed += specBytes(w, jsonPath);
+    if (groupBytes !== needed) {
+      throw modelError(
+        `weight files of ${jsonPath} hold ${groupBytes} bytes but the manifest needs ${needed}: ${groupBytes < needed ? 'truncated' : 'mismatched'} weights; re-export the model`,
+      );
+    }
+    expected += needed;
+    weightSpecs.push(...group.weights);
+  }
+  const weightData = concat(parts);
+  if (weightData.byteLength !== expected) throw modelError(`${jsonPath}: weight size mismatch`);
+  return {
+    modelTopology: json.modelTopology,
+    weightSpecs,
+    weightData: weightData.buffer.slice(
+      weightData.byteOffset,
+      weightData.byteOffset + weightData.byteLength,
+    ) as ArrayBuffer,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy ?? undefined,
+  };
+}
+
+/** Loads a LayersModel saved by saveModel (or by the tfjs converter) from a folder. */
+export async function loadModel(dir: string): Promise<LayersModel> {
+  const artifacts = readModelArtifacts(dir);
+  try {
+    return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (e) {
+    throw modelError(`cannot build the model in ${dir}: ${(e as Error).message}`);
+  }
+}
+
+/** Whether `dir` looks like a saved model folder. */
+export function isModelDir(dir: string): boolean {
+  try {
+    return statSync(join(dir, 'model.json')).isFile();
+  } catch {
+    return false;
+  }
+}
+
+const DTYPE_BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
+
+function specBytes(spec: WeightSpec, jsonPath: string): number {
+  if (!spec || !Array.isArray(spec.shape) || typeof spec.name !== 'string') {
+    throw modelError(`${jsonPath}: malformed weight entry ${JSON.stringify(spec)}`);
+  }
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  const dtype = spec.quantization?.dtype ?? spec.dtype;
+  const bytes = DTYPE_BYTES[dtype];
+  if (!bytes)
+    throw modelError(`${jsonPath}: weight '${spec.name}' has unsupported dtype '${dtype}'`);
+  return size * bytes;
+}
+
+function concat(parts: (ArrayBuffer | Uint8Array)[]): Uint8Array {
+  const arrays = parts.map((p) => (p instanceof Uint8Array ? p : new Uint8Array(p)));
+  const out = new Uint8Array(arrays.reduce((a, p) => a + p.byteLength, 0));
+  let offset = 0;
+  for (const a of arrays) {
+    out.set(a, offset);
+    offset += a.byteLength;
+  }
+  return out;
+}
+
+/** Writes via a temporary file and rename, so a crash never leaves a half-written file. */
+export function writeAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}

@@ -1,0 +1,47 @@
+// Multi-layer perceptron factory: flatten → [dense(relu) → dropout]* → dense (logits).
+// Hinton et al. 2015 use 784-1200-1200-10 with dropout as the MNIST teacher.
+import { tf, type LayersModel } from '../tf.ts';
+import { deriveSeed } from '../random.ts';
+
+export interface MlpOptions {
+  inputShape: number[];
+  hidden: number[];
+  classes: number;
+  /** Dropout after each hidden layer (0 = none). */
+  dropout?: number;
+  /** Dropout on the input (Hinton's teacher used 0.2). */
+  inputDropout?: number;
+  /** Seed for weight initialisation. */
+  seed?: number;
+  name?: string;
+}
+
+/** Returns an uncompiled model whose output is logits [batch, classes]. */
+export function createMlp(options: MlpOptions): LayersModel {
+  const seed = options.seed ?? 1;
+  const layers: tf.layers.Layer[] = [
+    tf.layers.flatten({ inputShape: options.inputShape, name: 'flatten' }),
+  ];
+  if (options.inputDropout)
+    layers.push(tf.layers.dropout({ rate: options.inputDropout, name: 'input_dropout' }));
+  options.hidden.forEach((units, i) => {
+    layers.push(
+      tf.layers.dense({
+        units,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.heUniform({ seed: deriveSeed(seed, 'fc', i) }),
+        name: `fc${i + 1}`,
+      }),
+    );
+    if (options.dropout)
+      layers.push(tf.layers.dropout({ rate: options.dropout, name: `dropout${i + 1}` }));
+  });
+  layers.push(
+    tf.layers.dense({
+      units: options.classes,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, 'logits') }),
+      name: 'logits',
+    }),
+  );
+  return tf.sequential({ layers, name: options.name ?? 'mlp' });
+}

@@ -1,0 +1,357 @@
+// The whole job of Hinton et al. 2015 on one dataset: train (or load) a teacher, train the
+// student from scratch as the baseline, distil the same student architecture with the same seed,
+// optimizer, epochs and batch size (only the loss differs), evaluate the three side by side, and
+// write a run folder. Each stage checkpoints per epoch and a run can be resumed after a kill.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { LayersModel } from '../tf.ts';
+import type { RunConfig, TrainingConfig } from '../config.ts';
+import { validateConfig } from '../config.ts';
+import { datasets, type Dataset, type DatasetName } from '../data/index.ts';
+import { buildModel, checkCompatible } from '../models/index.ts';
+import { isModelDir, loadModel, saveModel, writeAtomic } from '../export/model-io.ts';
+import { fit, type BatchInfo, type EpochRecord } from '../train/loop.ts';
+import { createOptimizer } from '../train/optimizers.ts';
+import { supervisedStep } from '../train/train-model.ts';
+import { Distiller } from '../distill/distiller.ts';
+import { methods } from '../distill/methods/index.ts';
+import { evaluate, type ModelEvaluation } from '../eval/evaluate.ts';
+import { selectBackend, type BackendInfo } from '../backend/index.ts';
+import { deriveSeed } from '../random.ts';
+import { ioError, usageError } from '../errors.ts';
+import { StageCheckpoints } from './checkpoint.ts';
+
+export const stageNames = ['teacher', 'scratch', 'distilled'] as const;
+export type StageName = (typeof stageNames)[number];
+
+export interface PipelineEvents {
+  onInfo?(message: string): void;
+  onStageStart?(
+    stage: StageName,
+    info: { epochs: number; startEpoch: number; batches: number },
+  ): void;
+  onBatchEnd?(stage: StageName, info: BatchInfo): void;
+  onEpochEnd?(stage: StageName, record: EpochRecord): void;
+  onStageEnd?(stage: StageName, info: StageResult): void;
+}
+
+export interface StageResult {
+  /** 'trained' in this run, 'resumed' from a checkpoint, 'loaded' from a saved model. */
+  source: 'trained' | 'resumed' | 'loaded';
+  epochs: number;
+  bestEpoch?: number;
+  seconds: number;
+  history: EpochRecord[];
+  modelDir: string;
+}
+
+export interface RunResults {
+  distillery: string;
+  createdAt: string;
+  runDir: string;
+  command: string;
+  config: RunConfig;
+  backend: BackendInfo;
+  dataset: {
+    name: string;
+    source: string;
+    preprocessing: string;
+    train: number;
+    validation: number;
+    test: number;
+    classes: number;
+  };
+  method: { name: string; paper?: string; params: Record<string, unknown> };
+  stages: Partial<Record<StageName, Omit<StageResult, 'history'>>>;
+  evaluation: { split: 'test'; reference?: string; rows: ModelEvaluation[] };
+  summary: {
+    teacherAccuracy?: number;
+    scratchAccuracy?: number;
+    distilledAccuracy?: number;
+    /** distilled − scratch test accuracy (positive = distillation helped). */
+    distillationGain?: number;
+    /** teacher parameters / student parameters. */
+    compression?: number;
+  };
+  seconds: number;
+}
+
+export interface PipelineOptions {
+  config: RunConfig;
+  /** Which stages to run: 'run' = all three, 'train-teacher' = teacher only, 'distill' = students with a given teacher. */
+  command: 'run' | 'train-teacher' | 'distill';
+  /** Saved teacher to reuse (skips the teacher stage). */
+  teacherDir?: string;
+  /** Existing run folder to continue. */
+  resumeDir?: string;
+  events?: PipelineEvents;
+}
+
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+).version;
+
+/** Creates runs/<timestamp>/ (never reusing an existing folder). */
+export function createRunDir(outDir: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
+  for (let i = 0; ; i++) {
+    const dir = resolve(outDir, i === 0 ? stamp : `${stamp}-${i}`);
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    }
+  }
+}
+
+/** Reads the config a run folder was started with (for --resume). */
+export function readRunConfig(runDir: string): {
+  config: RunConfig;
+  command: PipelineOptions['command'];
+  teacherDir?: string;
+} {
+  const path = join(runDir, 'config.json');
+  if (!existsSync(path))
+    throw usageError(`--resume ${runDir}: no config.json there (is it a Distillery run folder?)`);
+  const saved = JSON.parse(readFileSync(path, 'utf8'));
+  return {
+    config: validateConfig(saved.config),
+    command: saved.command,
+    teacherDir: saved.teacherDir,
+  };
+}
+
+export async function runPipeline(options: PipelineOptions): Promise<RunResults> {
+  const started = performance.now();
+  const { config, command, events = {} } = options;
+  const backend = await selectBackend(config.backend, { threads: config.threads });
+  events.onInfo?.(`backend: ${backend.description}, ${backend.threads} thread(s)`);
+
+  const runDir = options.resumeDir ? resolve(options.resumeDir) : createRunDir(config.outDir);
+  if (options.resumeDir && existsSync(join(runDir, 'results.json'))) {
+    throw usageError(
+      `${runDir} already finished (results.json exists): start a new run instead of --resume`,
+    );
+  }
+  if (!options.resumeDir) {
+    writeAtomic(
+      join(runDir, 'config.json'),
+      JSON.stringify(
+        { command, teacherDir: options.teacherDir && resolve(options.teacherDir), config },
+        null,
+        2,
+      ),
+    );
+  }
+  events.onInfo?.(`run folder: ${runDir}`);
+
+  const data = await datasets[config.dataset as DatasetName]({
+    dataDir: config.dataDir,
+    trainLimit: config.trainLimit,
+    testLimit: config.testLimit,
+    validationSize: config.validationSize,
+  });
+  events.onInfo?.(
+    `${data.name}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
+  );
+
+  const stages: RunResults['stages'] = {};
+  const models: Partial<Record<StageName, LayersModel>> = {};
+  const metrics: Partial<Record<StageName, EpochRecord[]>> = {};
+  const writeMetrics = () =>
+    writeAtomic(join(runDir, 'metrics.json'), JSON.stringify(metrics, null, 1));
+  const runStage = async (
+    stage: StageName,
+    train: (model: LayersModel) => Promise<StageResult>,
+    build: () => Promise<LayersModel>,
+  ) => {
+    const modelDir = join(runDir, 'models', stage);
+    const model = isModelDir(modelDir) ? await loadModel(modelDir) : await build();
+    const result = isModelDir(modelDir)
+      ? { ...(readStageRecord(runDir, stage) ?? emptyStage(modelDir)), source: 'loaded' as const }
+      : await train(model);
+    models[stage] = model;
+    metrics[stage] = result.history;
+    const { history: _history, ...rest } = result;
+    stages[stage] = rest;
+    writeMetrics();
+    writeAtomic(join(runDir, 'stages', `${stage}.json`), JSON.stringify(result, null, 1));
+    events.onStageEnd?.(stage, result);
+  };
+
+  const trainStage =
+    (
+      stage: StageName,
+      settings: TrainingConfig,
+      makeStep: (model: LayersModel) => ReturnType<typeof supervisedStep>,
+    ) =>
+    async (model: LayersModel): Promise<StageResult> => {
+      const modelDir = join(runDir, 'models', stage);
+      const checkpoints = new StageCheckpoints(join(runDir, 'checkpoints', stage));
+      const optimizer = createOptimizer({
+        name: settings.optimizer,
+        learningRate: settings.learningRate,
+      });
+      const restored = await checkpoints.restore(model, optimizer);
+      const startEpoch = restored?.state.epoch ?? 0;
+      if (restored)
+        events.onInfo?.(`${stage}: resuming after epoch ${startEpoch} from ${checkpoints.dir}`);
+      events.onStageStart?.(stage, {
+        epochs: settings.epochs,
+        startEpoch,
+        batches: Math.ceil(data.train.count / config.batchSize),
+      });
+      const t0 = performance.now();
+      const result = await fit({
+        model,
+        step: makeStep(model),
+        optimizer,
+        train: data.train,
+        validation: data.validation,
+        inputShape: data.inputShape,
+        epochs: settings.epochs,
+        batchSize: config.batchSize,
+        // Scratch and distilled students share this seed: same init, order and dropout.
+        seed: deriveSeed(config.seed, stage === 'teacher' ? 'teacher' : 'student'),
+        shiftPixels: settings.shiftPixels,
+        startEpoch,
+        history: restored?.state.history,
+        bestWeights: restored?.bestWeights,
+        onBatchEnd: (info) => events.onBatchEnd?.(stage, info),
+        onEpochEnd: async (record, state) => {
+          metrics[stage] = state.history;
+          writeMetrics();
+          await checkpoints.write(model, optimizer, state.history, state.improved);
+          events.onEpochEnd?.(stage, record);
+        },
+      });
+      optimizer.dispose();
+      await saveModel(model, modelDir);
+      checkpoints.clear();
+      return {
+        source: restored ? 'resumed' : 'trained',
+        epochs: settings.epochs,
+        bestEpoch: result.bestEpoch,
+        seconds: (performance.now() - t0) / 1000,
+        history: result.history,
+        modelDir,
+      };
+    };
+
+  const buildOptions = (settings: TrainingConfig, role: string) => ({
+    inputShape: data.inputShape,
+    classes: data.classes,
+    dropout: settings.dropout,
+    inputDropout: settings.inputDropout,
+    seed: deriveSeed(config.seed, role === 'teacher' ? 'teacher' : 'student', 'init'),
+    name: role,
+  });
+
+  // 1. Teacher: trained here, or loaded from --teacher.
+  const teacherDir = options.teacherDir;
+  if (teacherDir) {
+    const teacher = await loadModel(teacherDir);
+    models.teacher = teacher;
+    stages.teacher = { source: 'loaded', epochs: 0, seconds: 0, modelDir: resolve(teacherDir) };
+    events.onInfo?.(`teacher: loaded from ${teacherDir}`);
+  } else {
+    await runStage(
+      'teacher',
+      trainStage('teacher', config.teacher, (m) => supervisedStep(m)),
+      () => buildModel(config.teacher.arch, buildOptions(config.teacher, 'teacher')),
+    );
+  }
+  const teacher = models.teacher!;
+
+  // 2 + 3. Students: the baseline and the distilled one, identical but for the loss.
+  const { name: methodName, ...methodParams } = config.method;
+  const method = methods[methodName as keyof typeof methods](methodParams);
+  if (command !== 'train-teacher') {
+    const buildStudent = async () => {
+      const student = await buildModel(
+        config.student.arch,
+        buildOptions(config.student, 'student'),
+      );
+      checkCompatible(teacher, student);
+      return student;
+    };
+    await runStage(
+      'scratch',
+      trainStage('scratch', config.student, (m) => supervisedStep(m)),
+      buildStudent,
+    );
+    await runStage(
+      'distilled',
+      trainStage('distilled', config.student, (m) =>
+        new Distiller({ teacher, student: m, method }).trainStep(),
+      ),
+      buildStudent,
+    );
+  }
+
+  // 4. Evaluate side by side on the test split.
+  events.onInfo?.('evaluating on the test split');
+  const evaluation = await evaluate({
+    models: models as Record<string, LayersModel>,
+    data: data.test,
+    reference: 'teacher',
+  });
+  const acc = (name: string) => evaluation.rows.find((r) => r.name === name)?.accuracy;
+  const params = (name: string) => evaluation.rows.find((r) => r.name === name)?.parameters;
+  const results: RunResults = {
+    distillery: VERSION,
+    createdAt: new Date().toISOString(),
+    runDir,
+    command,
+    config,
+    backend,
+    dataset: describeDataset(data),
+    method: { name: method.name, paper: method.paper, params: { ...method.params } },
+    stages,
+    evaluation: { split: 'test', reference: evaluation.reference, rows: evaluation.rows },
+    summary: {
+      teacherAccuracy: acc('teacher'),
+      scratchAccuracy: acc('scratch'),
+      distilledAccuracy: acc('distilled'),
+      distillationGain:
+        acc('distilled') !== undefined && acc('scratch') !== undefined
+          ? acc('distilled')! - acc('scratch')!
+          : undefined,
+      compression:
+        params('teacher') && params('distilled')
+          ? params('teacher')! / params('distilled')!
+          : undefined,
+    },
+    seconds: (performance.now() - started) / 1000,
+  };
+  writeAtomic(join(runDir, 'results.json'), JSON.stringify(results, null, 2));
+  for (const m of Object.values(models)) m.dispose();
+  return results;
+}
+
+function describeDataset(data: Dataset): RunResults['dataset'] {
+  return {
+    name: data.name,
+    source: data.source,
+    preprocessing: data.preprocessing,
+    train: data.train.count,
+    validation: data.validation.count,
+    test: data.test.count,
+    classes: data.classes,
+  };
+}
+
+function readStageRecord(runDir: string, stage: StageName): StageResult | undefined {
+  const path = join(runDir, 'stages', `${stage}.json`);
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as StageResult;
+  } catch {
+    throw ioError(
+      `${path} is unreadable: delete models/${stage} in the run folder to retrain that stage`,
+    );
+  }
+}
+
+function emptyStage(modelDir: string): StageResult {
+  return { source: 'loaded', epochs: 0, seconds: 0, history: [], modelDir };
+}

@@ -1,0 +1,203 @@
+// The one training loop. A TrainStep says what to compute outside the gradient (e.g. the frozen
+// teacher's logits) and which named loss terms to minimise; the loop sums the terms, updates the
+// trainable variables, averages the terms per epoch, validates, keeps the best epoch's weights,
+// emits events (never prints) and stops on a non-finite loss.
+import { tf, type LayersModel, type Scalar, type Tensor } from '../tf.ts';
+import { batchCount, batches, type Batch } from '../data/batches.ts';
+import type { Split } from '../data/dataset.ts';
+import { createRng, deriveSeed, withRandom } from '../random.ts';
+import { trainingError } from '../errors.ts';
+import { accuracyOf } from '../eval/metrics.ts';
+
+export interface TrainStep {
+  /** Tensors computed outside the gradient for this batch; disposed after the step. */
+  prepare?(batch: Batch): Record<string, Tensor>;
+  /** Named, weighted loss terms; their sum is minimised. Runs inside the gradient tape. */
+  terms(batch: Batch, prepared: Record<string, Tensor>): Record<string, Scalar>;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  /** Mean of each loss term over the epoch's batches. */
+  terms: Record<string, number>;
+  loss: number;
+  validationAccuracy?: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface BatchInfo {
+  epoch: number;
+  batch: number;
+  batches: number;
+  terms: Record<string, number>;
+}
+
+export interface FitOptions {
+  model: LayersModel;
+  step: TrainStep;
+  optimizer: tf.Optimizer;
+  train: Split;
+  inputShape: number[];
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  validation?: Split;
+  /** Random ±N px shifts of training images (0 = off). */
+  shiftPixels?: number;
+  /** Epochs already done (resume): training continues at startEpoch + 1. */
+  startEpoch?: number;
+  /** History of the epochs already done (resume). */
+  history?: EpochRecord[];
+  /** Keep the weights of the epoch with the best validation accuracy (default true). */
+  restoreBest?: boolean;
+  /** Weights of the best epoch so far (resume); owned by the loop from then on. */
+  bestWeights?: Tensor[];
+  onBatchEnd?(info: BatchInfo): void;
+  /** Awaited after each epoch, e.g. to write a checkpoint. */
+  onEpochEnd?(
+    record: EpochRecord,
+    state: { history: EpochRecord[]; improved: boolean },
+  ): void | Promise<void>;
+}
+
+export interface FitResult {
+  history: EpochRecord[];
+  bestEpoch: number;
+  seconds: number;
+}
+
+/** Trains `model` with `step`; returns the per-epoch history. */
+export async function fit(options: FitOptions): Promise<FitResult> {
+  const { model, step, optimizer, train, epochs, batchSize, seed } = options;
+  const variables = trainableVariables(model);
+  const history = [...(options.history ?? [])];
+  const restoreBest = options.restoreBest ?? true;
+  let best = bestOf(history);
+  let bestWeights: Tensor[] | undefined = options.bestWeights;
+  const started = performance.now();
+  const nBatches = batchCount(train.count, batchSize);
+
+  for (let epoch = (options.startEpoch ?? 0) + 1; epoch <= epochs; epoch++) {
+    const t0 = performance.now();
+    const sums: Record<string, number> = {};
+    // Independent, resumable streams: shuffling, augmentation and dropout are derived from
+    // (seed, epoch), so a resumed run repeats exactly what an uninterrupted one would do.
+    const dropoutRng = createRng(deriveSeed(seed, 'dropout', epoch));
+    let b = 0;
+    for (const batch of batches(train, {
+      batchSize,
+      inputShape: options.inputShape,
+      shuffleSeed: deriveSeed(seed, 'shuffle', epoch),
+      augmentSeed: deriveSeed(seed, 'augment', epoch),
+      shiftPixels: options.shiftPixels ?? 0,
+    })) {
+      let values: Record<string, number>;
+      try {
+        values = runStep(step, batch, optimizer, variables, dropoutRng);
+      } finally {
+        tf.dispose([batch.x, batch.labels]);
+      }
+      const loss = Object.values(values).reduce((a, v) => a + v, 0);
+      if (!Number.isFinite(loss)) {
+        throw trainingError(
+          `loss became ${loss} at epoch ${epoch}, batch ${b + 1} (${formatTerms(values)}): lower the learning rate; the last good checkpoint is kept`,
+        );
+      }
+      for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v * batch.size;
+      b++;
+      options.onBatchEnd?.({ epoch, batch: b, batches: nBatches, terms: values });
+    }
+    const terms = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / train.count]));
+    const seconds = (performance.now() - t0) / 1000;
+    const record: EpochRecord = {
+      epoch,
+      terms,
+      loss: Object.values(terms).reduce((a, v) => a + v, 0),
+      validationAccuracy: options.validation
+        ? accuracyOf(model, options.validation, options.inputShape)
+        : undefined,
+      seconds,
+      samplesPerSecond: train.count / seconds,
+    };
+    history.push(record);
+    const improved = isBetter(record, best);
+    if (restoreBest && options.validation && improved) {
+      best = record;
+      tf.dispose(bestWeights);
+      bestWeights = variables.map((v) => tf.clone(v));
+    }
+    await options.onEpochEnd?.(record, { history, improved });
+  }
+  if (restoreBest && bestWeights && best && best.epoch !== history.at(-1)?.epoch) {
+    variables.forEach((v, i) => v.assign(bestWeights![i]));
+  }
+  tf.dispose(bestWeights);
+  return {
+    history,
+    bestEpoch: best?.epoch ?? history.at(-1)?.epoch ?? 0,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+function runStep(
+  step: TrainStep,
+  batch: Batch,
+  optimizer: tf.Optimizer,
+  variables: tf.Variable[],
+  dropoutRng: () => number,
+): Record<string, number> {
+  const prepared = step.prepare ? step.prepare(batch) : {};
+  try {
+    const names: string[] = [];
+    const termTensors: Scalar[] = [];
+    withRandom(dropoutRng, () =>
+      tf.tidy(() => {
+        const cost = optimizer.minimize(
+          () => {
+            const terms = step.terms(batch, prepared);
+            names.length = 0;
+            termTensors.length = 0;
+            for (const [name, value] of Object.entries(terms)) {
+              names.push(name);
+              termTensors.push(tf.keep(value));
+            }
+            return tf.addN(Object.values(terms)) as Scalar;
+          },
+          false,
+          variables,
+        );
+        if (cost) tf.dispose(cost);
+      }),
+    );
+    const values = termTensors.map((t) => t.dataSync()[0]);
+    tf.dispose(termTensors);
+    return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+  } finally {
+    tf.dispose(Object.values(prepared));
+  }
+}
+
+/** The tf.Variables behind a model's trainable weights. */
+export function trainableVariables(model: LayersModel): tf.Variable[] {
+  return model.trainableWeights.map((w) => (w as unknown as { read(): tf.Variable }).read());
+}
+
+function bestOf(history: EpochRecord[]): EpochRecord | undefined {
+  let best: EpochRecord | undefined;
+  for (const r of history) if (isBetter(r, best)) best = r;
+  return best;
+}
+
+function isBetter(r: EpochRecord, best: EpochRecord | undefined): boolean {
+  return (
+    r.validationAccuracy !== undefined &&
+    (!best || r.validationAccuracy > (best.validationAccuracy ?? -1))
+  );
+}
+
+export function formatTerms(terms: Record<string, number>): string {
+  return Object.entries(terms)
+    .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+    .join(', ');
+}
