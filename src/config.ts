@@ -112,6 +112,9 @@ export function validateConfig(value: unknown): RunConfig {
       `invalid config: ${describeIssue(checked.error.issues[0], ['method'])} (method ${name})`,
     );
   }
+  for (const role of ['teacher', 'student'] as const) {
+    if (!isModelDir(config[role].arch)) parseArch(config[role].arch);
+  }
   return config;
 }
 

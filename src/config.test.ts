@@ -1,0 +1,76 @@
+// Config resolution: precedence (flags > file > defaults), method defaults, and error messages
+// that name the bad key and the allowed values.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig, readConfigFile, resolveConfig } from './config.ts';
+
+test('defaults validate and describe the documented job', () => {
+  const config = resolveConfig();
+  assert.deepEqual(config, defaultConfig);
+  assert.equal(config.teacher.arch, 'mlp:1200-1200');
+  assert.equal(config.method.name, 'kd');
+  assert.equal(config.method.temperature, 4);
+});
+
+test('flags override the file, which overrides defaults, key by key', () => {
+  const file = { seed: 5, teacher: { epochs: 9, learningRate: 0.01 }, method: { temperature: 8 } };
+  const flags = { teacher: { epochs: 2 }, method: { hardWeight: 0.1 } };
+  const config = resolveConfig(file, flags);
+  assert.equal(config.seed, 5);
+  assert.equal(config.teacher.epochs, 2);
+  assert.equal(config.teacher.learningRate, 0.01);
+  assert.equal(config.teacher.arch, defaultConfig.teacher.arch);
+  assert.equal(config.method.temperature, 8);
+  assert.equal(config.method.hardWeight, 0.1);
+  assert.equal(config.method.softWeight, defaultConfig.method.softWeight);
+});
+
+test('undefined flags do not erase file values', () => {
+  const config = resolveConfig(
+    { batchSize: 64 },
+    { batchSize: undefined, method: { name: undefined } },
+  );
+  assert.equal(config.batchSize, 64);
+  assert.equal(config.method.name, 'kd');
+});
+
+test('errors name the key and the allowed values', () => {
+  const cases: [object, RegExp][] = [
+    [{ dataset: 'cifar' }, /dataset: got "cifar", allowed: "mnist", "fashion-mnist"/],
+    [
+      { backend: 'gpu' },
+      /backend: got "gpu", allowed: "auto", "native", "wasm", "wasm-stock", "cpu"/,
+    ],
+    [{ teacher: { epochs: 0 } }, /teacher\.epochs: Too small/],
+    [
+      { student: { optimizer: 'lbfgs' } },
+      /student\.optimizer: got "lbfgs", allowed: "adam", "sgd", "momentum"/,
+    ],
+    [{ epochs: 3 }, /unknown key 'epochs'/],
+    [
+      { method: { reduction: 'avg' } },
+      /method\.reduction: got "avg", allowed: "batchmean", "mean", "sum"/,
+    ],
+    [{ method: { name: 'fitnet' } }, /method\.name: got "fitnet", allowed: "kd"/],
+    [{ method: { temperature: 0 } }, /method\.temperature: Too small/],
+    [{ student: { arch: 'resnet:50' } }, /unknown architecture 'resnet:50'/],
+    [{ student: { arch: 'mlp:64-x' } }, /'x' is not a positive integer/],
+  ];
+  for (const [layer, message] of cases) assert.throws(() => resolveConfig(layer as never), message);
+});
+
+test('a config file must be a JSON object', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-config-'));
+  const good = join(dir, 'good.json');
+  writeFileSync(good, JSON.stringify({ seed: 3 }));
+  assert.deepEqual(readConfigFile(good), { seed: 3 });
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, '[1, 2]');
+  assert.throws(() => readConfigFile(bad), /is not a JSON object/);
+  writeFileSync(bad, '{ seed: 3 ');
+  assert.throws(() => readConfigFile(bad), /is not a JSON object/);
+  assert.throws(() => readConfigFile(join(dir, 'missing.json')), /cannot read config file/);
+});
