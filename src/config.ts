@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { readFileSync } from 'node:fs';
 import { usageError } from './errors.ts';
-import { backendNames } from './backend/index.ts';
+import { backendNames } from './backend/names.ts';
 import { datasetNames } from './data/index.ts';
 import { methodNames, methods } from './distill/methods/index.ts';
 import { optimizerNames } from './train/optimizers.ts';

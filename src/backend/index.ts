@@ -4,8 +4,9 @@ import { tf } from '../tf.ts';
 import { usageError } from '../errors.ts';
 import { patchWasmMatMul } from './wasm-patched.ts';
 
-export const backendNames = ['auto', 'native', 'wasm', 'wasm-stock', 'cpu'] as const;
-export type BackendName = (typeof backendNames)[number];
+import { backendNames, type BackendName } from './names.ts';
+
+export { backendNames, type BackendName };
 
 export interface BackendInfo {
   /** What was asked for. */

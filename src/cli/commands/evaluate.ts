@@ -1,0 +1,45 @@
+// `distillery evaluate <model-dir>`: a saved model on a dataset's test split.
+export async function evaluateCommand(
+  modelDir: string,
+  flags: {
+    dataset?: string;
+    dataDir?: string;
+    testLimit?: number;
+    backend?: string;
+    json?: boolean;
+  },
+): Promise<void> {
+  const { loadModel } = await import('../../export/model-io.ts');
+  const { selectBackend } = await import('../../backend/index.ts');
+  const { datasets } = await import('../../data/index.ts');
+  const { evaluate } = await import('../../eval/evaluate.ts');
+  const { evaluationTable } = await import('../../report/table.ts');
+  const { usageError } = await import('../../errors.ts');
+  const { checkCompatible } = await import('../../models/index.ts');
+  const backend = await selectBackend((flags.backend ?? 'auto') as never);
+  const name = flags.dataset ?? 'mnist';
+  if (!(name in datasets))
+    throw usageError(`unknown dataset '${name}': use one of ${Object.keys(datasets).join(', ')}`);
+  const data = await datasets[name as keyof typeof datasets]({
+    dataDir: flags.dataDir,
+    testLimit: flags.testLimit,
+    validationSize: 1,
+  });
+  const model = await loadModel(modelDir);
+  const { createMlp } = await import('../../models/index.ts');
+  checkCompatible(
+    createMlp({ inputShape: data.inputShape, hidden: [], classes: data.classes }),
+    model,
+  );
+  const evaluation = await evaluate({ models: { [modelDir]: model }, data: data.test });
+  if (flags.json) {
+    process.stdout.write(
+      JSON.stringify({ backend, dataset: name, rows: evaluation.rows }, null, 2) + '\n',
+    );
+  } else {
+    process.stdout.write(evaluationTable(evaluation.rows) + '\n');
+    process.stdout.write(
+      `${data.name} test split (${data.test.count} examples), backend ${backend.description}\n`,
+    );
+  }
+}

@@ -1,0 +1,48 @@
+// `distillery run | train-teacher | distill`: resolve the config, run the pipeline, print results.
+import type { RunConfig } from '../../config.ts';
+import { flagsToConfig, type Flags } from '../options.ts';
+
+export async function runTraining(
+  command: 'run' | 'train-teacher' | 'distill',
+  flags: Flags,
+): Promise<void> {
+  const { resolveConfig, readConfigFile } = await import('../../config.ts');
+  const { runPipeline, readRunConfig } = await import('../../pipeline/pipeline.ts');
+  const { resultsSummary } = await import('../../report/table.ts');
+  const { createProgress } = await import('../progress.ts');
+  const { usageError } = await import('../../errors.ts');
+
+  let config: RunConfig;
+  let teacherDir = flags.teacher;
+  if (flags.resume) {
+    const saved = readRunConfig(flags.resume);
+    if (saved.command !== command) {
+      throw usageError(
+        `${flags.resume} was started by 'distillery ${saved.command}': resume it with that command`,
+      );
+    }
+    config = saved.config;
+    teacherDir = saved.teacherDir;
+  } else {
+    if (command === 'distill' && !teacherDir) {
+      throw usageError(
+        `distill needs --teacher <model-dir> (a saved teacher, e.g. runs/<run>/models/teacher)`,
+      );
+    }
+    config = resolveConfig(flags.config ? readConfigFile(flags.config) : {}, flagsToConfig(flags));
+  }
+  const mode = flags.json ? 'silent' : process.stderr.isTTY ? 'tty' : 'plain';
+  const results = await runPipeline({
+    config,
+    command,
+    teacherDir,
+    resumeDir: flags.resume,
+    events: createProgress(mode),
+  });
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  } else {
+    process.stdout.write(resultsSummary(results) + '\n');
+    process.stdout.write(`Results, config, metrics and models: ${results.runDir}\n`);
+  }
+}

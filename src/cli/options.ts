@@ -1,0 +1,172 @@
+// Command-line options shared by the training commands, and their mapping onto RunConfig keys.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { DeepPartial, RunConfig } from '../config.ts';
+import { backendNames } from '../backend/names.ts';
+
+export const backendOption = () =>
+  new Option('--backend <name>', 'compute backend').choices([...backendNames]);
+
+export const int = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
+  return n;
+};
+export const num = (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError('expected a number');
+  return n;
+};
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export interface Flags {
+  config?: string;
+  dataset?: string;
+  dataDir?: string;
+  trainLimit?: number;
+  testLimit?: number;
+  validationSize?: number;
+  seed?: number;
+  backend?: string;
+  threads?: number;
+  batchSize?: number;
+  optimizer?: string;
+  teacherArch?: string;
+  teacherEpochs?: number;
+  teacherLr?: number;
+  teacherDropout?: number;
+  teacherInputDropout?: number;
+  shiftPixels?: number;
+  studentArch?: string;
+  studentEpochs?: number;
+  studentLr?: number;
+  studentDropout?: number;
+  method?: string;
+  temperature?: number;
+  hardWeight?: number;
+  softWeight?: number;
+  param?: string[];
+  out?: string;
+  json?: boolean;
+  resume?: string;
+  teacher?: string;
+}
+
+/** Options shared by the training commands; each maps onto one key of RunConfig. */
+export function addTrainingOptions(
+  cmd: Command,
+  which: { teacher: boolean; student: boolean },
+): Command {
+  cmd
+    .option('--config <file>', 'JSON config file (flags override it; it overrides defaults)')
+    .option('--dataset <name>', 'mnist | fashion-mnist')
+    .option('--data-dir <dir>', 'directory with the dataset files (default: the packaged copy)')
+    .option(
+      '--train-limit <n>',
+      'use only the first n training examples (validation included)',
+      int,
+    )
+    .option('--test-limit <n>', 'use only the first n test examples', int)
+    .option('--validation-size <n>', 'examples held out of training for model selection', int)
+    .option('--seed <n>', 'seed for initialisation, shuffling, augmentation and dropout', int)
+    .addOption(backendOption())
+    .option('--threads <n>', 'threads for the native backend', int)
+    .option('--batch-size <n>', 'mini-batch size (all stages)', int)
+    .addOption(
+      new Option('--optimizer <name>', 'optimizer (all stages)').choices([
+        'adam',
+        'sgd',
+        'momentum',
+      ]),
+    );
+  if (which.teacher) {
+    cmd
+      .option(
+        '--teacher-arch <spec>',
+        "teacher architecture, e.g. 'mlp:1200-1200', 'cnn:32-64:128'",
+      )
+      .option('--teacher-epochs <n>', 'teacher epochs', int)
+      .option('--teacher-lr <x>', 'teacher learning rate', num)
+      .option('--teacher-dropout <x>', 'teacher dropout after hidden layers', num)
+      .option('--teacher-input-dropout <x>', 'teacher dropout on inputs', num)
+      .option('--shift-pixels <n>', 'teacher augmentation: random ±n px shifts (0 = off)', int);
+  }
+  if (which.student) {
+    cmd
+      .option(
+        '--student-arch <spec>',
+        "student architecture, e.g. 'mlp:64', or a saved model folder",
+      )
+      .option('--student-epochs <n>', 'epochs for the scratch and the distilled student', int)
+      .option('--student-lr <x>', 'student learning rate', num)
+      .option('--student-dropout <x>', 'student dropout', num)
+      .option('--method <name>', 'distillation method (kd)')
+      .option('--temperature <x>', 'softmax temperature T', num)
+      .option('--hard-weight <x>', 'weight of the cross-entropy with true labels', num)
+      .option('--soft-weight <x>', 'weight of the soft-target term', num)
+      .option(
+        '--param <key=value>',
+        'any method parameter, e.g. --param reduction=mean (repeatable)',
+        collect,
+      );
+  }
+  return cmd
+    .option('--out <dir>', 'parent folder of run folders', undefined)
+    .option('--resume <run-dir>', 'continue an interrupted run from its last checkpoint')
+    .option('--json', 'print only the final results as JSON on stdout');
+}
+
+function parseParam(text: string): [string, unknown] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`--param ${text}: expected key=value`);
+  const key = text.slice(0, eq);
+  const raw = text.slice(eq + 1);
+  const value =
+    raw === 'true'
+      ? true
+      : raw === 'false'
+        ? false
+        : raw !== '' && Number.isFinite(Number(raw))
+          ? Number(raw)
+          : raw;
+  return [key, value];
+}
+
+/** Flags → the partial config they set (undefined entries are dropped by the merge). */
+export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
+  return {
+    dataset: f.dataset,
+    dataDir: f.dataDir,
+    trainLimit: f.trainLimit,
+    testLimit: f.testLimit,
+    validationSize: f.validationSize,
+    seed: f.seed,
+    backend: f.backend as RunConfig['backend'],
+    threads: f.threads,
+    batchSize: f.batchSize,
+    outDir: f.out,
+    teacher: {
+      arch: f.teacherArch,
+      epochs: f.teacherEpochs,
+      learningRate: f.teacherLr,
+      dropout: f.teacherDropout,
+      inputDropout: f.teacherInputDropout,
+      shiftPixels: f.shiftPixels,
+      optimizer: f.optimizer as RunConfig['teacher']['optimizer'],
+    },
+    student: {
+      arch: f.studentArch,
+      epochs: f.studentEpochs,
+      learningRate: f.studentLr,
+      dropout: f.studentDropout,
+      optimizer: f.optimizer as RunConfig['student']['optimizer'],
+    },
+    method: {
+      name: f.method,
+      temperature: f.temperature,
+      hardWeight: f.hardWeight,
+      softWeight: f.softWeight,
+      ...Object.fromEntries((f.param ?? []).map(parseParam)),
+    } as DeepPartial<RunConfig['method']>,
+  };
+}
