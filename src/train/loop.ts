@@ -9,11 +9,25 @@ import { createRng, deriveSeed, withRandom } from '../random.ts';
 import { trainingError } from '../errors.ts';
 import { accuracyOf } from '../eval/metrics.ts';
 
+/** Where training stands, for schedules and warm-ups. */
+export interface StepContext {
+  /** 1-based epoch. */
+  epoch: number;
+  epochs: number;
+  /** 0-based batch index within the epoch. */
+  batch: number;
+  batches: number;
+  /** Fraction of training done before this step, in [0, 1). */
+  progress: number;
+}
+
 export interface TrainStep {
+  /** Trainable variables besides the model's own (e.g. a FitNets regressor). */
+  variables?: tf.Variable[];
   /** Tensors computed outside the gradient for this batch; disposed after the step. */
-  prepare?(batch: Batch): Record<string, Tensor>;
+  prepare?(batch: Batch, context: StepContext): Record<string, Tensor>;
   /** Named, weighted loss terms; their sum is minimised. Runs inside the gradient tape. */
-  terms(batch: Batch, prepared: Record<string, Tensor>): Record<string, Scalar>;
+  terms(batch: Batch, prepared: Record<string, Tensor>, context: StepContext): Record<string, Scalar>;
 }
 
 export interface EpochRecord {
@@ -70,7 +84,8 @@ export interface FitResult {
 /** Trains `model` with `step`; returns the per-epoch history. */
 export async function fit(options: FitOptions): Promise<FitResult> {
   const { model, step, optimizer, train, epochs, batchSize, seed } = options;
-  const variables = trainableVariables(model);
+  const modelVariables = trainableVariables(model);
+  const variables = [...modelVariables, ...(step.variables ?? [])];
   const history = [...(options.history ?? [])];
   const restoreBest = options.restoreBest ?? true;
   let best = bestOf(history);
@@ -94,7 +109,14 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     })) {
       let values: Record<string, number>;
       try {
-        values = runStep(step, batch, optimizer, variables, dropoutRng);
+        const context: StepContext = {
+          epoch,
+          epochs,
+          batch: b,
+          batches: nBatches,
+          progress: (epoch - 1 + b / nBatches) / epochs,
+        };
+        values = runStep(step, batch, context, optimizer, variables, dropoutRng);
       } finally {
         tf.dispose([batch.x, batch.labels]);
       }
@@ -125,12 +147,12 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     if (restoreBest && options.validation && improved) {
       best = record;
       tf.dispose(bestWeights);
-      bestWeights = variables.map((v) => tf.clone(v));
+      bestWeights = modelVariables.map((v) => tf.clone(v));
     }
     await options.onEpochEnd?.(record, { history, improved });
   }
   if (restoreBest && bestWeights && best && best.epoch !== history.at(-1)?.epoch) {
-    variables.forEach((v, i) => v.assign(bestWeights![i]));
+    modelVariables.forEach((v, i) => v.assign(bestWeights![i]));
   }
   tf.dispose(bestWeights);
   return {
@@ -143,11 +165,12 @@ export async function fit(options: FitOptions): Promise<FitResult> {
 function runStep(
   step: TrainStep,
   batch: Batch,
+  context: StepContext,
   optimizer: tf.Optimizer,
   variables: tf.Variable[],
   dropoutRng: () => number,
 ): Record<string, number> {
-  const prepared = step.prepare ? step.prepare(batch) : {};
+  const prepared = step.prepare ? step.prepare(batch, context) : {};
   try {
     const names: string[] = [];
     const termTensors: Scalar[] = [];
@@ -155,7 +178,7 @@ function runStep(
       tf.tidy(() => {
         const cost = optimizer.minimize(
           () => {
-            const terms = step.terms(batch, prepared);
+            const terms = step.terms(batch, prepared, context);
             names.length = 0;
             termTensors.length = 0;
             for (const [name, value] of Object.entries(terms)) {

@@ -1,0 +1,81 @@
+// Distillery's public API: named exports only. The CLI (src/cli) is a thin layer over these.
+export { tf } from './tf.ts';
+export { DistilleryError, type ErrorKind } from './errors.ts';
+
+// Data
+export {
+  datasets,
+  datasetNames,
+  loadMnist,
+  loadFashionMnist,
+  parseIdx,
+  readIdx,
+  batches,
+  randomShift,
+  sliceSplit,
+  type Dataset,
+  type DatasetName,
+  type Split,
+  type SplitOptions,
+  type ImageDatasetOptions,
+  type Batch,
+  type BatchOptions,
+} from './data/index.ts';
+
+// Models
+export {
+  createMlp,
+  createCnn,
+  buildModel,
+  parseArch,
+  modelFactories,
+  parameterCount,
+  weightBytes,
+  checkCompatible,
+  type MlpOptions,
+  type CnnOptions,
+} from './models/index.ts';
+
+// Losses
+export {
+  softTargets,
+  logSoftTargets,
+  crossEntropy,
+  klDiv,
+  softCrossEntropy,
+  type Reduction,
+} from './losses/index.ts';
+
+// Distillation
+export { Distiller, type DistillerOptions, type DistillFitOptions } from './distill/distiller.ts';
+export {
+  defineMethod,
+  type DistillMethod,
+  type MethodDefinition,
+  type StepTensors,
+} from './distill/method.ts';
+export { methods, methodNames, kd } from './distill/methods/index.ts';
+
+// Training
+export { trainModel, supervisedStep, type TrainOptions } from './train/train-model.ts';
+export {
+  fit,
+  type FitOptions,
+  type FitResult,
+  type EpochRecord,
+  type TrainStep,
+} from './train/loop.ts';
+export { createOptimizer, type OptimizerOptions } from './train/optimizers.ts';
+
+// Evaluation, files, backends, the whole job
+export {
+  evaluate,
+  measureLatency,
+  type Evaluation,
+  type ModelEvaluation,
+} from './eval/evaluate.ts';
+export { saveModel, loadModel } from './export/model-io.ts';
+export { selectBackend, type BackendInfo, type BackendName } from './backend/index.ts';
+export { patchWasmMatMul } from './backend/wasm-patched.ts';
+export { runPipeline, type RunResults, type PipelineOptions } from './pipeline/pipeline.ts';
+export { defaultConfig, resolveConfig, type RunConfig } from './config.ts';
