@@ -40,6 +40,8 @@ export const runConfigSchema = z
     teacher: trainingSchema,
     student: trainingSchema,
     method: z.object({ name: z.enum(methodNames as [string, ...string[]]) }).catchall(z.unknown()),
+    /** Teacher logits computed once per transfer set: 'auto' = when students are not augmented. */
+    teacherCache: z.enum(['auto', 'on', 'off']),
     outDir: z.string().min(1),
   })
   .strict();
@@ -77,6 +79,7 @@ export const defaultConfig: RunConfig = {
     shiftPixels: 0,
   },
   method: { name: 'kd', ...methods.kd.definition.defaults },
+  teacherCache: 'auto',
   outDir: 'runs',
 };
 

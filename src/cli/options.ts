@@ -41,6 +41,8 @@ export interface Flags {
   studentEpochs?: number;
   studentLr?: number;
   studentDropout?: number;
+  studentShiftPixels?: number;
+  teacherCache?: string;
   method?: string;
   temperature?: number;
   hardWeight?: number;
@@ -100,6 +102,17 @@ export function addTrainingOptions(
       .option('--student-epochs <n>', 'epochs for the scratch and the distilled student', int)
       .option('--student-lr <x>', 'student learning rate', num)
       .option('--student-dropout <x>', 'student dropout', num)
+      .option(
+        '--student-shift-pixels <n>',
+        'student augmentation: random ±n px shifts (0 = off)',
+        int,
+      )
+      .addOption(
+        new Option(
+          '--teacher-cache <mode>',
+          'compute teacher logits once (auto = when students are not augmented)',
+        ).choices(['auto', 'on', 'off']),
+      )
       .option('--method <name>', 'distillation method (kd)')
       .option('--temperature <x>', 'softmax temperature T', num)
       .option('--hard-weight <x>', 'weight of the cross-entropy with true labels', num)
@@ -145,6 +158,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
     threads: f.threads,
     batchSize: f.batchSize,
     outDir: f.out,
+    teacherCache: f.teacherCache as RunConfig['teacherCache'],
     teacher: {
       arch: f.teacherArch,
       epochs: f.teacherEpochs,
@@ -159,6 +173,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
       epochs: f.studentEpochs,
       learningRate: f.studentLr,
       dropout: f.studentDropout,
+      shiftPixels: f.studentShiftPixels,
       optimizer: f.optimizer as RunConfig['student']['optimizer'],
     },
     method: {

@@ -8,11 +8,18 @@ import { fit, type FitOptions, type FitResult, type TrainStep } from '../train/l
 import type { OptimizerOptions } from '../train/optimizers.ts';
 import { resolveOptimizer } from '../train/train-model.ts';
 import type { DistillMethod } from './method.ts';
+import { checkCacheAllowed, lookupLogits, type TeacherLogits } from './teacher-cache.ts';
+import { usageError } from '../errors.ts';
 
 export interface DistillerOptions {
   teacher: LayersModel;
   student: LayersModel;
   method: DistillMethod;
+  /**
+   * Precomputed teacher logits for the training split (see teacher-cache.ts): steps then look
+   * rows up instead of running the teacher. Only valid without random augmentation.
+   */
+  teacherLogits?: TeacherLogits;
 }
 
 export type DistillFitOptions = Partial<
@@ -31,13 +38,18 @@ export class Distiller {
     this.teacher = options.teacher;
     this.student = options.student;
     this.method = options.method;
+    this.teacherLogits = options.teacherLogits;
   }
+
+  readonly teacherLogits?: TeacherLogits;
 
   /** One training step's computation, for the shared loop. */
   trainStep(): TrainStep {
     return {
       prepare: (batch) => ({
-        teacherLogits: tf.tidy(() => this.teacher.predict(batch.x) as Tensor), // [batch, classes]
+        teacherLogits: this.teacherLogits
+          ? lookupLogits(this.teacherLogits, batch.indices) // [batch, classes]
+          : tf.tidy(() => this.teacher.predict(batch.x) as Tensor), // [batch, classes]
       }),
       terms: (batch, prepared) =>
         this.method.losses({
@@ -51,6 +63,14 @@ export class Distiller {
   /** Distils the teacher into the student on `data` (defaults: 10 epochs, batch 128, seed 1, Adam 1e-3). */
   async fit(data: Split, options: DistillFitOptions = {}): Promise<FitResult> {
     const { optimizer, ...rest } = options;
+    if (this.teacherLogits) {
+      if (this.teacherLogits.count !== data.count) {
+        throw usageError(
+          `cached teacher logits cover ${this.teacherLogits.count} examples but the training split has ${data.count}: compute them on the same split`,
+        );
+      }
+      checkCacheAllowed(options.shiftPixels ?? 0);
+    }
     return fit({
       epochs: 10,
       batchSize: 128,

@@ -20,6 +20,7 @@ import { selectBackend, type BackendInfo } from '../backend/index.ts';
 import { deriveSeed } from '../random.ts';
 import { ioError, usageError } from '../errors.ts';
 import { StageCheckpoints } from './checkpoint.ts';
+import { cachedTeacherLogits, checkCacheAllowed } from '../distill/teacher-cache.ts';
 
 export const stageNames = ['teacher', 'scratch', 'distilled'] as const;
 export type StageName = (typeof stageNames)[number];

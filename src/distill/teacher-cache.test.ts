@@ -1,0 +1,100 @@
+// Cached teacher outputs: same targets as the live teacher, keyed by teacher and data, no teacher
+// forward passes during distillation, refused under random augmentation.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tf } from '../tf.ts';
+import { loadMnist, sliceSplit } from '../data/index.ts';
+import { createMlp } from '../models/index.ts';
+import { Distiller } from './distiller.ts';
+import { kd } from './methods/index.ts';
+import {
+  cachedTeacherLogits,
+  checkCacheAllowed,
+  computeTeacherLogits,
+  lookupLogits,
+} from './teacher-cache.ts';
+
+await tf.setBackend('cpu');
+const data = await loadMnist({ trainLimit: 400, testLimit: 10, validationSize: 100 });
+const shape = [28, 28, 1];
+const teacher = createMlp({ inputShape: shape, hidden: [32], classes: 10, seed: 1 });
+
+test('looked-up rows equal the teacher’s own predictions for those examples', () => {
+  const table = computeTeacherLogits(teacher, data.train);
+  const indices = Int32Array.from([5, 0, 299, 17]);
+  const rows = sliceSplit(data.train, 0, data.train.count);
+  const x = tf.tensor(
+    Array.from(indices).flatMap((i) => Array.from(rows.x.subarray(i * 784, (i + 1) * 784))),
+    [4, ...shape],
+  );
+  const direct = teacher.predict(x) as tf.Tensor;
+  const looked = lookupLogits(table, indices);
+  const diff = tf.max(tf.abs(tf.sub(direct, looked))).dataSync()[0];
+  assert.ok(diff < 1e-5, `max diff ${diff}`);
+  tf.dispose([x, direct, looked]);
+});
+
+test('the cache is written once, then hit; another teacher or other data misses', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-cache-'));
+  const options = { dir, preprocessing: 'mnist /255' };
+  const first = cachedTeacherLogits(teacher, data.train, options);
+  const second = cachedTeacherLogits(teacher, data.train, options);
+  assert.equal(first.hit, false);
+  assert.equal(second.hit, true);
+  assert.deepEqual(second.logits, first.logits);
+  const other = createMlp({ inputShape: shape, hidden: [32], classes: 10, seed: 2 });
+  assert.equal(cachedTeacherLogits(other, data.train, options).hit, false);
+  assert.equal(cachedTeacherLogits(teacher, sliceSplit(data.train, 0, 200), options).hit, false);
+  assert.equal(
+    cachedTeacherLogits(teacher, data.train, { ...options, preprocessing: 'other' }).hit,
+    false,
+  );
+  assert.equal(readdirSync(dir).length, 4);
+});
+
+test('distilling from the cache runs no teacher forward pass and trains like the live teacher', async () => {
+  const run = async (cached: boolean) => {
+    const student = createMlp({ inputShape: shape, hidden: [16], classes: 10, seed: 3 });
+    let calls = 0;
+    const spy = Object.create(teacher) as tf.LayersModel;
+    spy.predict = (...args: Parameters<tf.LayersModel['predict']>) => {
+      calls++;
+      return teacher.predict(...args);
+    };
+    const distiller = new Distiller({
+      teacher: spy,
+      student,
+      method: kd(),
+      teacherLogits: cached ? computeTeacherLogits(teacher, data.train) : undefined,
+    });
+    const result = await distiller.fit(data.train, { epochs: 2, batchSize: 50, seed: 4 });
+    return { calls, loss: result.history.at(-1)!.loss };
+  };
+  const live = await run(false);
+  const cached = await run(true);
+  assert.equal(cached.calls, 0);
+  assert.equal(live.calls, 12); // 300 examples / 50 per batch × 2 epochs
+  assert.ok(Math.abs(live.loss - cached.loss) < 1e-4, `${live.loss} vs ${cached.loss}`);
+});
+
+test('refused under random augmentation, with the reason and the fix', async () => {
+  assert.throws(() => checkCacheAllowed(2), /random ±2 px shifts.*--teacher-cache off/);
+  const student = createMlp({ inputShape: shape, hidden: [16], classes: 10 });
+  const distiller = new Distiller({
+    teacher,
+    student,
+    method: kd(),
+    teacherLogits: computeTeacherLogits(teacher, data.train),
+  });
+  await assert.rejects(
+    distiller.fit(data.train, { epochs: 1, shiftPixels: 1 }),
+    /random ±1 px shifts/,
+  );
+  await assert.rejects(
+    distiller.fit(data.validation, { epochs: 1 }),
+    /cover 300 examples but the training split has 100/,
+  );
+});

@@ -1,0 +1,103 @@
+// Cached teacher outputs (offline distillation): when the transfer set is fixed, the teacher's
+// logits are computed once and looked up by row, so distillation epochs cost no teacher forward
+// passes. Stored on disk keyed by a hash of the teacher (topology + weights) and of the data
+// (dataset, split sizes, preprocessing, the examples themselves). Refused under random
+// augmentation: a cache would silently teach the targets of the un-augmented images.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tf, type LayersModel } from '../tf.ts';
+import type { Split } from '../data/dataset.ts';
+import { predictLogits } from '../eval/metrics.ts';
+import { inputShapeOf, outputSize } from '../models/index.ts';
+import { writeAtomic } from '../export/model-io.ts';
+import { usageError } from '../errors.ts';
+
+export interface TeacherLogits {
+  /** Row-major [count, classes], row i = teacher logits of split example i. */
+  logits: Float32Array;
+  count: number;
+  classes: number;
+  /** Cache key (hex) this table was stored under, if any. */
+  key?: string;
+}
+
+/** Hash of a model's topology and weight values. */
+export function modelHash(model: LayersModel): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(model.toJSON(null, false)));
+  for (const w of model.getWeights()) {
+    const data = w.dataSync();
+    hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  return hash.digest('hex');
+}
+
+/** Hash of a split's contents (features and labels). */
+export function splitHash(split: Split): string {
+  const hash = createHash('sha256');
+  hash.update(new Uint8Array(split.x.buffer, split.x.byteOffset, split.x.byteLength));
+  hash.update(new Uint8Array(split.y.buffer, split.y.byteOffset, split.y.byteLength));
+  return hash.digest('hex');
+}
+
+/** Computes the teacher's logits for every example of `split` (inference mode). */
+export function computeTeacherLogits(teacher: LayersModel, split: Split): TeacherLogits {
+  return {
+    logits: predictLogits(teacher, split, inputShapeOf(teacher)),
+    count: split.count,
+    classes: outputSize(teacher, 'teacher'),
+  };
+}
+
+export interface CacheOptions {
+  /** Folder for cache files (e.g. runs/.cache). */
+  dir: string;
+  /** Describes preprocessing/augmentation of the transfer set; part of the key. */
+  preprocessing: string;
+}
+
+/** Loads the teacher's logits for `split` from the cache, computing and storing them if absent. */
+export function cachedTeacherLogits(
+  teacher: LayersModel,
+  split: Split,
+  options: CacheOptions,
+): TeacherLogits & { hit: boolean } {
+  const key = createHash('sha256')
+    .update([modelHash(teacher), splitHash(split), options.preprocessing].join('\n'))
+    .digest('hex')
+    .slice(0, 32);
+  const file = join(options.dir, `teacher-logits-${key}.bin`);
+  const classes = outputSize(teacher, 'teacher');
+  if (existsSync(file)) {
+    const bytes = readFileSync(file);
+    if (bytes.byteLength === split.count * classes * 4) {
+      const logits = new Float32Array(
+        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      );
+      return { logits, count: split.count, classes, key, hit: true };
+    }
+  }
+  const computed = computeTeacherLogits(teacher, split);
+  writeAtomic(file, new Uint8Array(computed.logits.buffer));
+  return { ...computed, key, hit: false };
+}
+
+/** Refuses a cache whenever the student's training inputs are randomly augmented. */
+export function checkCacheAllowed(shiftPixels: number): void {
+  if (shiftPixels > 0) {
+    throw usageError(
+      `cached teacher outputs need a fixed transfer set, but student training uses random ±${shiftPixels} px shifts: a cache would teach the targets of un-shifted images; use --teacher-cache off or --student-shift-pixels 0`,
+    );
+  }
+}
+
+/** Teacher logits of the batch's rows: [batch, classes]. */
+export function lookupLogits(table: TeacherLogits, indices: Int32Array): tf.Tensor {
+  const { classes } = table;
+  const out = new Float32Array(indices.length * classes);
+  for (let i = 0; i < indices.length; i++) {
+    out.set(table.logits.subarray(indices[i] * classes, (indices[i] + 1) * classes), i * classes);
+  }
+  return tf.tensor2d(out, [indices.length, classes]);
+}
