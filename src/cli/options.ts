@@ -1,6 +1,7 @@
 // Command-line options shared by the training commands, and their mapping onto RunConfig keys.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DeepPartial, RunConfig } from '../config.ts';
+import { usageError } from '../errors.ts';
 import { backendNames } from '../backend/names.ts';
 
 export const backendOption = () =>
@@ -121,7 +122,14 @@ export function addTrainingOptions(
         '--param <key=value>',
         'any method parameter, e.g. --param reduction=mean (repeatable)',
         collect,
-      );
+      )
+      .addHelpText(
+        'after',
+        '\nMethod parameters can also be given as --<method>.<param> <value>, e.g. --kd.temperature 8,\n--kd.scale-by-temperature-squared false. `distillery methods` lists every method and its parameters.',
+      )
+      // Unknown tokens are checked by parseMethodFlags (only --<method>.<param> is allowed).
+      .allowUnknownOption(true)
+      .allowExcessArguments(true);
   }
   return cmd
     .option('--out <dir>', 'parent folder of run folders', undefined)
@@ -129,20 +137,47 @@ export function addTrainingOptions(
     .option('--json', 'print only the final results as JSON on stdout');
 }
 
+/**
+ * Method parameters given as `--<method>.<param> value` or `--<method>.<param>=value`
+ * (e.g. `--dkd.beta 8`, `--kd.scale-by-temperature-squared false`). Any other leftover token is
+ * an unknown option.
+ */
+export function parseMethodFlags(
+  args: string[],
+): { flag: string; method: string; key: string; value: unknown }[] {
+  const out = [];
+  for (let i = 0; i < args.length; i++) {
+    const token = args[i];
+    const match = /^--([a-z][a-z0-9-]*)\.([a-zA-Z][a-zA-Z0-9-]*)(?:=(.*))?$/.exec(token);
+    if (!match) {
+      throw usageError(
+        token.startsWith('-')
+          ? `unknown option '${token}' (see --help)`
+          : `unexpected argument '${token}'`,
+      );
+    }
+    const [, method, kebab, inline] = match;
+    let raw = inline;
+    if (raw === undefined) {
+      raw = args[++i];
+      if (raw === undefined) throw usageError(`${token} needs a value`);
+    }
+    const key = kebab.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    out.push({ flag: `--${method}.${kebab}`, method, key, value: parseValue(raw) });
+  }
+  return out;
+}
+
+function parseValue(raw: string): unknown {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  return raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+}
+
 function parseParam(text: string): [string, unknown] {
   const eq = text.indexOf('=');
-  if (eq <= 0) throw new InvalidArgumentError(`--param ${text}: expected key=value`);
-  const key = text.slice(0, eq);
-  const raw = text.slice(eq + 1);
-  const value =
-    raw === 'true'
-      ? true
-      : raw === 'false'
-        ? false
-        : raw !== '' && Number.isFinite(Number(raw))
-          ? Number(raw)
-          : raw;
-  return [key, value];
+  if (eq <= 0) throw usageError(`--param ${text}: expected key=value`);
+  return [text.slice(0, eq), parseValue(text.slice(eq + 1))];
 }
 
 /** Flags → the partial config they set (undefined entries are dropped by the merge). */

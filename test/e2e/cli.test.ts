@@ -194,6 +194,9 @@ test('bad input: one-line errors and distinct exit codes', () => {
       /method\.reduction: got "avg", allowed: "batchmean", "mean", "sum"/,
     ],
     [['distill'], 2, /distill needs --teacher/],
+    [['run', '--bogus'], 2, /unknown option '--bogus'/],
+    [['run', '--kd.temperature', '0'], 2, /method\.temperature: Too small/],
+    [['run', '--dkd.beta', '8'], 2, /sets a parameter of method 'dkd', but the method is 'kd'/],
     [['evaluate', join(out, 'nope')], 4, /no model at .*model\.json is missing/],
     [['run', '--resume', join(out, 'nope')], 2, /no config\.json there/],
   ];
@@ -219,4 +222,5 @@ test('--help lists every command and its options', () => {
     assert.match(r.stdout, new RegExp(`\\b${c}\\b`));
   const sub = cli(['run', '--help']);
   assert.match(sub.stdout, /--temperature <x>/);
+  assert.match(sub.stdout, /--<method>\.<param> <value>/);
 });

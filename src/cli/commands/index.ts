@@ -18,7 +18,8 @@ export const commands: CommandSpec[] = [
     description:
       'train a teacher, a scratch student and a distilled student; evaluate all three side by side',
     configure: (cmd) => addTrainingOptions(cmd, { teacher: true, student: true }),
-    action: async (flags: Flags) => (await import('./train.ts')).runTraining('run', flags),
+    action: async (flags: Flags, cmd: Command) =>
+      (await import('./train.ts')).runTraining('run', flags, cmd.args),
   },
   {
     name: 'train-teacher',
@@ -38,7 +39,8 @@ export const commands: CommandSpec[] = [
         ),
         { teacher: false, student: true },
       ),
-    action: async (flags: Flags) => (await import('./train.ts')).runTraining('distill', flags),
+    action: async (flags: Flags, cmd: Command) =>
+      (await import('./train.ts')).runTraining('distill', flags, cmd.args),
   },
   {
     name: 'evaluate',
@@ -55,5 +57,59 @@ export const commands: CommandSpec[] = [
       modelDir: string,
       flags: Parameters<typeof import('./evaluate.ts').evaluateCommand>[1],
     ) => (await import('./evaluate.ts')).evaluateCommand(modelDir, flags),
+  },
+  {
+    name: 'report',
+    description: "(re)build a run folder's report.html and print its path",
+    configure: (cmd) =>
+      cmd
+        .argument('<run-dir>', 'a run folder (runs/<timestamp>/)')
+        .option('--out <file>', 'where to write the page (default <run-dir>/report.html)')
+        .addOption(backendOption()),
+    action: async (
+      runDir: string,
+      flags: Parameters<typeof import('./report.ts').reportCommand>[1],
+    ) => (await import('./report.ts')).reportCommand(runDir, flags),
+  },
+  {
+    name: 'compare',
+    description: 'put several runs side by side: differing settings, accuracies, distillation gain',
+    configure: (cmd) =>
+      cmd
+        .argument('<run-dirs...>', 'run folders')
+        .option('--out <file.html>', 'also write the comparison as a self-contained HTML page')
+        .option('--json', 'print only the comparison as JSON on stdout'),
+    action: async (
+      runDirs: string[],
+      flags: Parameters<typeof import('./compare.ts').compareCommand>[1],
+    ) => (await import('./compare.ts')).compareCommand(runDirs, flags),
+  },
+  {
+    name: 'export',
+    description:
+      'export a saved model for deployment (optionally quantized), with a model card; evaluate it after export',
+    configure: (cmd) =>
+      cmd
+        .argument('<model-dir>', 'a tfjs LayersModel folder, e.g. runs/<run>/models/distilled')
+        .requiredOption(
+          '--out <dir>',
+          'folder to write model.json, weight shards and metadata.json',
+        )
+        .addOption(
+          cmd
+            .createOption(
+              '--quantize <dtype>',
+              'weight encoding; all = every one, each into <out>/<dtype>/',
+            )
+            .choices(['none', 'float16', 'uint16', 'uint8', 'all'])
+            .default('none'),
+        )
+        .option('--dataset <name>', "test data (default: the run's dataset, else mnist)")
+        .option('--data-dir <dir>', 'directory with the dataset files')
+        .option('--test-limit <n>', 'use only the first n test examples', int)
+        .addOption(backendOption())
+        .option('--json', 'print only the results as JSON on stdout'),
+    action: async (modelDir: string, flags: import('./export.ts').ExportFlags) =>
+      (await import('./export.ts')).exportCommand(modelDir, flags),
   },
 ];

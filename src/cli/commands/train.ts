@@ -1,10 +1,11 @@
 // `distillery run | train-teacher | distill`: resolve the config, run the pipeline, print results.
 import type { RunConfig } from '../../config.ts';
-import { flagsToConfig, type Flags } from '../options.ts';
+import { flagsToConfig, parseMethodFlags, type Flags } from '../options.ts';
 
 export async function runTraining(
   command: 'run' | 'train-teacher' | 'distill',
   flags: Flags,
+  extraArgs: string[] = [],
 ): Promise<void> {
   const { resolveConfig, readConfigFile } = await import('../../config.ts');
   const { runPipeline, readRunConfig } = await import('../../pipeline/pipeline.ts');
@@ -29,7 +30,19 @@ export async function runTraining(
         `distill needs --teacher <model-dir> (a saved teacher, e.g. runs/<run>/models/teacher)`,
       );
     }
-    config = resolveConfig(flags.config ? readConfigFile(flags.config) : {}, flagsToConfig(flags));
+    const methodFlags = parseMethodFlags(extraArgs);
+    const layers = [flags.config ? readConfigFile(flags.config) : {}, flagsToConfig(flags)];
+    const chosen = resolveConfig(...layers).method.name;
+    for (const f of methodFlags) {
+      if (f.method !== chosen) {
+        throw usageError(
+          `${f.flag} sets a parameter of method '${f.method}', but the method is '${chosen}' (use --method ${f.method})`,
+        );
+      }
+    }
+    config = resolveConfig(...layers, {
+      method: Object.fromEntries(methodFlags.map((f) => [f.key, f.value])),
+    });
   }
   const mode = flags.json ? 'silent' : process.stderr.isTTY ? 'tty' : 'plain';
   const results = await runPipeline({

@@ -1,0 +1,53 @@
+// Flag parsing: method parameters as --<method>.<param>, --param key=value, flags → config keys.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { flagsToConfig, parseMethodFlags } from './options.ts';
+import { resolveConfig } from '../config.ts';
+
+test('--<method>.<param> takes a separate or inline value, kebab-case to camelCase, typed', () => {
+  assert.deepEqual(
+    parseMethodFlags([
+      '--kd.temperature',
+      '8',
+      '--kd.scale-by-temperature-squared=false',
+      '--kd.reduction',
+      'mean',
+    ]),
+    [
+      { flag: '--kd.temperature', method: 'kd', key: 'temperature', value: 8 },
+      {
+        flag: '--kd.scale-by-temperature-squared',
+        method: 'kd',
+        key: 'scaleByTemperatureSquared',
+        value: false,
+      },
+      { flag: '--kd.reduction', method: 'kd', key: 'reduction', value: 'mean' },
+    ],
+  );
+});
+
+test('anything else left over is an unknown option or argument', () => {
+  assert.throws(() => parseMethodFlags(['--tempreature', '3']), /unknown option '--tempreature'/);
+  assert.throws(() => parseMethodFlags(['stray']), /unexpected argument 'stray'/);
+  assert.throws(() => parseMethodFlags(['--kd.temperature']), /needs a value/);
+});
+
+test('flags map onto config keys and --param onto method parameters', () => {
+  const config = resolveConfig(
+    flagsToConfig({
+      teacherEpochs: 2,
+      studentArch: 'mlp:32',
+      temperature: 6,
+      param: ['reduction=sum', 'softLoss=cross-entropy'],
+      teacherCache: 'off',
+      studentShiftPixels: 1,
+    }),
+  );
+  assert.equal(config.teacher.epochs, 2);
+  assert.equal(config.student.arch, 'mlp:32');
+  assert.equal(config.student.shiftPixels, 1);
+  assert.equal(config.teacherCache, 'off');
+  assert.equal(config.method.temperature, 6);
+  assert.equal(config.method.reduction, 'sum');
+  assert.equal(config.method.softLoss, 'cross-entropy');
+});
