@@ -58,7 +58,7 @@ export interface Flags {
 /** Options shared by the training commands; each maps onto one key of RunConfig. */
 export function addTrainingOptions(
   cmd: Command,
-  which: { teacher: boolean; student: boolean },
+  which: { teacher: boolean; student: boolean; resume?: boolean },
 ): Command {
   cmd
     .option('--config <file>', 'JSON config file (flags override it; it overrides defaults)')
@@ -131,9 +131,11 @@ export function addTrainingOptions(
       .allowUnknownOption(true)
       .allowExcessArguments(true);
   }
+  if (which.resume ?? true) {
+    cmd.option('--resume <run-dir>', 'continue an interrupted run from its last checkpoint');
+  }
   return cmd
     .option('--out <dir>', 'parent folder of run folders', undefined)
-    .option('--resume <run-dir>', 'continue an interrupted run from its last checkpoint')
     .option('--json', 'print only the final results as JSON on stdout');
 }
 

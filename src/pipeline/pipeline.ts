@@ -93,10 +93,10 @@ export const VERSION: string = JSON.parse(
 ).version;
 
 /** Creates runs/<timestamp>/ (never reusing an existing folder). */
-export function createRunDir(outDir: string): string {
+export function createRunDir(outDir: string, prefix = ''): string {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
   for (let i = 0; ; i++) {
-    const dir = resolve(outDir, i === 0 ? stamp : `${stamp}-${i}`);
+    const dir = resolve(outDir, prefix + (i === 0 ? stamp : `${stamp}-${i}`));
     if (!existsSync(dir)) {
       mkdirSync(dir, { recursive: true });
       return dir;

@@ -1,7 +1,8 @@
 // The command table: one entry per command. An entry configures its options (cheap: commander
 // only) and imports its implementation when it runs. Adding a command = one entry here + one file.
 import type { Command } from 'commander';
-import { addTrainingOptions, backendOption, int, type Flags } from '../options.ts';
+import { addTrainingOptions, backendOption, collect, int, type Flags } from '../options.ts';
+import type { TuneFlags } from './tune.ts';
 
 export interface CommandSpec {
   name: string;
@@ -41,6 +42,34 @@ export const commands: CommandSpec[] = [
       ),
     action: async (flags: Flags, cmd: Command) =>
       (await import('./train.ts')).runTraining('distill', flags, cmd.args),
+  },
+  {
+    name: 'tune',
+    description:
+      'search temperature and loss weights (or any method parameter) on the validation split',
+    configure: (cmd) =>
+      addTrainingOptions(
+        cmd
+          .option('--teacher <model-dir>', 'saved teacher (a tfjs LayersModel folder)')
+          .option(
+            '--search <key=v1,v2,…>',
+            'values to try for a method parameter (repeatable; default temperature and hardWeight)',
+            collect,
+          )
+          .option(
+            '--trials <n>',
+            'sample at most n candidates from the grid (default: all, at most 27)',
+            int,
+          )
+          .option(
+            '--eta <n>',
+            'successive halving: keep the best 1/eta at each rung (default 3)',
+            int,
+          ),
+        { teacher: false, student: true, resume: false },
+      ),
+    action: async (flags: TuneFlags, cmd: Command) =>
+      (await import('./tune.ts')).tuneCommand(flags, cmd.args),
   },
   {
     name: 'evaluate',

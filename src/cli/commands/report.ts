@@ -4,9 +4,9 @@ export async function reportCommand(
   flags: { backend?: string; out?: string },
 ): Promise<void> {
   const { readRun, writeReport } = await import('../../report/html.ts');
-  const { selectBackend } = await import('../../backend/index.ts');
-  // Check the folder before starting a backend, so a wrong path fails at once.
+  // Check the folder before loading TensorFlow.js, so a wrong path fails at once.
   const run = readRun(runDir);
+  const { selectBackend } = await import('../../backend/index.ts');
   // Predictions are recomputed on the run's own backend unless told otherwise.
   await selectBackend((flags.backend ?? run.results.config.backend) as never);
   process.stdout.write((await writeReport(runDir, { out: flags.out })) + '\n');

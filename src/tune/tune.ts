@@ -1,0 +1,309 @@
+// `distillery tune`: searches a distillation method's hyper-parameters (temperature, loss weights,
+// any declared parameter) by successive halving (Jamieson & Talwalkar 2016): every candidate
+// trains a few epochs, the best third continue, and so on until the survivors have the full
+// epoch budget. Scores are validation accuracies only — the test split is never read.
+import { join, resolve } from 'node:path';
+import type { LayersModel } from '../tf.ts';
+import type { RunConfig } from '../config.ts';
+import { validateConfig } from '../config.ts';
+import { datasets, type DatasetName, type Split } from '../data/index.ts';
+import { buildModel, checkCompatible } from '../models/index.ts';
+import { loadModel, writeAtomic } from '../export/model-io.ts';
+import { fit, type EpochRecord } from '../train/loop.ts';
+import { createOptimizer } from '../train/optimizers.ts';
+import { Distiller } from '../distill/distiller.ts';
+import { methods } from '../distill/methods/index.ts';
+import { cachedTeacherLogits, type TeacherLogits } from '../distill/teacher-cache.ts';
+import { selectBackend, type BackendInfo } from '../backend/index.ts';
+import { createRng, deriveSeed } from '../random.ts';
+import { usageError } from '../errors.ts';
+import { createRunDir, VERSION } from '../pipeline/pipeline.ts';
+import { tf } from '../tf.ts';
+
+/** Values to try per method parameter, e.g. { temperature: [1, 2, 4, 8] }. */
+export type SearchSpace = Record<string, unknown[]>;
+
+export interface TuneOptions {
+  /** Base config: dataset, student, optimizer, epochs (the full budget), method and its fixed params. */
+  config: RunConfig;
+  teacherDir: string;
+  space: SearchSpace;
+  /** Sample at most this many candidates from the grid (default: the whole grid, capped at 27). */
+  trials?: number;
+  /** Keep the best 1/eta at each rung (default 3). */
+  eta?: number;
+  /** When hardWeight is searched and softWeight is not, set softWeight = 1 − hardWeight. */
+  tieSoftWeight?: boolean;
+  events?: {
+    onInfo?(message: string): void;
+    onCandidate?(row: TuneRow): void;
+  };
+}
+
+export interface TuneRow {
+  id: number;
+  params: Record<string, unknown>;
+  /** Epochs trained when it was last scored. */
+  epochs: number;
+  /** Best validation accuracy over the epochs trained. */
+  validationAccuracy: number;
+  /** Rung (0-based) at which it stopped; the winners reach the last rung. */
+  rung: number;
+}
+
+export interface TuneResults {
+  distillery: string;
+  createdAt: string;
+  dir: string;
+  backend: BackendInfo;
+  config: RunConfig;
+  space: SearchSpace;
+  rungs: { epochs: number; candidates: number }[];
+  rows: TuneRow[];
+  best: TuneRow;
+  /** Path of the best full config, usable as `distillery distill --config <it>`. */
+  bestConfigPath: string;
+  seconds: number;
+}
+
+export const DEFAULT_SPACE: SearchSpace = {
+  temperature: [1, 2, 4, 8, 16],
+  hardWeight: [0.1, 0.3, 0.5, 0.7, 0.9],
+};
+
+/** Cartesian product of a search space. */
+export function grid(space: SearchSpace): Record<string, unknown>[] {
+  return Object.entries(space).reduce<Record<string, unknown>[]>(
+    (acc, [key, values]) => acc.flatMap((partial) => values.map((v) => ({ ...partial, [key]: v }))),
+    [{}],
+  );
+}
+
+/** Epoch budget per rung: geometric, ending at the full budget. */
+export function rungEpochs(candidates: number, epochs: number, eta: number): number[] {
+  const rungs = Math.max(1, Math.ceil(Math.log(candidates) / Math.log(eta)) + 1);
+  const out: number[] = [];
+  for (let i = 0; i < rungs; i++) {
+    const e = Math.max(1, Math.round(epochs / eta ** (rungs - 1 - i)));
+    if (out.length === 0 || e > out[out.length - 1]) out.push(e);
+  }
+  out[out.length - 1] = epochs;
+  return out;
+}
+
+export async function tune(options: TuneOptions): Promise<TuneResults> {
+  const started = performance.now();
+  const { config, events = {} } = options;
+  const eta = options.eta ?? 3;
+  if (!(eta >= 2)) throw usageError(`--eta must be at least 2, got ${eta}`);
+  const { name: methodName, ...baseParams } = config.method;
+  const method = methods[methodName as keyof typeof methods];
+  for (const key of Object.keys(options.space)) {
+    if (!(key in method.definition.defaults)) {
+      throw usageError(
+        `--search ${key}: method '${methodName}' has no parameter '${key}' (it has ${Object.keys(method.definition.defaults).join(', ')})`,
+      );
+    }
+    if (options.space[key].length === 0) throw usageError(`--search ${key}: no values given`);
+  }
+  const tie =
+    (options.tieSoftWeight ?? true) &&
+    'hardWeight' in options.space &&
+    !('softWeight' in options.space);
+  let candidates = grid(options.space).map((p) =>
+    tie ? { ...p, softWeight: Math.round((1 - (p.hardWeight as number)) * 1e9) / 1e9 } : p,
+  );
+  const limit = options.trials ?? Math.min(candidates.length, 27);
+  if (candidates.length > limit) {
+    const rng = createRng(deriveSeed(config.seed, 'tune-sample'));
+    candidates = candidates
+      .map((c) => ({ c, r: rng() }))
+      .sort((a, b) => a.r - b.r)
+      .slice(0, limit)
+      .map((x) => x.c);
+  }
+  // Validate every candidate's parameters before training anything.
+  const bound = candidates.map((p) => {
+    try {
+      return method({ ...baseParams, ...p } as never);
+    } catch (e) {
+      throw usageError(`search candidate ${JSON.stringify(p)}: ${(e as Error).message}`);
+    }
+  });
+
+  const backend = await selectBackend(config.backend, { threads: config.threads });
+  const dir = createRunDir(config.outDir, 'tune-');
+  const teacher = await loadModel(options.teacherDir);
+  const data = await datasets[config.dataset as DatasetName]({
+    dataDir: config.dataDir,
+    trainLimit: config.trainLimit,
+    testLimit: 1, // the test split is not used by tuning
+    validationSize: config.validationSize,
+  });
+  const epochsPerRung = rungEpochs(candidates.length, config.student.epochs, eta);
+  events.onInfo?.(
+    `${candidates.length} candidates, rungs at ${epochsPerRung.join(' / ')} epochs, keeping the best 1/${eta} each time (validation split: ${data.validation.count} examples)`,
+  );
+
+  let cache: TeacherLogits | undefined;
+  if (config.student.shiftPixels === 0 && config.teacherCache !== 'off') {
+    cache = cachedTeacherLogits(teacher, data.train, {
+      dir: resolve(config.outDir, '.cache'),
+      preprocessing: `${data.name}: ${data.preprocessing}`,
+    });
+  }
+
+  interface State {
+    id: number;
+    params: Record<string, unknown>;
+    student: LayersModel;
+    optimizer: tf.Optimizer;
+    distiller: Distiller;
+    history: EpochRecord[];
+  }
+  const states: State[] = [];
+  for (let id = 0; id < bound.length; id++) {
+    const student = await buildModel(config.student.arch, {
+      inputShape: data.inputShape,
+      classes: data.classes,
+      dropout: config.student.dropout,
+      inputDropout: config.student.inputDropout,
+      seed: deriveSeed(config.seed, 'student', 'init'),
+      name: 'student',
+    });
+    checkCompatible(teacher, student);
+    states.push({
+      id,
+      params: candidates[id],
+      student,
+      optimizer: createOptimizer({
+        name: config.student.optimizer,
+        learningRate: config.student.learningRate,
+      }),
+      distiller: new Distiller({ teacher, student, method: bound[id], teacherLogits: cache }),
+      history: [],
+    });
+  }
+
+  const rows = new Map<number, TuneRow>();
+  let alive = states;
+  for (let rung = 0; rung < epochsPerRung.length; rung++) {
+    const target = epochsPerRung[rung];
+    for (const s of alive) {
+      const result = await trainTo(
+        s.distiller,
+        s.student,
+        s.optimizer,
+        data.train,
+        data.validation,
+        s.history,
+        target,
+        config,
+      );
+      s.history = result;
+      const row: TuneRow = {
+        id: s.id,
+        params: s.params,
+        epochs: target,
+        validationAccuracy: Math.max(...result.map((r) => r.validationAccuracy ?? 0)),
+        rung,
+      };
+      rows.set(s.id, row);
+      events.onCandidate?.(row);
+    }
+    if (rung < epochsPerRung.length - 1) {
+      const keep = Math.max(1, Math.ceil(alive.length / eta));
+      const ranked = [...alive].sort(
+        (a, b) =>
+          rows.get(b.id)!.validationAccuracy - rows.get(a.id)!.validationAccuracy || a.id - b.id,
+      );
+      for (const s of ranked.slice(keep)) dispose(s);
+      alive = ranked.slice(0, keep);
+    }
+  }
+  for (const s of alive) dispose(s);
+  teacher.dispose();
+
+  const table = [...rows.values()].sort(
+    (a, b) => b.rung - a.rung || b.validationAccuracy - a.validationAccuracy || a.id - b.id,
+  );
+  const best = table[0];
+  const bestConfig = validateConfig({
+    ...config,
+    method: { name: methodName, ...baseParams, ...best.params },
+  });
+  const bestConfigPath = join(dir, 'best.json');
+  writeAtomic(bestConfigPath, JSON.stringify(bestConfig, null, 2));
+  const results: TuneResults = {
+    distillery: VERSION,
+    createdAt: new Date().toISOString(),
+    dir,
+    backend,
+    config,
+    space: options.space,
+    rungs: epochsPerRung.map((epochs, i) => ({
+      epochs,
+      candidates: [...rows.values()].filter((r) => r.rung >= i).length,
+    })),
+    rows: table,
+    best,
+    bestConfigPath,
+    seconds: (performance.now() - started) / 1000,
+  };
+  writeAtomic(join(dir, 'search.json'), JSON.stringify(results, null, 2));
+  return results;
+}
+
+/** Continues a candidate's training up to `target` epochs, exactly as one uninterrupted run would. */
+async function trainTo(
+  distiller: Distiller,
+  student: LayersModel,
+  optimizer: tf.Optimizer,
+  train: Split,
+  validation: Split,
+  history: EpochRecord[],
+  target: number,
+  config: RunConfig,
+): Promise<EpochRecord[]> {
+  const result = await fit({
+    model: student,
+    step: distiller.trainStep(),
+    optimizer,
+    train,
+    validation,
+    inputShape: student.inputs[0].shape.slice(1) as number[],
+    epochs: target,
+    batchSize: config.batchSize,
+    // The same seed as `distillery distill` uses for its students, so the winner reproduces.
+    seed: deriveSeed(config.seed, 'student'),
+    shiftPixels: config.student.shiftPixels,
+    startEpoch: history.length,
+    history,
+    // Weights are not restored between rungs: that would change what later rungs train.
+    restoreBest: false,
+  });
+  return result.history;
+}
+
+function dispose(s: { student: LayersModel; optimizer: tf.Optimizer }) {
+  s.student.dispose();
+  s.optimizer.dispose();
+}
+
+/** Parses `--search key=v1,v2,…` values (numbers, booleans or strings). */
+export function parseSearch(specs: string[]): SearchSpace {
+  const space: SearchSpace = {};
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw usageError(`--search ${spec}: expected key=value1,value2,…`);
+    const key = spec.slice(0, eq);
+    space[key] = spec
+      .slice(eq + 1)
+      .split(',')
+      .filter((v) => v !== '')
+      .map((v) =>
+        v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) ? Number(v) : v,
+      );
+  }
+  return space;
+}
