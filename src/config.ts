@@ -7,6 +7,7 @@ import { backendNames } from './backend/names.ts';
 import { datasetNames } from './data/index.ts';
 import { methodNames, methods } from './distill/methods/index.ts';
 import { optimizerNames } from './train/optimizers.ts';
+import { combineRules } from './distill/ensemble-rules.ts';
 import { parseArch } from './models/index.ts';
 import { isModelDir } from './export/model-io.ts';
 
@@ -42,6 +43,10 @@ export const runConfigSchema = z
     method: z.object({ name: z.enum(methodNames as [string, ...string[]]) }).catchall(z.unknown()),
     /** Teacher logits computed once per transfer set: 'auto' = when students are not augmented. */
     teacherCache: z.enum(['auto', 'on', 'off']),
+    /** How several teachers (distill --teacher a --teacher b) are combined. */
+    ensemble: z
+      .object({ combine: z.enum(combineRules), weights: z.array(z.number().min(0)).optional() })
+      .strict(),
     outDir: z.string().min(1),
   })
   .strict();
@@ -80,6 +85,7 @@ export const defaultConfig: RunConfig = {
   },
   method: { name: 'kd', ...methods.kd.definition.defaults },
   teacherCache: 'auto',
+  ensemble: { combine: 'mean-logits' },
   outDir: 'runs',
 };
 

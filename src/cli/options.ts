@@ -52,7 +52,9 @@ export interface Flags {
   out?: string;
   json?: boolean;
   resume?: string;
-  teacher?: string;
+  teacher?: string[];
+  ensemble?: string;
+  teacherWeights?: string;
 }
 
 /** Options shared by the training commands; each maps onto one key of RunConfig. */
@@ -196,6 +198,10 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
     batchSize: f.batchSize,
     outDir: f.out,
     teacherCache: f.teacherCache as RunConfig['teacherCache'],
+    ensemble: {
+      combine: f.ensemble as NonNullable<RunConfig['ensemble']>['combine'],
+      weights: f.teacherWeights?.split(',').map(Number),
+    },
     teacher: {
       arch: f.teacherArch,
       epochs: f.teacherEpochs,

@@ -22,6 +22,13 @@ export interface MethodDefinition<P extends object> {
   readonly defaults: P;
   /** Validates a full parameter object (errors name the key and the allowed values). */
   readonly schema: z.ZodType<P>;
+  /**
+   * Named parameter sets that reproduce another paper's or library's conventions (e.g. kd's
+   * `textbrewer`: no T²). A preset lies over the defaults and under explicit parameters:
+   * `factory({ ...definition.presets.textbrewer, ...overrides })`; keys it leaves out keep the
+   * method's defaults. Each preset is documented with its source where it is defined.
+   */
+  readonly presets?: Record<string, Partial<P>>;
   /** Named loss terms, each already weighted: the training loss is their sum. */
   losses(t: StepTensors, params: P): Record<string, Scalar>;
 }

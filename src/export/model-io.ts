@@ -1,8 +1,11 @@
 // Saving and loading tfjs LayersModels on disk in Node without tfjs-node: model.json plus weight
 // shards of at most 4 MiB named like the reference converter's (group1-shard1of3.bin), readable
 // by the stock `tf.loadLayersModel` in the browser. Malformed files give one-line errors.
-import { mkdirSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// Importing this module registers a `file://` load router, so the stock
+// `tf.loadLayersModel('file:///abs/model.json')` works in Node without tfjs-node.
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { tf, type LayersModel } from '../tf.ts';
 import { modelError } from '../errors.ts';
 
@@ -71,15 +74,40 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
       `no model at ${dir}: ${jsonPath} is missing (expected a tfjs LayersModel folder)`,
     );
   }
+  return parseModelArtifacts(text, jsonPath);
+}
+
+/** Reads a model.json file (any name) and the weight files it lists, validating both. */
+export function readModelFile(jsonPath: string): tf.io.ModelArtifacts {
+  let text: string;
+  try {
+    text = readFileSync(jsonPath, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw modelError(
+      `cannot read ${jsonPath}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : oneLine((e as Error).message)}`,
+    );
+  }
+  return parseModelArtifacts(text, jsonPath);
+}
+
+function parseModelArtifacts(text: string, jsonPath: string): tf.io.ModelArtifacts {
+  const dir = dirname(jsonPath);
   let json: Partial<ModelJson>;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw modelError(`${jsonPath} is not valid JSON (${(e as Error).message})`);
+    throw modelError(`${jsonPath} is not valid JSON (${oneLine((e as Error).message)})`);
   }
   if (!json || typeof json.modelTopology !== 'object' || json.modelTopology === null) {
     throw modelError(
       `${jsonPath} has no modelTopology: not a tfjs LayersModel (graph models are not supported)`,
+    );
+  }
+  const topology = json.modelTopology as Record<string, unknown>;
+  if (typeof topology.class_name !== 'string' && typeof topology.model_config !== 'object') {
+    throw modelError(
+      `${jsonPath}: modelTopology has neither 'class_name' nor 'model_config': not a Keras/tfjs layers topology`,
     );
   }
   if (!Array.isArray(json.weightsManifest)) {
@@ -89,13 +117,26 @@ export function readModelArtifacts(dir: string): tf.io.ModelArtifacts {
   const parts: Uint8Array[] = [];
   let expected = 0;
   for (const group of json.weightsManifest) {
-    if (!Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+    if (
+      !group ||
+      typeof group !== 'object' ||
+      !Array.isArray(group.paths) ||
+      !Array.isArray(group.weights)
+    ) {
       throw modelError(
         `${jsonPath}: each weightsManifest entry needs 'paths' and 'weights' arrays`,
       );
     }
     let groupBytes = 0;
     for (const path of group.paths) {
+      if (typeof path !== 'string' || path === '' || isAbsolute(path)) {
+        throw modelError(
+          `${jsonPath}: weight path ${JSON.stringify(path)} must be a file name relative to model.json`,
+        );
+      }
+      if (normalize(path).split(/[\\/]/)[0] === '..') {
+        throw modelError(`${jsonPath}: weight path '${path}' points outside the model folder`);
+      }
       const file = join(dir, path);
       try {
         const buf = readFileSync(file);
@@ -136,7 +177,7 @@ export async function loadModel(dir: string): Promise<LayersModel> {
   try {
     return await tf.loadLayersModel(tf.io.fromMemory(artifacts));
   } catch (e) {
-    throw modelError(`cannot build the model in ${dir}: ${(e as Error).message}`);
+    throw modelError(`cannot build the model in ${dir}: ${oneLine((e as Error).message)}`);
   }
 }
 
@@ -159,15 +200,39 @@ const DTYPE_BYTES: Record<string, number> = {
 };
 
 function specBytes(spec: WeightSpec, jsonPath: string): number {
-  if (!spec || !Array.isArray(spec.shape) || typeof spec.name !== 'string') {
-    throw modelError(`${jsonPath}: malformed weight entry ${JSON.stringify(spec)}`);
-  }
+  const malformed = () =>
+    modelError(`${jsonPath}: malformed weight entry ${JSON.stringify(spec)?.slice(0, 200)}`);
+  if (!spec || typeof spec !== 'object' || typeof spec.name !== 'string') throw malformed();
+  if (!Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0))
+    throw malformed();
   const size = spec.shape.reduce((a, b) => a * b, 1);
-  const dtype = spec.quantization?.dtype ?? spec.dtype;
+  const q = spec.quantization as Record<string, unknown> | undefined | null;
+  if (q !== undefined) {
+    if (!q || typeof q !== 'object' || !['uint8', 'uint16', 'float16'].includes(q.dtype as string))
+      throw modelError(
+        `${jsonPath}: weight '${spec.name}' has unsupported quantization ${JSON.stringify(q)} (expected dtype uint8, uint16 or float16)`,
+      );
+    if (q.dtype !== 'float16' && !(Number.isFinite(q.min) && Number.isFinite(q.scale)))
+      throw modelError(
+        `${jsonPath}: weight '${spec.name}' is quantized to ${q.dtype as string} but lacks finite 'min' and 'scale'`,
+      );
+    if (
+      q.dtype === 'float16' ? spec.dtype !== 'float32' : !['float32', 'int32'].includes(spec.dtype)
+    )
+      throw modelError(
+        `${jsonPath}: weight '${spec.name}' of dtype ${spec.dtype} cannot be quantized to ${q.dtype as string}`,
+      );
+  }
+  const dtype = (q?.dtype as string | undefined) ?? spec.dtype;
   const bytes = DTYPE_BYTES[dtype];
   if (!bytes)
     throw modelError(`${jsonPath}: weight '${spec.name}' has unsupported dtype '${dtype}'`);
   return size * bytes;
+}
+
+/** Collapses an error message onto one line (tfjs and V8 messages may span several). */
+export function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, ' ').trim();
 }
 
 function concat(parts: (ArrayBuffer | Uint8Array)[]): Uint8Array {
@@ -188,3 +253,44 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
   writeFileSync(tmp, data);
   renameSync(tmp, path);
 }
+
+/**
+ * The `file://` load router: `tf.loadLayersModel('file:///abs/dir/model.json')` (or the folder's
+ * URL) reads through readModelFile, so bad files fail with a one-line DistilleryError.
+ * Both percent-encoded URLs (pathToFileURL) and raw paths after `file://` are accepted.
+ */
+export function fileUrlToModelPath(url: string): string {
+  const raw = url.slice('file://'.length);
+  const candidates: string[] = [];
+  try {
+    candidates.push(fileURLToPath(url));
+  } catch {
+    // e.g. 'file://relative/dir' (tfjs-node style): not a valid file URL, used as a path below.
+  }
+  candidates.push(raw);
+  const existing = candidates.find((p) => existsSync(p)) ?? candidates[0];
+  try {
+    if (statSync(existing).isDirectory()) return join(existing, 'model.json');
+  } catch {
+    // missing: readModelFile reports it
+  }
+  return existing;
+}
+
+const fileRouter = (url: string | string[]): tf.io.IOHandler | null => {
+  if (typeof url !== 'string' || !url.startsWith('file://')) return null;
+  return { load: async () => readModelFile(fileUrlToModelPath(url)) };
+};
+
+/** Registers the `file://` router once per process (skipped if another one, e.g. tfjs-node's, exists). */
+export function registerFileRouter(): void {
+  const key = Symbol.for('distillery.file-router');
+  const registry = globalThis as Record<symbol, unknown>;
+  if (registry[key]) return;
+  registry[key] = true;
+  if (tf.io.getLoadHandlers('file:///model.json').length > 0) return;
+  // tfjs types a router as always returning a handler; at run time null means "not mine".
+  tf.io.registerLoadRouter(fileRouter as Parameters<typeof tf.io.registerLoadRouter>[0]);
+}
+
+registerFileRouter();

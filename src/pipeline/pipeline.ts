@@ -21,6 +21,7 @@ import { deriveSeed } from '../random.ts';
 import { ioError, usageError } from '../errors.ts';
 import { StageCheckpoints } from './checkpoint.ts';
 import { cachedTeacherLogits, checkCacheAllowed } from '../distill/teacher-cache.ts';
+import { createEnsemble } from '../distill/ensemble.ts';
 
 export const stageNames = ['teacher', 'scratch', 'distilled'] as const;
 export type StageName = (typeof stageNames)[number];
@@ -81,8 +82,8 @@ export interface PipelineOptions {
   config: RunConfig;
   /** Which stages to run: 'run' = all three, 'train-teacher' = teacher only, 'distill' = students with a given teacher. */
   command: 'run' | 'train-teacher' | 'distill';
-  /** Saved teacher to reuse (skips the teacher stage). */
-  teacherDir?: string;
+  /** Saved teacher(s) to reuse (skips the teacher stage); several form an ensemble. */
+  teacherDirs?: string[];
   /** Existing run folder to continue. */
   resumeDir?: string;
   events?: PipelineEvents;
@@ -108,7 +109,7 @@ export function createRunDir(outDir: string, prefix = ''): string {
 export function readRunConfig(runDir: string): {
   config: RunConfig;
   command: PipelineOptions['command'];
-  teacherDir?: string;
+  teacherDirs?: string[];
 } {
   const path = join(runDir, 'config.json');
   if (!existsSync(path))
@@ -117,7 +118,7 @@ export function readRunConfig(runDir: string): {
   return {
     config: validateConfig(saved.config),
     command: saved.command,
-    teacherDir: saved.teacherDir,
+    teacherDirs: saved.teacherDirs,
   };
 }
 
@@ -137,7 +138,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     writeAtomic(
       join(runDir, 'config.json'),
       JSON.stringify(
-        { command, teacherDir: options.teacherDir && resolve(options.teacherDir), config },
+        { command, teacherDirs: options.teacherDirs?.map((d) => resolve(d)), config },
         null,
         2,
       ),
@@ -248,12 +249,22 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   });
 
   // 1. Teacher: trained here, or loaded from --teacher.
-  const teacherDir = options.teacherDir;
-  if (teacherDir) {
-    const teacher = await loadModel(teacherDir);
-    models.teacher = teacher;
-    stages.teacher = { source: 'loaded', epochs: 0, seconds: 0, modelDir: resolve(teacherDir) };
-    events.onInfo?.(`teacher: loaded from ${teacherDir}`);
+  const teacherDirs = options.teacherDirs ?? [];
+  const members: LayersModel[] = [];
+  if (teacherDirs.length === 1) {
+    models.teacher = await loadModel(teacherDirs[0]);
+    stages.teacher = { source: 'loaded', epochs: 0, seconds: 0, modelDir: resolve(teacherDirs[0]) };
+    events.onInfo?.(`teacher: loaded from ${teacherDirs[0]}`);
+  } else if (teacherDirs.length > 1) {
+    for (const dir of teacherDirs) members.push(await loadModel(dir));
+    models.teacher = createEnsemble(members, config.ensemble);
+    stages.teacher = {
+      source: 'loaded',
+      epochs: 0,
+      seconds: 0,
+      modelDir: teacherDirs.map((d) => resolve(d)).join(', '),
+    };
+    events.onInfo?.(`teacher: ensemble (${config.ensemble.combine}) of ${teacherDirs.join(', ')}`);
   } else {
     await runStage(
       'teacher',
@@ -292,7 +303,10 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   // 4. Evaluate side by side on the test split.
   events.onInfo?.('evaluating on the test split');
   const evaluation = await evaluate({
-    models: models as Record<string, LayersModel>,
+    models: {
+      ...(models as Record<string, LayersModel>),
+      ...Object.fromEntries(members.map((m, i) => [`teacher ${i + 1}`, m])),
+    },
     data: data.test,
     reference: 'teacher',
   });

@@ -27,7 +27,11 @@ export interface TrainStep {
   /** Tensors computed outside the gradient for this batch; disposed after the step. */
   prepare?(batch: Batch, context: StepContext): Record<string, Tensor>;
   /** Named, weighted loss terms; their sum is minimised. Runs inside the gradient tape. */
-  terms(batch: Batch, prepared: Record<string, Tensor>, context: StepContext): Record<string, Scalar>;
+  terms(
+    batch: Batch,
+    prepared: Record<string, Tensor>,
+    context: StepContext,
+  ): Record<string, Scalar>;
 }
 
 export interface EpochRecord {

@@ -224,3 +224,46 @@ test('--help lists every command and its options', () => {
   assert.match(sub.stdout, /--temperature <x>/);
   assert.match(sub.stdout, /--<method>\.<param> <value>/);
 });
+
+test('distill from an ensemble of two saved teachers', () => {
+  const teacherOnly = FAST.filter(
+    (_, i) => !['--student-arch', 'mlp:32', '--student-epochs', '3'].includes(FAST[i]),
+  );
+  const other = runJson([
+    'train-teacher',
+    ...teacherOnly,
+    '--teacher-arch',
+    'mlp:128',
+    '--seed',
+    '8',
+    '--json',
+  ]);
+  const teachers = [
+    join(first.runDir, 'models', 'teacher'),
+    join(other.runDir, 'models', 'teacher'),
+  ];
+  const student = FAST.filter(
+    (_, i) => !['--teacher-arch', 'mlp:256-256', '--teacher-epochs', '2'].includes(FAST[i]),
+  );
+  const result = runJson([
+    'distill',
+    ...student,
+    '--teacher',
+    teachers[0],
+    '--teacher',
+    teachers[1],
+    '--ensemble',
+    'mean-probs',
+    '--teacher-weights',
+    '2,1',
+    '--json',
+  ]);
+  assert.deepEqual(result.config.ensemble, { combine: 'mean-probs', weights: [2, 1] });
+  assert.deepEqual(
+    result.evaluation.rows.map((r) => r.name),
+    ['teacher', 'scratch', 'distilled', 'teacher 1', 'teacher 2'],
+  );
+  const [ensemble, , , t1] = result.evaluation.rows;
+  assert.equal(t1.errors, first.evaluation.rows[0].errors, 'member 1 is the first run’s teacher');
+  assert.equal(ensemble.parameters, t1.parameters + result.evaluation.rows[4].parameters);
+});

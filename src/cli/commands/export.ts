@@ -13,17 +13,19 @@ export interface ExportFlags {
 }
 
 export async function exportCommand(modelDir: string, flags: ExportFlags): Promise<void> {
+  // Checked before TensorFlow.js loads, so a typo fails at once.
+  const { existsSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { modelError, usageError } = await import('../../errors.ts');
+  if (!existsSync(join(modelDir, 'model.json')))
+    throw modelError(`no model at ${modelDir}: expected a folder with model.json`);
   const { exportModel, compareQuantizations, quantizations } =
     await import('../../export/export.ts');
   const { findRunInfo } = await import('../../export/model-card.ts');
-  const { isModelDir } = await import('../../export/model-io.ts');
   const { selectBackend } = await import('../../backend/index.ts');
   const { datasets } = await import('../../data/index.ts');
   const { formatBytes, renderTable } = await import('../../report/table.ts');
-  const { modelError, usageError } = await import('../../errors.ts');
 
-  if (!isModelDir(modelDir))
-    throw modelError(`no model at ${modelDir}: expected a folder with model.json`);
   const run = findRunInfo(modelDir);
   // A model inside a run folder is evaluated on the run's dataset unless told otherwise.
   const name = flags.dataset ?? run?.config?.dataset ?? 'mnist';

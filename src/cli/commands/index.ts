@@ -1,6 +1,6 @@
 // The command table: one entry per command. An entry configures its options (cheap: commander
 // only) and imports its implementation when it runs. Adding a command = one entry here + one file.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { addTrainingOptions, backendOption, collect, int, type Flags } from '../options.ts';
 import type { TuneFlags } from './tune.ts';
 
@@ -34,10 +34,20 @@ export const commands: CommandSpec[] = [
     description: 'train a scratch student and a distilled student from a saved teacher',
     configure: (cmd) =>
       addTrainingOptions(
-        cmd.option(
-          '--teacher <model-dir>',
-          'saved teacher (a tfjs LayersModel folder, e.g. runs/<run>/models/teacher)',
-        ),
+        cmd
+          .option(
+            '--teacher <model-dir>',
+            'saved teacher (a tfjs LayersModel folder, e.g. runs/<run>/models/teacher); repeat for an ensemble',
+            collect,
+          )
+          .addOption(
+            new Option('--ensemble <rule>', 'how several teachers combine').choices([
+              'mean-logits',
+              'mean-probs',
+              'confidence',
+            ]),
+          )
+          .option('--teacher-weights <w1,w2,…>', 'ensemble weight per teacher (default equal)'),
         { teacher: false, student: true },
       ),
     action: async (flags: Flags, cmd: Command) =>
@@ -50,7 +60,7 @@ export const commands: CommandSpec[] = [
     configure: (cmd) =>
       addTrainingOptions(
         cmd
-          .option('--teacher <model-dir>', 'saved teacher (a tfjs LayersModel folder)')
+          .option('--teacher <model-dir>', 'saved teacher (a tfjs LayersModel folder)', collect)
           .option(
             '--search <key=v1,v2,…>',
             'values to try for a method parameter (repeatable; default temperature and hardWeight)',
@@ -94,7 +104,11 @@ export const commands: CommandSpec[] = [
       cmd
         .argument('<run-dir>', 'a run folder (runs/<timestamp>/)')
         .option('--out <file>', 'where to write the page (default <run-dir>/report.html)')
-        .addOption(backendOption()),
+        .addOption(backendOption())
+        .addHelpText(
+          'after',
+          "\nThe saved models are reloaded to recompute test predictions, on the run's own backend\nunless --backend says otherwise.",
+        ),
     action: async (
       runDir: string,
       flags: Parameters<typeof import('./report.ts').reportCommand>[1],

@@ -14,7 +14,7 @@ export async function runTraining(
   const { usageError } = await import('../../errors.ts');
 
   let config: RunConfig;
-  let teacherDir = flags.teacher;
+  let teacherDirs = flags.teacher;
   if (flags.resume) {
     const saved = readRunConfig(flags.resume);
     if (saved.command !== command) {
@@ -23,9 +23,9 @@ export async function runTraining(
       );
     }
     config = saved.config;
-    teacherDir = saved.teacherDir;
+    teacherDirs = saved.teacherDirs;
   } else {
-    if (command === 'distill' && !teacherDir) {
+    if (command === 'distill' && !teacherDirs?.length) {
       throw usageError(
         `distill needs --teacher <model-dir> (a saved teacher, e.g. runs/<run>/models/teacher)`,
       );
@@ -48,7 +48,7 @@ export async function runTraining(
   const results = await runPipeline({
     config,
     command,
-    teacherDir,
+    teacherDirs,
     resumeDir: flags.resume,
     events: createProgress(mode),
   });

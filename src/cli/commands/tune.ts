@@ -13,7 +13,10 @@ export async function tuneCommand(flags: TuneFlags, extraArgs: string[]): Promis
   const { tune, parseSearch, DEFAULT_SPACE } = await import('../../tune/tune.ts');
   const { renderTable } = await import('../../report/table.ts');
   const { usageError } = await import('../../errors.ts');
-  if (!flags.teacher)
+  const teacher = flags.teacher?.[0];
+  if ((flags.teacher?.length ?? 0) > 1)
+    throw usageError('tune takes one --teacher (ensembles: distill)');
+  if (!teacher)
     throw usageError(
       'tune needs --teacher <model-dir> (a saved teacher, e.g. runs/<run>/models/teacher)',
     );
@@ -29,7 +32,7 @@ export async function tuneCommand(flags: TuneFlags, extraArgs: string[]): Promis
   const quiet = flags.json;
   const results = await tune({
     config,
-    teacherDir: flags.teacher,
+    teacherDir: teacher,
     space,
     trials: flags.trials,
     eta: flags.eta,
@@ -62,6 +65,6 @@ export async function tuneCommand(flags: TuneFlags, extraArgs: string[]): Promis
     ) + '\n',
   );
   process.stdout.write(
-    `Best config: ${results.bestConfigPath}\nReproduce: distillery distill --teacher ${flags.teacher} --config ${results.bestConfigPath}\n`,
+    `Best config: ${results.bestConfigPath}\nReproduce: distillery distill --teacher ${teacher} --config ${results.bestConfigPath}\n`,
   );
 }

@@ -1,10 +1,22 @@
 // The single registry of distillation methods: adding a method is one file plus one line here.
 import type { MethodFactory } from '../method.ts';
 import { kd } from './kd.ts';
+import { softCe } from './soft-ce.ts';
+import { logitsMse } from './logits-mse.ts';
+import { dkd } from './dkd.ts';
+import { logitStd } from './logit-std.ts';
+import { dist } from './dist.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const methods = { kd } satisfies Record<string, MethodFactory<any>>;
+export const methods = {
+  kd,
+  'soft-ce': softCe,
+  'logits-mse': logitsMse,
+  dkd,
+  'logit-std': logitStd,
+  dist,
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+} satisfies Record<string, MethodFactory<any>>;
 
 export type MethodName = keyof typeof methods;
 export const methodNames = Object.keys(methods) as MethodName[];
-export { kd };
+export { kd, softCe, logitsMse, dkd, logitStd, dist };

@@ -1,0 +1,261 @@
+// The model card written beside an exported model (metadata.json): what the model predicts, from
+// which inputs and preprocessing, how it was trained (teacher, method, hyper-parameters), how well
+// it does and how big it is. Facts come from the run's results.json when the model sits in
+// runs/<ts>/models/<name>; anything not known is written as 'unknown', never guessed.
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { tf } from '../tf.ts';
+import type { Dataset } from '../data/dataset.ts';
+import type { RunConfig } from '../config.ts';
+import type { RunResults, StageName } from '../pipeline/pipeline.ts';
+import type { Quantization } from './quantize.ts';
+
+export type Unknown = 'unknown';
+
+export interface ModelCard {
+  schema: 'distillery.model-card/1';
+  name: string;
+  createdAt: string;
+  createdBy: { distillery: string; tfjs: string };
+  format: {
+    kind: 'tfjs layers-model';
+    /** Load with tf.loadLayersModel(url of model.json); weights dequantize on load. */
+    entry: 'model.json';
+    files: { name: string; bytes: number }[];
+    quantization: Quantization;
+    quantizationRule: string;
+  };
+  size: { parameters: number; bytes: number; weightBytes: number; float32WeightBytes: number };
+  input: { shape: number[]; dtype: 'float32'; preprocessing: string | Unknown };
+  output: { kind: 'logits'; classes: number; classNames: string[] | Unknown };
+  dataset:
+    | {
+        name: string;
+        source: string | Unknown;
+        train: number | Unknown;
+        validation: number | Unknown;
+        test: number | Unknown;
+      }
+    | Unknown;
+  /** 'none' for a teacher or a student trained from labels only. */
+  teacher:
+    | {
+        arch: string | Unknown;
+        modelDir: string | Unknown;
+        parameters: number | Unknown;
+        testAccuracy: number | Unknown;
+      }
+    | 'none'
+    | Unknown;
+  training: {
+    method: { name: string; paper?: string; params: Record<string, unknown> } | Unknown;
+    hyperParameters: Record<string, unknown> | Unknown;
+  };
+  metrics: {
+    /** Test accuracy of this exported file, measured after export (on `testExamples`). */
+    testAccuracy: number | Unknown;
+    testExamples: number | Unknown;
+    /** The float32 model's test accuracy on the same examples. */
+    float32TestAccuracy: number | Unknown;
+    /** Largest |logit − float32 logit| over the test examples. */
+    maxAbsLogitDiff: number | Unknown;
+    /** Test accuracy recorded by the training run (its own test split). */
+    runTestAccuracy: number | Unknown;
+  };
+  source: { modelDir: string; runDir: string | Unknown };
+  notes: string[];
+}
+
+export const QUANTIZATION_RULES: Record<Quantization, string> = {
+  none: 'float32 weights, unchanged',
+  float16:
+    'float32 weights rounded to IEEE float16 (round to nearest even); tfjs widens them back on load',
+  uint16:
+    'per-tensor affine: scale=(max-min)/65535, range nudged so 0 is exact, q=round((clip(x)-min)/scale); tfjs dequantizes q*scale+min',
+  uint8:
+    'per-tensor affine: scale=(max-min)/255, range nudged so 0 is exact, q=round((clip(x)-min)/scale); tfjs dequantizes q*scale+min',
+};
+
+export const VERSION: string = JSON.parse(
+  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+).version;
+
+export interface RunInfo {
+  runDir: string;
+  /** The stage folder name: teacher, scratch or distilled (or another name). */
+  stage: string;
+  /** results.json, if the run finished. */
+  results?: RunResults;
+  /** config.json, present from the start of a run. */
+  config?: RunConfig;
+  notes: string[];
+}
+
+/** If `modelDir` is runs/<ts>/models/<name>, reads what the run recorded; else undefined. */
+export function findRunInfo(modelDir: string): RunInfo | undefined {
+  const dir = resolve(modelDir);
+  if (basename(dirname(dir)) !== 'models') return undefined;
+  const runDir = dirname(dirname(dir));
+  const info: RunInfo = { runDir, stage: basename(dir), notes: [] };
+  const read = (file: string) => {
+    const path = join(runDir, file);
+    if (!existsSync(path)) return undefined;
+    try {
+      return JSON.parse(readFileSync(path, 'utf8'));
+    } catch {
+      info.notes.push(`${path} is unreadable: its facts are missing from this card`);
+      return undefined;
+    }
+  };
+  info.results = read('results.json');
+  const saved = read('config.json');
+  info.config = info.results?.config ?? saved?.config;
+  if (!info.results && !info.config) return undefined;
+  if (!info.results) info.notes.push('the run has no results.json (unfinished?): accuracy unknown');
+  return info;
+}
+
+export interface ModelCardInput {
+  name: string;
+  modelDir: string;
+  quantization: Quantization;
+  files: { name: string; bytes: number }[];
+  parameters: number;
+  float32WeightBytes: number;
+  inputShape: number[];
+  classes: number;
+  run?: RunInfo;
+  /** The dataset the export was evaluated on (gives class names and preprocessing). */
+  dataset?: Dataset;
+  evaluation?: {
+    accuracy: number;
+    examples: number;
+    float32Accuracy: number;
+    maxAbsLogitDiff: number;
+  };
+  createdAt?: string;
+}
+
+/** Assembles the card from what is known; pure (no I/O), so it is easy to test. */
+export function buildModelCard(input: ModelCardInput): ModelCard {
+  const { run, dataset } = input;
+  const results = run?.results;
+  const config = run?.config;
+  const notes = [...(run?.notes ?? [])];
+  const stage = run?.stage as StageName | undefined;
+  const runDataset = results?.dataset;
+  const datasetName = runDataset?.name ?? config?.dataset ?? dataset?.name;
+  // Class names and preprocessing from the evaluation data only if it is the run's dataset.
+  const sameData = dataset && (!datasetName || datasetName === dataset.name);
+  if (dataset && !run) {
+    notes.push(
+      `not a run folder: training facts unknown; dataset, class names and preprocessing are those of the evaluation data (${dataset.name})`,
+    );
+  }
+  if (dataset && !sameData) {
+    notes.push(
+      `evaluated on ${dataset.name} but the model was trained on ${datasetName}: metrics are on ${dataset.name}`,
+    );
+  }
+  const bytes = input.files.reduce((a, f) => a + f.bytes, 0);
+  const weightBytes = input.files
+    .filter((f) => f.name !== 'model.json')
+    .reduce((a, f) => a + f.bytes, 0);
+
+  const settings = stage === 'teacher' ? config?.teacher : config?.student;
+  const isStage = stage === 'teacher' || stage === 'scratch' || stage === 'distilled';
+  const row = (name: string) => results?.evaluation.rows.find((r) => r.name === name);
+
+  let teacher: ModelCard['teacher'] = 'unknown';
+  if (stage === 'teacher' || stage === 'scratch') teacher = 'none';
+  else if (stage === 'distilled' && config) {
+    teacher = {
+      // A teacher loaded with --teacher is not described by config.teacher.
+      arch: results?.stages.teacher?.source === 'loaded' ? 'unknown' : config.teacher.arch,
+      modelDir: results?.stages.teacher?.modelDir ?? 'unknown',
+      parameters: row('teacher')?.parameters ?? 'unknown',
+      testAccuracy: results?.summary.teacherAccuracy ?? 'unknown',
+    };
+  }
+
+  let method: ModelCard['training']['method'] = 'unknown';
+  if (stage === 'distilled' && results) method = results.method;
+  else if (stage === 'distilled' && config) {
+    const { name, ...params } = config.method;
+    method = { name, params };
+  } else if ((stage === 'teacher' || stage === 'scratch') && config) {
+    method = { name: 'supervised', params: { loss: 'cross-entropy with the true labels' } };
+  }
+
+  const hyperParameters: ModelCard['training']['hyperParameters'] =
+    isStage && config && settings
+      ? {
+          ...settings,
+          batchSize: config.batchSize,
+          seed: config.seed,
+          trainLimit: config.trainLimit ?? 'all',
+          validationSize: config.validationSize,
+          bestEpoch: results?.stages[stage!]?.bestEpoch ?? 'unknown',
+        }
+      : 'unknown';
+
+  const ev = input.evaluation;
+  return {
+    schema: 'distillery.model-card/1',
+    name: input.name,
+    createdAt: input.createdAt ?? new Date().toISOString(),
+    createdBy: { distillery: VERSION, tfjs: tf.version.tfjs },
+    format: {
+      kind: 'tfjs layers-model',
+      entry: 'model.json',
+      files: input.files,
+      quantization: input.quantization,
+      quantizationRule: QUANTIZATION_RULES[input.quantization],
+    },
+    size: {
+      parameters: input.parameters,
+      bytes,
+      weightBytes,
+      float32WeightBytes: input.float32WeightBytes,
+    },
+    input: {
+      shape: input.inputShape,
+      dtype: 'float32',
+      preprocessing: runDataset?.preprocessing ?? (sameData ? dataset!.preprocessing : 'unknown'),
+    },
+    output: {
+      kind: 'logits',
+      classes: input.classes,
+      classNames:
+        sameData && dataset!.classNames.length === input.classes ? dataset!.classNames : 'unknown',
+    },
+    dataset: runDataset
+      ? {
+          name: runDataset.name,
+          source: runDataset.source,
+          train: runDataset.train,
+          validation: runDataset.validation,
+          test: runDataset.test,
+        }
+      : datasetName
+        ? {
+            name: datasetName,
+            source: sameData ? dataset!.source : 'unknown',
+            train: 'unknown',
+            validation: 'unknown',
+            test: 'unknown',
+          }
+        : 'unknown',
+    teacher,
+    training: { method, hyperParameters },
+    metrics: {
+      testAccuracy: ev?.accuracy ?? 'unknown',
+      testExamples: ev?.examples ?? 'unknown',
+      float32TestAccuracy: ev?.float32Accuracy ?? 'unknown',
+      maxAbsLogitDiff: ev?.maxAbsLogitDiff ?? 'unknown',
+      runTestAccuracy: (stage && row(stage)?.accuracy) ?? 'unknown',
+    },
+    source: { modelDir: resolve(input.modelDir), runDir: run?.runDir ?? 'unknown' },
+    notes,
+  };
+}
