@@ -74,3 +74,29 @@ test('a config file must be a JSON object', () => {
   assert.throws(() => readConfigFile(bad), /is not a JSON object/);
   assert.throws(() => readConfigFile(join(dir, 'missing.json')), /cannot read config file/);
 });
+
+test('a preset sits between the method defaults and explicit parameters', () => {
+  const textbrewer = resolveConfig({ method: { preset: 'textbrewer' } } as never);
+  assert.equal(textbrewer.method.scaleByTemperatureSquared, false);
+  assert.equal(textbrewer.method.hardWeight, 0);
+  assert.equal('preset' in textbrewer.method, false);
+  const overridden = resolveConfig({ method: { preset: 'textbrewer' } } as never, {
+    method: { hardWeight: 0.2 },
+  });
+  assert.equal(overridden.method.hardWeight, 0.2);
+  assert.equal(overridden.method.scaleByTemperatureSquared, false);
+  assert.throws(
+    () => resolveConfig({ method: { preset: 'nope' } } as never),
+    /'nope' is not a preset of kd \(allowed: hinton/,
+  );
+});
+
+test('choosing another method starts from that method’s defaults and rejects foreign keys', () => {
+  const dkd = resolveConfig({ method: { name: 'dkd' } });
+  assert.equal(dkd.method.nonTargetWeight, 8);
+  assert.equal('softWeight' in dkd.method, false);
+  assert.throws(
+    () => resolveConfig({ method: { name: 'dkd', softWeight: 1 } }),
+    /method: unknown key 'softWeight' \(method dkd\)/,
+  );
+});

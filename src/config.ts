@@ -102,8 +102,27 @@ export function resolveConfig(...layers: DeepPartial<RunConfig>[]): RunConfig {
     .map((m) => Object.fromEntries(Object.entries(m!).filter(([, v]) => v !== undefined)));
   const methodName = (merged.method as { name: string }).name;
   if (methodName in methods) {
-    const defaults = methods[methodName as keyof typeof methods].definition.defaults;
-    merged.method = Object.assign({}, defaults, ...methodLayer, { name: methodName });
+    const definition = methods[methodName as keyof typeof methods].definition;
+    // Precedence: the method's defaults < a named preset < explicit parameters.
+    const presetName = methodLayer
+      .map((m) => m.preset)
+      .filter((p) => p !== undefined)
+      .at(-1);
+    let preset = {};
+    if (presetName !== undefined) {
+      const presets = (definition as { presets?: Record<string, object> }).presets ?? {};
+      if (!(String(presetName) in presets)) {
+        const known = Object.keys(presets);
+        throw usageError(
+          `invalid config: method.preset: '${presetName}' is not a preset of ${methodName} (${known.length ? `allowed: ${known.join(', ')}` : 'it has none'})`,
+        );
+      }
+      preset = presets[String(presetName)];
+    }
+    const explicit = methodLayer.map(({ preset: _preset, ...rest }) => rest);
+    merged.method = Object.assign({}, definition.defaults, preset, ...explicit, {
+      name: methodName,
+    });
   }
   return validateConfig(merged);
 }

@@ -19,6 +19,12 @@ export function buildProgram(): Command {
   return program;
 }
 
+// `distillery methods | head`: a closed pipe is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);

@@ -45,6 +45,7 @@ export interface Flags {
   studentShiftPixels?: number;
   teacherCache?: string;
   method?: string;
+  preset?: string;
   temperature?: number;
   hardWeight?: number;
   softWeight?: number;
@@ -116,7 +117,11 @@ export function addTrainingOptions(
           'compute teacher logits once (auto = when students are not augmented)',
         ).choices(['auto', 'on', 'off']),
       )
-      .option('--method <name>', 'distillation method (kd)')
+      .option('--method <name>', 'distillation method (`distillery methods` lists them)')
+      .option(
+        '--preset <name>',
+        "a method's preset of another library's conventions, e.g. textbrewer",
+      )
       .option('--temperature <x>', 'softmax temperature T', num)
       .option('--hard-weight <x>', 'weight of the cross-entropy with true labels', num)
       .option('--soft-weight <x>', 'weight of the soft-target term', num)
@@ -221,6 +226,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
     },
     method: {
       name: f.method,
+      preset: f.preset,
       temperature: f.temperature,
       hardWeight: f.hardWeight,
       softWeight: f.softWeight,

@@ -82,6 +82,13 @@ export const commands: CommandSpec[] = [
       (await import('./tune.ts')).tuneCommand(flags, cmd.args),
   },
   {
+    name: 'methods',
+    description: 'list the distillation methods, their parameters with defaults, and presets',
+    configure: (cmd) => cmd.option('--json', 'print as JSON'),
+    action: async (flags: { json?: boolean }) =>
+      (await import('./methods.ts')).methodsCommand(flags),
+  },
+  {
     name: 'evaluate',
     description: 'evaluate a saved model on a test split',
     configure: (cmd) =>
@@ -96,36 +103,6 @@ export const commands: CommandSpec[] = [
       modelDir: string,
       flags: Parameters<typeof import('./evaluate.ts').evaluateCommand>[1],
     ) => (await import('./evaluate.ts')).evaluateCommand(modelDir, flags),
-  },
-  {
-    name: 'report',
-    description: "(re)build a run folder's report.html and print its path",
-    configure: (cmd) =>
-      cmd
-        .argument('<run-dir>', 'a run folder (runs/<timestamp>/)')
-        .option('--out <file>', 'where to write the page (default <run-dir>/report.html)')
-        .addOption(backendOption())
-        .addHelpText(
-          'after',
-          "\nThe saved models are reloaded to recompute test predictions, on the run's own backend\nunless --backend says otherwise.",
-        ),
-    action: async (
-      runDir: string,
-      flags: Parameters<typeof import('./report.ts').reportCommand>[1],
-    ) => (await import('./report.ts')).reportCommand(runDir, flags),
-  },
-  {
-    name: 'compare',
-    description: 'put several runs side by side: differing settings, accuracies, distillation gain',
-    configure: (cmd) =>
-      cmd
-        .argument('<run-dirs...>', 'run folders')
-        .option('--out <file.html>', 'also write the comparison as a self-contained HTML page')
-        .option('--json', 'print only the comparison as JSON on stdout'),
-    action: async (
-      runDirs: string[],
-      flags: Parameters<typeof import('./compare.ts').compareCommand>[1],
-    ) => (await import('./compare.ts')).compareCommand(runDirs, flags),
   },
   {
     name: 'export',
