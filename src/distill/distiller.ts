@@ -1,7 +1,9 @@
 // The distiller: a frozen teacher, a student and a method. Each step runs the teacher in
 // inference mode outside the gradient, then minimises the method's named terms over the
-// student's variables only; the teacher is frozen by construction, not by each method.
-import { tf, type LayersModel, type Tensor } from '../tf.ts';
+// student's variables (and the method's own, e.g. a regressor) only; the teacher is frozen by
+// construction, not by each method. Feature methods name the layers they tap; both models are
+// read through multi-output extractors that share their weights.
+import { tf, type LayersModel, type Tensor, type Variable } from '../tf.ts';
 import type { Split } from '../data/dataset.ts';
 import { checkCompatible, inputShapeOf } from '../models/index.ts';
 import { fit, type FitOptions, type FitResult, type TrainStep } from '../train/loop.ts';
@@ -9,7 +11,8 @@ import type { OptimizerOptions } from '../train/optimizers.ts';
 import { resolveOptimizer } from '../train/train-model.ts';
 import type { DistillMethod } from './method.ts';
 import { checkCacheAllowed, lookupLogits, type TeacherLogits } from './teacher-cache.ts';
-import { usageError } from '../errors.ts';
+import { modelError, usageError } from '../errors.ts';
+import { deriveSeed } from '../random.ts';
 
 export interface DistillerOptions {
   teacher: LayersModel;
@@ -17,9 +20,12 @@ export interface DistillerOptions {
   method: DistillMethod;
   /**
    * Precomputed teacher logits for the training split (see teacher-cache.ts): steps then look
-   * rows up instead of running the teacher. Only valid without random augmentation.
+   * rows up instead of running the teacher. Only valid without random augmentation and for
+   * methods that tap no teacher layer.
    */
   teacherLogits?: TeacherLogits;
+  /** Seed for the method's own variables (default 1). */
+  seed?: number;
 }
 
 export type DistillFitOptions = Partial<
@@ -28,10 +34,41 @@ export type DistillFitOptions = Partial<
   optimizer?: tf.Optimizer | OptimizerOptions;
 };
 
+/** The model's layer named `tap`, or counted from the end for '-1', '-2', … */
+export function resolveTap(model: LayersModel, tap: string): tf.layers.Layer {
+  if (/^-\d+$/.test(tap)) {
+    const layer = model.layers[model.layers.length + Number(tap)];
+    if (!layer)
+      throw modelError(`${model.name} has ${model.layers.length} layers: no layer ${tap}`);
+    return layer;
+  }
+  const layer = model.layers.find((l) => l.name === tap);
+  if (!layer) {
+    throw modelError(
+      `${model.name} has no layer '${tap}' (its layers: ${model.layers.map((l) => l.name).join(', ')})`,
+    );
+  }
+  return layer;
+}
+
+/** A model with the same weights whose outputs are [...tapped layer outputs, logits]. */
+export function featureExtractor(model: LayersModel, taps: string[]): LayersModel {
+  const outputs = taps.map((t) => resolveTap(model, t).output as tf.SymbolicTensor);
+  return tf.model({ inputs: model.inputs, outputs: [...outputs, model.outputs[0]] });
+}
+
+const shapeOf = (layer: tf.layers.Layer) =>
+  ((layer.outputShape as number[]).slice(1) as (number | null)[]).map((d) => d ?? -1);
+
 export class Distiller {
   readonly teacher: LayersModel;
   readonly student: LayersModel;
   readonly method: DistillMethod;
+  readonly teacherLogits?: TeacherLogits;
+  /** The method's own trainable variables (empty for logit methods). */
+  readonly variables: Record<string, Variable>;
+  private readonly studentExtractor?: LayersModel;
+  private readonly teacherExtractor?: LayersModel;
 
   constructor(options: DistillerOptions) {
     checkCompatible(options.teacher, options.student);
@@ -39,24 +76,66 @@ export class Distiller {
     this.student = options.student;
     this.method = options.method;
     this.teacherLogits = options.teacherLogits;
+    const taps = options.method.taps;
+    if (taps && (taps.student.length > 0 || taps.teacher.length > 0)) {
+      if (options.teacherLogits && taps.teacher.length > 0) {
+        throw usageError(
+          `method ${options.method.name} taps teacher layers: cached teacher logits cannot serve it (use --teacher-cache off)`,
+        );
+      }
+      this.studentExtractor = featureExtractor(this.student, taps.student);
+      this.teacherExtractor = featureExtractor(this.teacher, taps.teacher);
+    }
+    this.variables =
+      options.method.createVariables?.(
+        {
+          student: (taps?.student ?? []).map((t) => shapeOf(resolveTap(this.student, t))),
+          teacher: (taps?.teacher ?? []).map((t) => shapeOf(resolveTap(this.teacher, t))),
+        },
+        deriveSeed(options.seed ?? 1, 'method-variables'),
+      ) ?? {};
   }
-
-  readonly teacherLogits?: TeacherLogits;
 
   /** One training step's computation, for the shared loop. */
   trainStep(): TrainStep {
+    const nTeacher = this.method.taps?.teacher.length ?? 0;
+    const nStudent = this.method.taps?.student.length ?? 0;
     return {
-      prepare: (batch) => ({
-        teacherLogits: this.teacherLogits
-          ? lookupLogits(this.teacherLogits, batch.indices) // [batch, classes]
-          : tf.tidy(() => this.teacher.predict(batch.x) as Tensor), // [batch, classes]
-      }),
-      terms: (batch, prepared) =>
-        this.method.losses({
-          studentLogits: this.student.apply(batch.x, { training: true }) as Tensor, // [batch, classes]
+      variables: Object.values(this.variables),
+      prepare: (batch) => {
+        if (this.teacherLogits)
+          return { teacherLogits: lookupLogits(this.teacherLogits, batch.indices) };
+        if (!this.teacherExtractor) {
+          return { teacherLogits: tf.tidy(() => this.teacher.predict(batch.x) as Tensor) }; // [batch, classes]
+        }
+        const outputs = this.teacherExtractor.predict(batch.x) as Tensor[]; // [...features, logits]
+        return Object.fromEntries(
+          outputs.map((t, i) => [i === nTeacher ? 'teacherLogits' : `teacherFeature${i}`, t]),
+        );
+      },
+      terms: (batch, prepared, context) => {
+        let studentLogits: Tensor;
+        let studentFeatures: Tensor[] = [];
+        if (this.studentExtractor) {
+          const outputs = this.studentExtractor.apply(batch.x, { training: true }) as Tensor[];
+          studentFeatures = outputs.slice(0, nStudent);
+          studentLogits = outputs[nStudent];
+        } else {
+          studentLogits = this.student.apply(batch.x, { training: true }) as Tensor; // [batch, classes]
+        }
+        return this.method.losses({
+          studentLogits,
           teacherLogits: prepared.teacherLogits,
           labels: batch.labels,
-        }),
+          studentFeatures,
+          teacherFeatures: Array.from(
+            { length: nTeacher },
+            (_, i) => prepared[`teacherFeature${i}`],
+          ),
+          variables: this.variables,
+          context,
+        });
+      },
     };
   }
 
@@ -82,5 +161,10 @@ export class Distiller {
       step: this.trainStep(),
       optimizer: resolveOptimizer(optimizer),
     });
+  }
+
+  /** Frees the method's variables (the models belong to the caller). */
+  dispose(): void {
+    tf.dispose(Object.values(this.variables));
   }
 }

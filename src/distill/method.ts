@@ -2,7 +2,8 @@
 // step's tensors to named loss terms. The trainer sums the terms without knowing what they are,
 // and the CLI, config and report read a method's name, paper, defaults and schema as data.
 import type { z } from 'zod';
-import type { Scalar, Tensor } from '../tf.ts';
+import type { Scalar, Tensor, Variable } from '../tf.ts';
+import type { StepContext } from '../train/loop.ts';
 
 /** What a method sees at each step. The teacher's outputs are computed outside the gradient. */
 export interface StepTensors {
@@ -12,6 +13,30 @@ export interface StepTensors {
   teacherLogits: Tensor;
   /** [batch] int32 class indices. */
   labels: Tensor;
+  /** Outputs of the student layers named by `taps`, in order: [batch, ...layer shape]. */
+  studentFeatures: Tensor[];
+  /** Outputs of the teacher layers named by `taps`, in order (constants). */
+  teacherFeatures: Tensor[];
+  /** The method's own trainable variables (see `createVariables`), by name. */
+  variables: Record<string, Variable>;
+  /** Where training stands: epoch, progress in [0, 1) — for warm-ups and stage switches. */
+  context: StepContext;
+}
+
+/**
+ * Layers a feature method reads, by layer name or by position from the end as a string
+ * ('-2' = the layer before the last). Resolved on any LayersModel by a multi-output extractor
+ * that shares the model's weights: models are never rewritten.
+ */
+export interface Taps {
+  student: string[];
+  teacher: string[];
+}
+
+/** Output shapes (without the batch dimension) of the tapped layers, in `taps` order. */
+export interface TapShapes {
+  student: number[][];
+  teacher: number[][];
 }
 
 export interface MethodDefinition<P extends object> {
@@ -29,6 +54,10 @@ export interface MethodDefinition<P extends object> {
    * method's defaults. Each preset is documented with its source where it is defined.
    */
   readonly presets?: Record<string, Partial<P>>;
+  /** Layers whose outputs the method needs besides the logits (feature methods). */
+  taps?(params: P): Taps;
+  /** Extra trainable variables, e.g. a FitNets regressor; trained with the student. */
+  createVariables?(params: P, shapes: TapShapes, seed: number): Record<string, Variable>;
   /** Named loss terms, each already weighted: the training loss is their sum. */
   losses(t: StepTensors, params: P): Record<string, Scalar>;
 }
@@ -38,6 +67,8 @@ export interface DistillMethod<P extends object = object> {
   readonly name: string;
   readonly paper?: string;
   readonly params: P;
+  readonly taps?: Taps;
+  createVariables?(shapes: TapShapes, seed: number): Record<string, Variable>;
   losses(t: StepTensors): Record<string, Scalar>;
 }
 
@@ -60,6 +91,10 @@ export function defineMethod<P extends object>(definition: MethodDefinition<P>):
       name: definition.name,
       paper: definition.paper,
       params: bound,
+      taps: definition.taps?.(bound),
+      createVariables: definition.createVariables
+        ? (shapes, seed) => definition.createVariables!(bound, shapes, seed)
+        : undefined,
       losses: (t) => definition.losses(t, bound),
     };
   };

@@ -291,10 +291,33 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       trainStage('scratch', config.student, (m) => supervisedStep(m)),
       buildStudent,
     );
+    // Teacher logits once per fixed transfer set (no augmentation, no teacher layer taps).
+    const teacherLogits = () => {
+      const fixed = config.student.shiftPixels === 0 && !method.taps?.teacher.length;
+      if (config.teacherCache === 'off' || (config.teacherCache === 'auto' && !fixed))
+        return undefined;
+      checkCacheAllowed(config.student.shiftPixels);
+      const t0 = performance.now();
+      const cached = cachedTeacherLogits(teacher, data.train, {
+        dir: resolve(config.outDir, '.cache'),
+        preprocessing: `${data.name}: ${data.preprocessing}`,
+      });
+      const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+      events.onInfo?.(
+        `teacher logits ${cached.hit ? 'read from the cache' : 'computed and cached'}: ${cached.count} examples, ${seconds} s`,
+      );
+      return cached;
+    };
     await runStage(
       'distilled',
       trainStage('distilled', config.student, (m) =>
-        new Distiller({ teacher, student: m, method }).trainStep(),
+        new Distiller({
+          teacher,
+          student: m,
+          method,
+          teacherLogits: teacherLogits(),
+          seed: deriveSeed(config.seed, 'student'),
+        }).trainStep(),
       ),
       buildStudent,
     );
@@ -339,7 +362,17 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     seconds: (performance.now() - started) / 1000,
   };
   writeAtomic(join(runDir, 'results.json'), JSON.stringify(results, null, 2));
+  // An ensemble disposes its member teachers with it.
   for (const m of Object.values(models)) m.dispose();
+  // The report is a view of the finished run: failing to draw it never fails the run.
+  try {
+    const { writeReport } = await import('../report/html.ts');
+    events.onInfo?.(`report: ${await writeReport(runDir)}`);
+  } catch (e) {
+    events.onInfo?.(
+      `report.html not written (${(e as Error).message}); retry with 'distillery report ${runDir}'`,
+    );
+  }
   return results;
 }
 

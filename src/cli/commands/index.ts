@@ -105,6 +105,36 @@ export const commands: CommandSpec[] = [
     ) => (await import('./evaluate.ts')).evaluateCommand(modelDir, flags),
   },
   {
+    name: 'report',
+    description: "(re)build a run folder's report.html and print its path",
+    configure: (cmd) =>
+      cmd
+        .argument('<run-dir>', 'a run folder (runs/<timestamp>/)')
+        .option('--out <file>', 'where to write the page (default <run-dir>/report.html)')
+        .addOption(backendOption())
+        .addHelpText(
+          'after',
+          "\nThe saved models are reloaded to recompute test predictions, on the run's own backend\nunless --backend says otherwise.",
+        ),
+    action: async (
+      runDir: string,
+      flags: Parameters<typeof import('./report.ts').reportCommand>[1],
+    ) => (await import('./report.ts')).reportCommand(runDir, flags),
+  },
+  {
+    name: 'compare',
+    description: 'put several runs side by side: differing settings, accuracies, distillation gain',
+    configure: (cmd) =>
+      cmd
+        .argument('<run-dirs...>', 'run folders')
+        .option('--out <file.html>', 'also write the comparison as a self-contained HTML page')
+        .option('--json', 'print only the comparison as JSON on stdout'),
+    action: async (
+      runDirs: string[],
+      flags: Parameters<typeof import('./compare.ts').compareCommand>[1],
+    ) => (await import('./compare.ts')).compareCommand(runDirs, flags),
+  },
+  {
     name: 'export',
     description:
       'export a saved model for deployment (optionally quantized), with a model card; evaluate it after export',

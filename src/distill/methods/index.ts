@@ -6,6 +6,7 @@ import { logitsMse } from './logits-mse.ts';
 import { dkd } from './dkd.ts';
 import { logitStd } from './logit-std.ts';
 import { dist } from './dist.ts';
+import { fitnets } from './fitnets.ts';
 
 export const methods = {
   kd,
@@ -14,9 +15,10 @@ export const methods = {
   dkd,
   'logit-std': logitStd,
   dist,
+  fitnets,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } satisfies Record<string, MethodFactory<any>>;
 
 export type MethodName = keyof typeof methods;
 export const methodNames = Object.keys(methods) as MethodName[];
-export { kd, softCe, logitsMse, dkd, logitStd, dist };
+export { kd, softCe, logitsMse, dkd, logitStd, dist, fitnets };

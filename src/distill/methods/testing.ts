@@ -65,11 +65,20 @@ export function caseTensors(name: string): StepTensors & { dispose(): void } {
   return stepTensors(c.teacherLogits, c.studentLogits, c.labels);
 }
 
+/** The non-logit parts of StepTensors for a logit-only method at the first step. */
+export const NO_FEATURES = {
+  studentFeatures: [],
+  teacherFeatures: [],
+  variables: {},
+  context: { epoch: 1, epochs: 1, batch: 0, batches: 1, progress: 0 },
+};
+
 export function stepTensors(teacher: Matrix, student: Matrix, labels: number[]) {
   const t = {
     teacherLogits: tf.tensor2d(teacher),
     studentLogits: tf.tensor2d(student),
     labels: tf.tensor1d(labels, 'int32'),
+    ...NO_FEATURES,
   };
   return { ...t, dispose: () => tf.dispose([t.teacherLogits, t.studentLogits, t.labels]) };
 }

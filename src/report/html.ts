@@ -1,0 +1,945 @@
+// The run report: one self-contained report.html per run folder (inline CSS, SVG and PNG data
+// URIs; no scripts, fonts or links to the network). It needs only the run folder: it reads
+// results.json, metrics.json and config.json, reloads the saved models and the run's test split,
+// and recomputes predictions for the confusion matrices, the error grid and calibration.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpus, platform, arch } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import type { LayersModel } from '../tf.ts';
+import type { RunConfig } from '../config.ts';
+import type { RunResults } from '../pipeline/pipeline.ts';
+import type { EpochRecord } from '../train/loop.ts';
+import type { ModelEvaluation } from '../eval/evaluate.ts';
+import type { Dataset, DatasetName } from '../data/index.ts';
+import type { ModelJson } from '../export/model-io.ts';
+import { ioError, usageError } from '../errors.ts';
+import { formatBytes } from './table.ts';
+import {
+  calibrationOf,
+  DEFAULT_CALIBRATION_BINS,
+  softmaxRows,
+  topPredictions,
+  type Calibration,
+} from './calibration.ts';
+import {
+  confusionSpec,
+  lossCurvesSpec,
+  reliabilitySpec,
+  renderChart,
+  validationCurvesSpec,
+} from './charts.ts';
+import { exampleImage, pngDataUri } from './png.ts';
+
+// ---------------------------------------------------------------------------------------------
+// Reading a run folder
+
+export interface RunRecord {
+  runDir: string;
+  results: RunResults;
+  /** Per-stage training history (empty for a stage that was loaded, not trained). */
+  metrics: Record<string, EpochRecord[]>;
+  /** config.json: the command that started the run and the saved teacher(s) it was given. */
+  started: { command?: string; teacherDirs: string[] };
+}
+
+/** Reads a finished run folder; one-line usage errors for anything that is not one. */
+export function readRun(runDir: string): RunRecord {
+  const dir = resolve(runDir);
+  if (!existsSync(dir)) throw usageError(`${runDir} does not exist (expected a run folder)`);
+  if (!statSync(dir).isDirectory())
+    throw usageError(`${runDir} is a file, not a run folder (runs/<timestamp>/)`);
+  const resultsPath = join(dir, 'results.json');
+  if (!existsSync(resultsPath)) {
+    if (existsSync(join(dir, 'config.json'))) {
+      const started = readJson<{ command?: string }>(join(dir, 'config.json'));
+      throw usageError(
+        `${runDir} has no results.json: the run did not finish; continue it with 'distillery ${started.command ?? 'run'} --resume ${runDir}'`,
+      );
+    }
+    throw usageError(`${runDir} is not a Distillery run folder (no results.json in it)`);
+  }
+  const results = readJson<RunResults>(resultsPath);
+  if (
+    typeof results !== 'object' ||
+    results === null ||
+    typeof results.config !== 'object' ||
+    !Array.isArray(results.evaluation?.rows)
+  ) {
+    throw ioError(`${resultsPath} is not a Distillery results file (no config or evaluation)`);
+  }
+  const metricsPath = join(dir, 'metrics.json');
+  const metrics = existsSync(metricsPath)
+    ? readJson<Record<string, EpochRecord[]>>(metricsPath)
+    : {};
+  const configPath = join(dir, 'config.json');
+  const saved = existsSync(configPath)
+    ? readJson<{ command?: string; teacherDirs?: string[]; teacherDir?: string }>(configPath)
+    : {};
+  // Older run folders name a single `teacherDir`.
+  const teacherDirs = saved.teacherDirs ?? (saved.teacherDir ? [saved.teacherDir] : []);
+  return { runDir: dir, results, metrics, started: { command: saved.command, teacherDirs } };
+}
+
+function readJson<T>(path: string): T {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (e) {
+    throw ioError(`${path} is unreadable (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics computed from predictions
+
+/** counts[actual][predicted]. */
+export function confusionMatrix(
+  actual: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classes: number,
+): number[][] {
+  if (actual.length !== predicted.length)
+    throw new RangeError(`${actual.length} labels but ${predicted.length} predictions`);
+  const counts = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let i = 0; i < actual.length; i++) counts[actual[i]][predicted[i]]++;
+  return counts;
+}
+
+export interface ConfusedPair {
+  actual: number;
+  predicted: number;
+  count: number;
+}
+
+/** Off-diagonal cells by decreasing count (ties: by true class, then predicted class). */
+export function mostConfusedPairs(matrix: number[][], limit = 10): ConfusedPair[] {
+  const pairs: ConfusedPair[] = [];
+  matrix.forEach((row, actual) =>
+    row.forEach((count, predicted) => {
+      if (actual !== predicted && count > 0) pairs.push({ actual, predicted, count });
+    }),
+  );
+  pairs.sort((a, b) => b.count - a.count || a.actual - b.actual || a.predicted - b.predicted);
+  return pairs.slice(0, limit);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analysis: models and data reloaded from the run folder
+
+/** A row of the comparison table: a ModelEvaluation plus its calibration error if known. */
+export interface ReportRow extends ModelEvaluation {
+  /** Expected calibration error (15 bins) on the test split. */
+  ece?: number;
+  /** Where the row comes from when it is not one of the run's three models, e.g. 'exports/int8'. */
+  source?: string;
+}
+
+export interface ModelAnalysis {
+  name: string;
+  predicted: Int32Array;
+  confidence: Float32Array;
+  calibration: Calibration;
+  confusion: number[][];
+  errors: number;
+}
+
+export interface MisclassifiedExample {
+  index: number;
+  actual: number;
+  predicted: number;
+  confidence: number;
+  /** The teacher's top-1 on the same example, if the report has a teacher. */
+  teacher?: number;
+  /** PNG data URI. */
+  image: string;
+}
+
+export interface ReportData {
+  run: RunRecord;
+  classNames: string[];
+  /** Test labels of the recomputed split. */
+  labels: Int32Array;
+  models: ModelAnalysis[];
+  /** The model the error analysis is about (the distilled student when there is one). */
+  focus?: string;
+  misclassified: MisclassifiedExample[];
+  /** Whether the dataset's examples are images (else there is no grid). */
+  images: boolean;
+  extraRows: ReportRow[];
+  /** Things the reader should know (missing models, recomputation differences…). */
+  notes: string[];
+  environment: Record<string, string>;
+}
+
+export interface ReportOptions {
+  /** Output file (default <runDir>/report.html). */
+  out?: string;
+  /**
+   * Extra rows for the comparison table, shown after the run's models. Besides these, every
+   * model folder under <runDir>/exports/ (e.g. exports/uint8/model.json, as `distillery export
+   * --quantize all --out <runDir>/exports` writes them) gets a row measured by the report.
+   */
+  extraRows?: ReportRow[];
+  /** Most misclassified test images to show (default 40). */
+  maxImages?: number;
+  /** Calibration bins (default 15). */
+  bins?: number;
+}
+
+const STAGE_ORDER = ['teacher', 'scratch', 'distilled'];
+/** Table order: teacher, its ensemble members, scratch, distilled, anything else. */
+const rank = (name: string) =>
+  name.startsWith('teacher ')
+    ? 0.5
+    : STAGE_ORDER.indexOf(name) === -1
+      ? 9
+      : STAGE_ORDER.indexOf(name);
+
+/** Loads what the report needs; uses whichever tfjs backend is active. */
+export async function analyseRun(runDir: string, options: ReportOptions = {}): Promise<ReportData> {
+  // TensorFlow.js loads here, not with this module: reading run folders (compare, errors) stays quick.
+  const [{ tf }, { datasets }, { loadModel }, { predictLogits }, { measureLatency }, modelsModule] =
+    await Promise.all([
+      import('../tf.ts'),
+      import('../data/index.ts'),
+      import('../export/model-io.ts'),
+      import('../eval/metrics.ts'),
+      import('../eval/evaluate.ts'),
+      import('../models/index.ts'),
+    ]);
+  const { inputShapeOf, parameterCount } = modelsModule;
+  const run = readRun(runDir);
+  const { results } = run;
+  const config = results.config;
+  const notes: string[] = [];
+  const bins = options.bins ?? DEFAULT_CALIBRATION_BINS;
+  if (!(config.dataset in datasets))
+    throw usageError(`${runDir}: unknown dataset '${config.dataset}' in results.json`);
+  const data: Dataset = await datasets[config.dataset as DatasetName]({
+    dataDir: config.dataDir,
+    trainLimit: config.trainLimit,
+    testLimit: config.testLimit,
+    validationSize: config.validationSize,
+  });
+  if (data.test.count !== results.dataset.test) {
+    notes.push(
+      `The test split reloaded now has ${data.test.count} examples; the run had ${results.dataset.test}. Confusion matrices, errors and calibration below use the reloaded split.`,
+    );
+  }
+
+  /** Test predictions of a model; with `measure`, also its size and latency. */
+  const analyse = async (name: string, load: () => Promise<LayersModel>, measure = false) => {
+    const model = await load();
+    try {
+      const measured = measure
+        ? {
+            parameters: parameterCount(model),
+            latencyBatch1Ms: measureLatency(model, 1, 30),
+            latencyBatch256MsPerExample: measureLatency(model, 256, 7) / 256,
+          }
+        : undefined;
+      const logits = predictLogits(model, data.test, inputShapeOf(model)); // [n, classes]
+      const classes = logits.length / data.test.count;
+      const { predicted, confidence } = topPredictions(softmaxRows(logits, classes), classes);
+      const correct = predicted.map((p, i) => (p === data.test.y[i] ? 1 : 0));
+      const analysis: ModelAnalysis = {
+        name,
+        predicted,
+        confidence,
+        calibration: calibrationOf(confidence, correct, bins),
+        confusion: confusionMatrix(data.test.y, predicted, classes),
+        errors: correct.length - correct.reduce((a, b) => a + b, 0),
+      };
+      return { analysis, measured };
+    } finally {
+      model.dispose(); // an ensemble disposes its members with it
+    }
+  };
+
+  // The run's models, as the run evaluated them: a saved folder per stage, or, for a teacher
+  // ensemble, its members rebuilt into one model (and each member on its own).
+  const loaders: [string, () => Promise<LayersModel>][] = [];
+  const teacherDirs = run.started.teacherDirs;
+  for (const stage of Object.keys(results.stages).sort(
+    (a, b) => STAGE_ORDER.indexOf(a) - STAGE_ORDER.indexOf(b),
+  )) {
+    const dir = [join(run.runDir, 'models', stage), results.stages[stage as 'teacher']?.modelDir]
+      .filter((d): d is string => !!d)
+      .find(hasModel);
+    if (dir) loaders.push([stage, () => loadModel(dir)]);
+    else if (stage === 'teacher' && teacherDirs.length > 1 && teacherDirs.every(hasModel)) {
+      const { createEnsemble } = await import('../distill/ensemble.ts');
+      teacherDirs.forEach((d, i) => loaders.push([`teacher ${i + 1}`, () => loadModel(d)]));
+      loaders.push([
+        'teacher',
+        async () => createEnsemble(await Promise.all(teacherDirs.map(loadModel)), config.ensemble),
+      ]);
+    } else notes.push(`No saved ${stage} model found (models/${stage}): it is left out below.`);
+  }
+  const models: ModelAnalysis[] = [];
+  for (const [name, load] of loaders) {
+    const { analysis } = await analyse(name, load);
+    const recorded = results.evaluation.rows.find((r) => r.name === name);
+    if (recorded && recorded.errors !== analysis.errors && data.test.count === recorded.examples) {
+      notes.push(
+        `Recomputed ${name} predictions give ${analysis.errors} errors where results.json has ${recorded.errors} (backend now: ${tf.getBackend()}; the run used ${results.backend.description}). The table shows results.json.`,
+      );
+    }
+    models.push(analysis);
+  }
+  models.sort((a, b) => rank(a.name) - rank(b.name));
+
+  const byName = (n: string) => models.find((m) => m.name === n);
+  const focus = byName('distilled') ?? byName('scratch') ?? byName('teacher');
+  const teacher = byName('teacher');
+
+  // Exported (e.g. quantized) models: measured here, on the same test split.
+  const extraRows: ReportRow[] = [];
+  for (const { name, dir } of findExports(join(run.runDir, 'exports'))) {
+    const { analysis: a, measured } = await analyse(name, () => loadModel(dir), true);
+    const n = a.predicted.length;
+    extraRows.push({
+      name,
+      source: 'exports',
+      accuracy: 1 - a.errors / n,
+      errors: a.errors,
+      examples: n,
+      ...measured!,
+      weightBytes: weightFileBytes(dir),
+      agreement: teacher && agreementOf(a.predicted, teacher.predicted),
+      ece: a.calibration.ece,
+    });
+  }
+  extraRows.sort((a, b) => b.weightBytes - a.weightBytes || a.name.localeCompare(b.name));
+  if (extraRows.length) {
+    notes.push(
+      `Rows exports/… are the model folders under exports/, measured when this report was written (backend ${tf.getBackend()}); the other rows come from results.json.`,
+    );
+  }
+  extraRows.push(...(options.extraRows ?? []));
+  const images = exampleImage(data.test.x, 0, data.inputShape) !== undefined;
+  const misclassified: MisclassifiedExample[] = [];
+  if (focus && images) {
+    const wrong = [...focus.predicted.keys()].filter((i) => focus.predicted[i] !== data.test.y[i]);
+    // Most confident mistakes first: those say the most about what the student learned.
+    wrong.sort((a, b) => focus.confidence[b] - focus.confidence[a] || a - b);
+    for (const index of wrong.slice(0, options.maxImages ?? 40)) {
+      misclassified.push({
+        index,
+        actual: data.test.y[index],
+        predicted: focus.predicted[index],
+        confidence: focus.confidence[index],
+        teacher: teacher && teacher !== focus ? teacher.predicted[index] : undefined,
+        image: pngDataUri(exampleImage(data.test.x, index, data.inputShape)!),
+      });
+    }
+  }
+
+  return {
+    run,
+    classNames: data.classNames,
+    labels: data.test.y,
+    models,
+    focus: focus?.name,
+    misclassified,
+    images,
+    extraRows,
+    notes,
+    environment: {
+      distillery: results.distillery,
+      'tfjs (report)': tf.version.tfjs,
+      'backend (report)': tf.getBackend(),
+      'node (report)': process.version,
+      'platform (report)': `${platform()} ${arch()}, ${cpus().length} × ${cpus()[0]?.model?.trim() ?? 'CPU'}`,
+    },
+  };
+}
+
+/** Model folders under `exportsDir` (itself, or up to two levels down), named by their path. */
+export function findExports(exportsDir: string): { name: string; dir: string }[] {
+  const found: { name: string; dir: string }[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (hasModel(dir)) found.push({ name: relative(dirname(exportsDir), dir), dir });
+    else if (depth < 2 && existsSync(dir) && statSync(dir).isDirectory()) {
+      for (const entry of readdirSync(dir).sort()) walk(join(dir, entry), depth + 1);
+    }
+  };
+  walk(exportsDir, 0);
+  return found;
+}
+
+function agreementOf(a: Int32Array, b: Int32Array): number {
+  let same = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
+  return same / a.length;
+}
+
+const hasModel = (dir: string) => existsSync(join(dir, 'model.json'));
+
+/** Bytes of a saved model's weight files as stored (quantized weights are smaller). */
+function weightFileBytes(dir: string): number {
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as ModelJson;
+  return json.weightsManifest
+    .flatMap((g) => g.paths)
+    .reduce((sum, p) => sum + statSync(join(dir, p)).size, 0);
+}
+
+/** Analyses the run and writes report.html; returns its path. */
+export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<string> {
+  const data = await analyseRun(runDir, options);
+  const out = resolve(options.out ?? join(data.run.runDir, 'report.html'));
+  const { writeAtomic } = await import('../export/model-io.ts');
+  writeAtomic(out, await renderReport(data));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The command that repeats a run
+
+export interface ReproduceCommand {
+  /** Arguments after `distillery`. */
+  argv: string[];
+  /** The shell line. */
+  command: string;
+  /** Config keys the flags cannot express (then use --config with the JSON). */
+  inexpressible: string[];
+}
+
+/** Which commands take a flag: all, those that train a teacher, or those that train students. */
+type FlagScope = 'all' | 'teacher' | 'student' | 'distill';
+
+/** Config key → flag of the training commands (src/cli/options.ts and the command table). */
+const CONFIG_FLAGS: [key: string, flag: string, scope: FlagScope][] = [
+  ['dataset', '--dataset', 'all'],
+  ['dataDir', '--data-dir', 'all'],
+  ['trainLimit', '--train-limit', 'all'],
+  ['testLimit', '--test-limit', 'all'],
+  ['validationSize', '--validation-size', 'all'],
+  ['seed', '--seed', 'all'],
+  ['backend', '--backend', 'all'],
+  ['threads', '--threads', 'all'],
+  ['batchSize', '--batch-size', 'all'],
+  ['teacher.arch', '--teacher-arch', 'teacher'],
+  ['teacher.epochs', '--teacher-epochs', 'teacher'],
+  ['teacher.learningRate', '--teacher-lr', 'teacher'],
+  ['teacher.dropout', '--teacher-dropout', 'teacher'],
+  ['teacher.inputDropout', '--teacher-input-dropout', 'teacher'],
+  ['teacher.shiftPixels', '--shift-pixels', 'teacher'],
+  ['student.arch', '--student-arch', 'student'],
+  ['student.epochs', '--student-epochs', 'student'],
+  ['student.learningRate', '--student-lr', 'student'],
+  ['student.dropout', '--student-dropout', 'student'],
+  ['student.shiftPixels', '--student-shift-pixels', 'student'],
+  ['teacherCache', '--teacher-cache', 'student'],
+  ['ensemble.combine', '--ensemble', 'distill'],
+  ['ensemble.weights', '--teacher-weights', 'distill'],
+  ['outDir', '--out', 'all'],
+];
+
+const METHOD_FLAGS: Record<string, string> = {
+  temperature: '--temperature',
+  hardWeight: '--hard-weight',
+  softWeight: '--soft-weight',
+};
+
+/**
+ * The `distillery …` command line that reruns a config with flags only. Settings no flag
+ * sets (e.g. different teacher and student optimizers) are listed in `inexpressible`: for
+ * those, the config file route is exact.
+ */
+export function reproduceCommand(
+  command: string,
+  config: RunConfig,
+  teacherDirs: string[] = [],
+  /** The defaults a setting without a flag falls back to (without: all such are listed). */
+  defaults?: RunConfig,
+): ReproduceCommand {
+  const argv = [command];
+  const inexpressible: string[] = [];
+  const inScope = (scope: FlagScope) =>
+    scope === 'all' ||
+    (scope === 'teacher' && command !== 'distill') ||
+    (scope === 'student' && command !== 'train-teacher') ||
+    (scope === 'distill' && command === 'distill');
+  const flat = flatten(config as unknown as Record<string, unknown>);
+  const { name: methodName, ...methodParams } = config.method;
+  const covered = new Set<string>(['teacher.optimizer', 'student.optimizer', 'method.name']);
+  for (const [key, flag, scope] of CONFIG_FLAGS) {
+    covered.add(key);
+    const value = flat[key];
+    if (value === undefined || !inScope(scope)) continue;
+    argv.push(flag, Array.isArray(value) ? value.join(',') : String(value));
+  }
+  // One --optimizer sets both roles: it repeats the run only if the roles that train agree.
+  const optimizers = new Set(
+    (['teacher', 'student'] as const)
+      .filter((role) => inScope(role))
+      .map((role) => config[role].optimizer),
+  );
+  if (optimizers.size === 1) argv.push('--optimizer', [...optimizers][0]);
+  else inexpressible.push('teacher.optimizer ≠ student.optimizer');
+  if (inScope('student')) {
+    argv.push('--method', methodName);
+    for (const [key, value] of Object.entries(methodParams)) {
+      covered.add(`method.${key}`);
+      if (key in METHOD_FLAGS) argv.push(METHOD_FLAGS[key], String(value));
+      else if (['string', 'number', 'boolean'].includes(typeof value))
+        argv.push('--param', `${key}=${value}`);
+      else inexpressible.push(`method.${key}`);
+    }
+  }
+  if (command === 'distill') for (const dir of teacherDirs) argv.push('--teacher', dir);
+  // A setting no flag sets is repeated only if it has its default value.
+  const flatDefaults = defaults ? flatten(defaults as unknown as Record<string, unknown>) : {};
+  for (const key of Object.keys(flat)) {
+    const role = key.split('.')[0];
+    const irrelevant =
+      (role === 'teacher' && !inScope('teacher')) ||
+      ((role === 'student' || role === 'method') && !inScope('student'));
+    const isDefault = JSON.stringify(flat[key]) === JSON.stringify(flatDefaults[key]);
+    if (!covered.has(key) && !irrelevant && !key.startsWith('method.') && !isDefault)
+      inexpressible.push(key);
+  }
+  return {
+    argv,
+    command: ['distillery', ...argv].map(shellQuote).join(' '),
+    inexpressible,
+  };
+}
+
+/** {a: {b: 1}, c: [1, 2]} → {'a.b': 1, c: [1, 2]}. */
+function flatten(value: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v && typeof v === 'object' && !Array.isArray(v))
+      Object.assign(out, flatten(v as Record<string, unknown>, key));
+    else out[key] = v;
+  }
+  return out;
+}
+
+/** The command over several lines (`\` continuations), breaking only between flags. */
+export function wrapCommand(argv: string[], width = 92): string {
+  const groups: string[] = [['distillery', argv[0]].join(' ')];
+  for (let i = 1; i < argv.length; i++) {
+    const takesValue =
+      argv[i].startsWith('--') && i + 1 < argv.length && !argv[i + 1].startsWith('--');
+    groups.push(takesValue ? `${argv[i]} ${shellQuote(argv[++i])}` : shellQuote(argv[i]));
+  }
+  const lines = [groups[0]];
+  for (const group of groups.slice(1)) {
+    if (lines[lines.length - 1].length + group.length + 1 > width) lines.push(`  ${group}`);
+    else lines[lines.length - 1] += ` ${group}`;
+  }
+  return lines.join(' \\\n');
+}
+
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTML
+
+export function escapeHtml(text: unknown): string {
+  return String(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+const CSS = `
+:root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa;
+  --good: #1a7f37; --bad: #cf222e; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial,
+  sans-serif; color: var(--fg); background: #fff; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 64px; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 40px 0 10px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
+h3 { font-size: 15px; margin: 24px 0 8px; }
+p { margin: 6px 0 10px; max-width: 900px; }
+.muted { color: var(--muted); }
+.verdict { font-size: 16px; margin: 14px 0; padding: 10px 14px; border-radius: 6px;
+  background: var(--soft); border-left: 4px solid var(--muted); }
+.verdict.good { border-left-color: var(--good); } .verdict.bad { border-left-color: var(--bad); }
+nav { margin: 12px 0 0; display: flex; flex-wrap: wrap; gap: 6px 16px; font-size: 13px; }
+nav a { color: #0969da; text-decoration: none; }
+table { border-collapse: collapse; margin: 8px 0 12px; font-variant-numeric: tabular-nums; }
+th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th { background: var(--soft); font-weight: 600; font-size: 13px; vertical-align: bottom; }
+.table-wrap { overflow-x: auto; }
+th:first-child, td:first-child { text-align: left; }
+td.text, th.text { text-align: left; white-space: normal; }
+tr.extra td { color: var(--muted); }
+.figures { display: flex; flex-wrap: wrap; gap: 20px 28px; align-items: flex-start; }
+figure { margin: 0; }
+figcaption { font-size: 12px; color: var(--muted); max-width: 520px; }
+svg { max-width: 100%; height: auto; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(118px, 1fr)); gap: 10px; }
+.cell { border: 1px solid var(--line); border-radius: 6px; padding: 6px; text-align: center;
+  font-size: 11px; line-height: 1.35; }
+.cell img { width: 84px; height: 84px; image-rendering: pixelated; display: block; margin: 0 auto 4px;
+  background: #000; }
+.cell .wrong { color: var(--bad); font-weight: 600; } .cell .right { color: var(--good); }
+.cell.teacher-wrong { background: #fff8f0; }
+pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px;
+  overflow-x: auto; font-size: 12px; line-height: 1.45; white-space: pre-wrap; overflow-wrap: anywhere; }
+details { margin: 10px 0; } summary { cursor: pointer; font-weight: 600; }
+.notes { margin-top: 16px; background: #fff8c5; border: 1px solid #d4a72c66; border-radius: 6px; padding: 8px 14px; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
+`;
+
+/** A complete HTML document with the report's stylesheet. */
+export function htmlPage(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+export const percent = (x: number, digits = 2) => `${(100 * x).toFixed(digits)}%`;
+
+/** One table cell holding a number: the formatted text plus the exact value as data. */
+function numberCell(
+  key: string,
+  value: number | undefined,
+  format: (v: number) => string,
+  title?: (v: number) => string | undefined,
+): string {
+  if (typeof value !== 'number') return `<td data-key="${key}">–</td>`;
+  const hint = title?.(value);
+  return `<td data-key="${key}" data-value="${value}"${hint ? ` title="${escapeHtml(hint)}"` : ''}>${escapeHtml(format(value))}</td>`;
+}
+
+/** The formatted text of each comparison-table column (shared with the tests). */
+export const comparisonFormats = {
+  accuracy: (v: number) => percent(v),
+  errors: (v: number) => v.toLocaleString('en-US'),
+  parameters: (v: number) => v.toLocaleString('en-US'),
+  weightBytes: (v: number) => formatBytes(v),
+  latencyBatch1Ms: (v: number) => v.toFixed(3),
+  latencyBatch256MsPerExample: (v: number) => v.toFixed(4),
+  agreement: (v: number) => percent(v),
+  ece: (v: number) => percent(v),
+} satisfies Partial<Record<keyof ReportRow, (v: number) => string>>;
+
+export function comparisonTable(rows: ReportRow[], reference?: string): string {
+  const f = comparisonFormats;
+  // Two-line headers (split at '|') keep the table narrow.
+  const head = [
+    'model',
+    'test|accuracy',
+    'errors',
+    'parameters',
+    'weights',
+    'latency, batch 1|(ms)',
+    'latency, batch 256|(ms / example)',
+    reference ? `agreement|with ${reference}` : 'agreement',
+    'ECE',
+  ];
+  const body = rows.map((r) => {
+    const suffix = r.source && !r.name.startsWith(r.source) ? r.source : undefined;
+    const label = `${escapeHtml(r.name)}${suffix ? ` <span class="muted">(${escapeHtml(suffix)})</span>` : ''}`;
+    return (
+      `<tr data-model="${escapeHtml(r.name)}"${r.source ? ' class="extra"' : ''}><td>${label}</td>` +
+      numberCell('accuracy', r.accuracy, f.accuracy) +
+      numberCell('errors', r.errors, f.errors, () =>
+        r.examples === undefined ? undefined : `of ${r.examples} test examples`,
+      ) +
+      numberCell('parameters', r.parameters, f.parameters) +
+      numberCell('weightBytes', r.weightBytes, f.weightBytes, (v) => `${v} bytes`) +
+      numberCell('latencyBatch1Ms', r.latencyBatch1Ms, f.latencyBatch1Ms) +
+      numberCell(
+        'latencyBatch256MsPerExample',
+        r.latencyBatch256MsPerExample,
+        f.latencyBatch256MsPerExample,
+      ) +
+      numberCell('agreement', r.agreement, f.agreement) +
+      numberCell('ece', r.ece, f.ece) +
+      '</tr>'
+    );
+  });
+  return `<div class="table-wrap"><table class="comparison"><thead><tr>${head.map((h) => `<th>${h.split('|').map(escapeHtml).join('<br>')}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>`;
+}
+
+function simpleTable(head: string[], rows: (string | number)[][], textColumns = 1): string {
+  const cell = (tag: string, v: string | number, i: number) =>
+    `<${tag}${i < textColumns ? ' class="text"' : ''}>${escapeHtml(v)}</${tag}>`;
+  return `<table><thead><tr>${head.map((h, i) => cell('th', h, i)).join('')}</tr></thead><tbody>${rows
+    .map((r) => `<tr>${r.map((v, i) => cell('td', v, i)).join('')}</tr>`)
+    .join('')}</tbody></table>`;
+}
+
+function verdict(results: RunResults): string {
+  const { distillationGain: gain, compression } = results.summary;
+  const parts: string[] = [];
+  let cls = '';
+  if (gain !== undefined) {
+    const points = (100 * gain).toFixed(2);
+    cls = gain > 0 ? 'good' : gain < 0 ? 'bad' : '';
+    parts.push(
+      gain > 0
+        ? `Distillation helped: <b>+${points} points</b> of test accuracy over the same student trained from scratch`
+        : gain < 0
+          ? `Distillation did not help here: <b>${points} points</b> against the same student trained from scratch`
+          : 'Distillation made no difference in test accuracy here',
+    );
+  }
+  if (compression !== undefined)
+    parts.push(`the student is ${compression.toFixed(1)}× smaller than the teacher (parameters)`);
+  return parts.length ? `<p class="verdict ${cls}">${parts.join('; ')}.</p>` : '';
+}
+
+/** Renders the report page (charts are rendered here, so this is async). */
+export async function renderReport(data: ReportData): Promise<string> {
+  const { run, models, classNames } = data;
+  const { results } = run;
+  const config = results.config;
+  const name = (c: number) => classNames[c] ?? String(c);
+  const model = (n: string) => models.find((m) => m.name === n);
+  const sections: string[] = [];
+
+  // Header
+  const m = results.method;
+  const teacherDirs = run.started.teacherDirs;
+  const facts = [
+    results.dataset.name,
+    results.command,
+    results.stages.teacher &&
+      (teacherDirs.length > 1
+        ? `teacher: ensemble (${config.ensemble?.combine}) of ${teacherDirs.join(', ')}`
+        : teacherDirs.length
+          ? `teacher loaded from ${teacherDirs[0]}`
+          : `teacher ${config.teacher.arch}`),
+    results.stages.distilled && `student ${config.student.arch}`,
+    results.stages.distilled && `method ${m.name}${m.paper ? ` (${m.paper})` : ''}`,
+    results.createdAt,
+  ].filter(Boolean);
+  sections.push(`<h1>Distillery run ${escapeHtml(basename(run.runDir))}</h1>
+<p class="muted">${facts.map(escapeHtml).join(' · ')}</p>
+${verdict(results)}
+<nav><a href="#comparison">Comparison</a><a href="#curves">Learning curves</a><a href="#errors">Errors</a><a href="#calibration">Calibration</a><a href="#reproduce">Reproduce</a></nav>`);
+  if (data.notes.length)
+    sections.push(
+      `<div class="notes"><ul>${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></div>`,
+    );
+
+  // Comparison
+  const rows: ReportRow[] = [
+    ...results.evaluation.rows
+      .map((r) => ({ ...r, ece: model(r.name)?.calibration.ece }))
+      .sort((a, b) => rank(a.name) - rank(b.name)),
+    ...data.extraRows,
+  ];
+  sections.push(`<h2 id="comparison">Comparison on the test split</h2>
+<p>${results.dataset.test.toLocaleString('en-US')} test examples; ${results.dataset.train.toLocaleString('en-US')} training and ${results.dataset.validation.toLocaleString('en-US')} validation examples. Latency is the median wall time of predict + read-back on ${escapeHtml(results.backend.description)}; agreement is top-1 agreement with the ${escapeHtml(results.evaluation.reference ?? 'reference')}; ECE is the expected calibration error (see <a href="#calibration">calibration</a>).</p>
+${comparisonTable(rows, results.evaluation.reference)}`);
+
+  // Learning curves
+  const trained = Object.fromEntries(
+    Object.entries(run.metrics).filter(([, history]) => history?.length),
+  );
+  sections.push(`<h2 id="curves">Learning curves</h2>`);
+  if (Object.keys(trained).length) {
+    sections.push(`<p>Mean of each loss term over an epoch's training batches (the terms are already weighted; their sum is what the optimiser minimised), and accuracy on the ${results.dataset.validation.toLocaleString('en-US')} held-out validation examples after each epoch. The best validation epoch's weights are the ones kept.</p>
+<div class="figures"><figure>${await renderChart(lossCurvesSpec(trained), 'loss')}</figure>
+<figure>${await renderChart(validationCurvesSpec(trained), 'validation')}</figure></div>`);
+  } else {
+    sections.push(`<p class="muted">No training history: every model was loaded, not trained.</p>`);
+  }
+
+  // Errors
+  sections.push(`<h2 id="errors">Where the models go wrong</h2>`);
+  const heatmaps = [model('teacher'), data.focus ? model(data.focus) : undefined].filter(
+    (a, i, all): a is ModelAnalysis => !!a && all.indexOf(a) === i,
+  );
+  if (heatmaps.length) {
+    const charts = await Promise.all(
+      heatmaps.map((a, i) =>
+        renderChart(
+          // One legend, on the last matrix, so that two fit side by side.
+          confusionSpec(`${a.name}: ${a.errors} errors`, a.confusion, classNames, {
+            legend: i === heatmaps.length - 1,
+          }),
+          `confusion-${a.name}`,
+        ),
+      ),
+    );
+    sections.push(`<p>Confusion matrices on the test split: rows are the true class, columns the prediction; the colour is the share of the true class's examples (square-root scale, so that rare errors show), the number the count.</p>
+<div class="figures">${charts.map((c) => `<figure>${c}</figure>`).join('')}</div>`);
+  }
+  const focus = data.focus ? model(data.focus) : undefined;
+  if (focus) {
+    const pairs = mostConfusedPairs(focus.confusion, 10);
+    const others = models.filter((a) => a !== focus);
+    sections.push(`<h3>Most confused pairs (${escapeHtml(focus.name)})</h3>`);
+    sections.push(
+      pairs.length
+        ? simpleTable(
+            ['true class', 'predicted as', focus.name, ...others.map((a) => a.name)],
+            pairs.map((p) => [
+              name(p.actual),
+              name(p.predicted),
+              p.count,
+              ...others.map((a) => a.confusion[p.actual][p.predicted]),
+            ]),
+            2,
+          )
+        : `<p class="muted">No errors.</p>`,
+    );
+    if (data.images && data.misclassified.length) {
+      const teacherShown = data.misclassified.some((e) => e.teacher !== undefined);
+      sections.push(`<h3>Test images the ${escapeHtml(focus.name)} model gets wrong</h3>
+<p>${data.misclassified.length} of its ${focus.errors} errors, most confident first${teacherShown ? '; shaded cells are examples the teacher gets wrong too' : ''}.</p>
+<div class="grid">${data.misclassified
+        .map((e) => {
+          const teacherLine =
+            e.teacher === undefined
+              ? ''
+              : `<div class="${e.teacher === e.actual ? 'right' : 'wrong'}">teacher: ${escapeHtml(name(e.teacher))}</div>`;
+          return `<div class="cell${e.teacher !== undefined && e.teacher !== e.actual ? ' teacher-wrong' : ''}"><img alt="test example ${e.index}" src="${e.image}"><div class="muted">test #${e.index}</div><div>true: <b>${escapeHtml(name(e.actual))}</b></div><div class="wrong">${escapeHtml(focus.name)}: ${escapeHtml(name(e.predicted))} (${percent(e.confidence, 0)})</div>${teacherLine}</div>`;
+        })
+        .join('\n')}</div>`);
+    } else if (!data.images) {
+      sections.push(`<p class="muted">The examples of this dataset are not images: no grid.</p>`);
+    }
+  }
+
+  // Calibration
+  sections.push(`<h2 id="calibration">Calibration</h2>
+<p>How far each model's top-1 confidence is from its accuracy. Test predictions are split into ${models[0]?.calibration.bins.length ?? DEFAULT_CALIBRATION_BINS} equal-width confidence bins; bars show each bin's accuracy, the red part the gap between that accuracy and the bin's mean confidence (≈ the dashed diagonal): red above the diagonal means under-confident, below it over-confident; the grey histogram is the share of examples per bin. ECE = Σ<sub>b</sub> (n<sub>b</sub>/n) · |accuracy<sub>b</sub> − confidence<sub>b</sub>| (Guo et al. 2017). Distillation with a temperature tends to change calibration: compare the distilled student with the one trained from scratch.</p>`);
+  if (models.length) {
+    const charts = await Promise.all(
+      models.map((a) =>
+        renderChart(reliabilitySpec(a.name, a.calibration), `reliability-${a.name}`),
+      ),
+    );
+    sections.push(
+      `<div class="figures">${charts.map((c) => `<figure>${c}</figure>`).join('')}</div>`,
+    );
+    sections.push(
+      simpleTable(
+        ['model', 'ECE', 'accuracy', 'mean confidence', 'over- (+) / under-confidence (−)'],
+        models.map((a) => [
+          a.name,
+          percent(a.calibration.ece),
+          percent(a.calibration.accuracy),
+          percent(a.calibration.meanConfidence),
+          `${a.calibration.meanConfidence >= a.calibration.accuracy ? '+' : '−'}${percent(Math.abs(a.calibration.meanConfidence - a.calibration.accuracy))}`,
+        ]),
+      ),
+    );
+  }
+
+  const { defaultConfig } = await import('../config.ts');
+  sections.push(reproduceSection(data, defaultConfig));
+  return htmlPage(`Distillery run ${basename(run.runDir)}`, sections.join('\n'));
+}
+
+function reproduceSection(data: ReportData, defaults: RunConfig): string {
+  const { run } = data;
+  const { results } = run;
+  const config = results.config;
+  const command = run.started.command ?? results.command;
+  const teacherDirs = run.started.teacherDirs;
+  const repro = reproduceCommand(command, config, teacherDirs, defaults);
+  const configCommand = ['distillery', command, '--config', 'run-config.json']
+    .concat(command === 'distill' ? teacherDirs.flatMap((d) => ['--teacher', d]) : [])
+    .map(shellQuote)
+    .join(' ');
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+  const timings = Object.entries(results.stages).map(([stage, s]) => {
+    const history = run.metrics[stage] ?? [];
+    const speed = mean(history.map((r) => r.samplesPerSecond));
+    return [
+      stage,
+      s!.source,
+      s!.epochs,
+      s!.bestEpoch ?? '–',
+      s!.seconds.toFixed(1),
+      Number.isFinite(speed) ? Math.round(speed).toLocaleString('en-US') : '–',
+    ];
+  });
+  const facts: [string, string][] = [
+    ['seed', String(config.seed)],
+    [
+      'backend',
+      `${results.backend.description} (requested: ${results.backend.requested}), ${results.backend.threads} thread(s)`,
+    ],
+    ['dataset', `${results.dataset.name} from ${results.dataset.source}`],
+    ['preprocessing', results.dataset.preprocessing],
+    [
+      'splits',
+      `${results.dataset.train} train / ${results.dataset.validation} validation / ${results.dataset.test} test, ${results.dataset.classes} classes`,
+    ],
+    [
+      'method',
+      `${results.method.name} ${JSON.stringify(results.method.params)}${results.method.paper ? ` — ${results.method.paper}` : ''}`,
+    ],
+    ['run folder', run.runDir],
+    ['created', results.createdAt],
+    ['total time', `${results.seconds.toFixed(1)} s`],
+    ...Object.entries(data.environment),
+  ];
+  const record = {
+    distillery: results.distillery,
+    command,
+    teacherDirs: teacherDirs.length ? teacherDirs : undefined,
+    config,
+    backend: results.backend,
+    dataset: results.dataset,
+    method: results.method,
+    stages: results.stages,
+    seconds: results.seconds,
+    environment: data.environment,
+  };
+  return `<h2 id="reproduce">Reproduce</h2>
+<p>The same command, seed and backend repeat the same numbers (latency aside).</p>
+<pre>${escapeHtml(wrapCommand(repro.argv))}</pre>
+${repro.inexpressible.length ? `<p><b>Flags cannot express</b> ${escapeHtml(repro.inexpressible.join(', '))}: use the config file below.</p>` : ''}
+<p class="muted">Or save the config below as <code>run-config.json</code> and run <code>${escapeHtml(configCommand)}</code>.</p>
+<dl class="facts">${facts.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('')}</dl>
+<h3>Timings</h3>
+${simpleTable(['stage', 'source', 'epochs', 'best epoch', 'seconds', 'samples / s'], timings)}
+<details><summary>Config (run-config.json)</summary><pre>${escapeHtml(JSON.stringify(config, null, 2))}</pre></details>
+<details><summary>Full run record: config, backend, versions, seed, timings</summary><pre>${escapeHtml(JSON.stringify(record, null, 2))}</pre></details>
+<details><summary>Per-epoch metrics</summary>${epochTable(run.metrics)}</details>
+<p class="muted">Report written ${escapeHtml(new Date().toISOString())} by Distillery ${escapeHtml(results.distillery)}.</p>`;
+}
+
+function epochTable(metrics: Record<string, EpochRecord[]>): string {
+  const terms = [
+    ...new Set(Object.values(metrics).flatMap((h) => h.flatMap((r) => Object.keys(r.terms)))),
+  ];
+  const rows = Object.entries(metrics).flatMap(([stage, history]) =>
+    history.map((r) => [
+      stage,
+      r.epoch,
+      ...terms.map((t) => (r.terms[t] === undefined ? '–' : r.terms[t].toFixed(4))),
+      r.loss.toFixed(4),
+      r.validationAccuracy === undefined ? '–' : percent(r.validationAccuracy),
+      r.seconds.toFixed(2),
+      Math.round(r.samplesPerSecond).toLocaleString('en-US'),
+    ]),
+  );
+  return rows.length
+    ? simpleTable(
+        ['stage', 'epoch', ...terms, 'loss', 'validation accuracy', 'seconds', 'samples / s'],
+        rows,
+      )
+    : '<p class="muted">No epochs.</p>';
+}
