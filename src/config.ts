@@ -43,6 +43,8 @@ export const runConfigSchema = z
     method: z.object({ name: z.enum(methodNames as [string, ...string[]]) }).catchall(z.unknown()),
     /** Teacher logits computed once per transfer set: 'auto' = when students are not augmented. */
     teacherCache: z.enum(['auto', 'on', 'off']),
+    /** Born-again runs: how many student generations follow the teacher. */
+    generations: z.number().int().min(1).max(20),
     /** How several teachers (distill --teacher a --teacher b) are combined. */
     ensemble: z
       .object({ combine: z.enum(combineRules), weights: z.array(z.number().min(0)).optional() })
@@ -85,6 +87,7 @@ export const defaultConfig: RunConfig = {
   },
   method: { name: 'kd', ...methods.kd.definition.defaults },
   teacherCache: 'auto',
+  generations: 3,
   ensemble: { combine: 'mean-logits' },
   outDir: 'runs',
 };

@@ -44,6 +44,7 @@ export interface Flags {
   studentDropout?: number;
   studentShiftPixels?: number;
   teacherCache?: string;
+  generations?: number;
   method?: string;
   preset?: string;
   temperature?: number;
@@ -61,7 +62,7 @@ export interface Flags {
 /** Options shared by the training commands; each maps onto one key of RunConfig. */
 export function addTrainingOptions(
   cmd: Command,
-  which: { teacher: boolean; student: boolean; resume?: boolean },
+  which: { teacher: boolean; student: boolean; resume?: boolean; method?: boolean },
 ): Command {
   cmd
     .option('--config <file>', 'JSON config file (flags override it; it overrides defaults)')
@@ -116,7 +117,10 @@ export function addTrainingOptions(
           '--teacher-cache <mode>',
           'compute teacher logits once (auto = when students are not augmented)',
         ).choices(['auto', 'on', 'off']),
-      )
+      );
+  }
+  if (which.method ?? which.student) {
+    cmd
       .option('--method <name>', 'distillation method (`distillery methods` lists them)')
       .option(
         '--preset <name>',
@@ -203,6 +207,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
     batchSize: f.batchSize,
     outDir: f.out,
     teacherCache: f.teacherCache as RunConfig['teacherCache'],
+    generations: f.generations,
     ensemble: {
       combine: f.ensemble as NonNullable<RunConfig['ensemble']>['combine'],
       weights: f.teacherWeights?.split(',').map(Number),

@@ -24,7 +24,8 @@ import { cachedTeacherLogits, checkCacheAllowed } from '../distill/teacher-cache
 import { createEnsemble } from '../distill/ensemble.ts';
 
 export const stageNames = ['teacher', 'scratch', 'distilled'] as const;
-export type StageName = (typeof stageNames)[number];
+/** 'teacher' | 'scratch' | 'distilled', or 'generation-<k>' in born-again runs. */
+export type StageName = (typeof stageNames)[number] | `generation-${number}`;
 
 export interface PipelineEvents {
   onInfo?(message: string): void;
@@ -70,7 +71,12 @@ export interface RunResults {
     teacherAccuracy?: number;
     scratchAccuracy?: number;
     distilledAccuracy?: number;
-    /** distilled − scratch test accuracy (positive = distillation helped). */
+    /** Born-again runs: test accuracy of generations 1…n. */
+    generationAccuracies?: number[];
+    /**
+     * distilled − scratch test accuracy (positive = distillation helped); in born-again runs,
+     * last generation − teacher (the same architecture trained without distillation).
+     */
     distillationGain?: number;
     /** teacher parameters / student parameters. */
     compression?: number;
@@ -80,8 +86,12 @@ export interface RunResults {
 
 export interface PipelineOptions {
   config: RunConfig;
-  /** Which stages to run: 'run' = all three, 'train-teacher' = teacher only, 'distill' = students with a given teacher. */
-  command: 'run' | 'train-teacher' | 'distill';
+  /**
+   * Which stages to run: 'run' = all three, 'train-teacher' = teacher only, 'distill' = students
+   * with a given teacher, 'born-again' = teacher then `generations` students of the teacher's
+   * architecture, each distilled from the one before (Furlanello et al. 2018).
+   */
+  command: 'run' | 'train-teacher' | 'distill' | 'born-again';
   /** Saved teacher(s) to reuse (skips the teacher stage); several form an ensemble. */
   teacherDirs?: string[];
   /** Existing run folder to continue. */
@@ -185,6 +195,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       stage: StageName,
       settings: TrainingConfig,
       makeStep: (model: LayersModel) => ReturnType<typeof supervisedStep>,
+      seedKey: string = stage === 'teacher' ? 'teacher' : 'student',
     ) =>
     async (model: LayersModel): Promise<StageResult> => {
       const modelDir = join(runDir, 'models', stage);
@@ -213,7 +224,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
         epochs: settings.epochs,
         batchSize: config.batchSize,
         // Scratch and distilled students share this seed: same init, order and dropout.
-        seed: deriveSeed(config.seed, stage === 'teacher' ? 'teacher' : 'student'),
+        seed: deriveSeed(config.seed, seedKey),
         shiftPixels: settings.shiftPixels,
         startEpoch,
         history: restored?.state.history,
@@ -239,12 +250,12 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       };
     };
 
-  const buildOptions = (settings: TrainingConfig, role: string) => ({
+  const buildOptions = (settings: TrainingConfig, role: string, seedKey = role) => ({
     inputShape: data.inputShape,
     classes: data.classes,
     dropout: settings.dropout,
     inputDropout: settings.inputDropout,
-    seed: deriveSeed(config.seed, role === 'teacher' ? 'teacher' : 'student', 'init'),
+    seed: deriveSeed(config.seed, seedKey, 'init'),
     name: role,
   });
 
@@ -277,7 +288,30 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   // 2 + 3. Students: the baseline and the distilled one, identical but for the loss.
   const { name: methodName, ...methodParams } = config.method;
   const method = methods[methodName as keyof typeof methods](methodParams);
-  if (command !== 'train-teacher') {
+  if (command === 'born-again') {
+    // Each generation: the teacher's architecture and training settings, its own seed, distilled
+    // from the generation before (live teacher: the teacher's augmentation forbids a cache).
+    for (let k = 1; k <= config.generations; k++) {
+      const stage: StageName = `generation-${k}`;
+      const previous = models[k === 1 ? 'teacher' : (`generation-${k - 1}` as StageName)]!;
+      await runStage(
+        stage,
+        trainStage(
+          stage,
+          config.teacher,
+          (m) =>
+            new Distiller({
+              teacher: previous,
+              student: m,
+              method,
+              seed: deriveSeed(config.seed, stage),
+            }).trainStep(),
+          stage,
+        ),
+        () => buildModel(config.teacher.arch, buildOptions(config.teacher, 'student', stage)),
+      );
+    }
+  } else if (command !== 'train-teacher') {
     const buildStudent = async () => {
       const student = await buildModel(
         config.student.arch,
@@ -325,10 +359,20 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
 
   // 4. Evaluate side by side on the test split.
   events.onInfo?.('evaluating on the test split');
+  const generationNames = Object.keys(models).filter((n) => n.startsWith('generation-'));
+  // Born-again ensemble (BAN-E): all generations, teacher included, averaged.
+  const generationEnsemble =
+    generationNames.length > 0
+      ? createEnsemble(
+          ['teacher', ...generationNames].map((n) => models[n as StageName]!),
+          { combine: 'mean-probs' },
+        )
+      : undefined;
   const evaluation = await evaluate({
     models: {
       ...(models as Record<string, LayersModel>),
       ...Object.fromEntries(members.map((m, i) => [`teacher ${i + 1}`, m])),
+      ...(generationEnsemble ? { 'ensemble of generations': generationEnsemble } : {}),
     },
     data: data.test,
     reference: 'teacher',
@@ -349,11 +393,16 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     summary: {
       teacherAccuracy: acc('teacher'),
       scratchAccuracy: acc('scratch'),
-      distilledAccuracy: acc('distilled'),
+      distilledAccuracy: acc(generationNames.at(-1) ?? 'distilled'),
+      generationAccuracies: generationNames.length
+        ? generationNames.map((n) => acc(n)!)
+        : undefined,
       distillationGain:
-        acc('distilled') !== undefined && acc('scratch') !== undefined
-          ? acc('distilled')! - acc('scratch')!
-          : undefined,
+        generationNames.length > 0
+          ? acc(generationNames.at(-1)!)! - acc('teacher')!
+          : acc('distilled') !== undefined && acc('scratch') !== undefined
+            ? acc('distilled')! - acc('scratch')!
+            : undefined,
       compression:
         params('teacher') && params('distilled')
           ? params('teacher')! / params('distilled')!
@@ -363,7 +412,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   };
   writeAtomic(join(runDir, 'results.json'), JSON.stringify(results, null, 2));
   // An ensemble disposes its member teachers with it.
-  for (const m of Object.values(models)) m.dispose();
+  for (const m of Object.values(models)) m?.dispose();
   // The report is a view of the finished run: failing to draw it never fails the run.
   try {
     const { writeReport } = await import('../report/html.ts');

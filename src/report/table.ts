@@ -45,16 +45,19 @@ export function evaluationTable(rows: ModelEvaluation[], reference?: string): st
 /** The table plus a one-line verdict on whether distillation helped. */
 export function resultsSummary(results: RunResults): string {
   const lines = [evaluationTable(results.evaluation.rows, results.evaluation.reference)];
-  const { distillationGain: gain, compression } = results.summary;
+  const { distillationGain: gain, compression, generationAccuracies } = results.summary;
+  const baseline = generationAccuracies
+    ? 'the teacher (the same architecture trained without distillation)'
+    : 'the same student trained from scratch';
   if (gain !== undefined) {
     const points = (100 * gain).toFixed(2);
     lines.push(
       '',
       gain > 0
-        ? `Distillation helped: +${points} points of test accuracy over the same student trained from scratch.`
+        ? `Distillation helped: +${points} points of test accuracy over ${baseline}.`
         : gain < 0
-          ? `Distillation did not help here: ${points} points against the same student trained from scratch.`
-          : 'Distillation made no difference in test accuracy here.',
+          ? `Distillation did not help here: ${points} points against ${baseline}.`
+          : `Distillation made no difference in test accuracy against ${baseline}.`,
     );
   }
   if (compression !== undefined)

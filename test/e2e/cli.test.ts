@@ -267,3 +267,36 @@ test('distill from an ensemble of two saved teachers', () => {
   assert.equal(t1.errors, first.evaluation.rows[0].errors, 'member 1 is the first run’s teacher');
   assert.equal(ensemble.parameters, t1.parameters + result.evaluation.rows[4].parameters);
 });
+
+test('born-again: generations of the teacher’s architecture, each distilled from the last', () => {
+  const result = runJson([
+    'born-again',
+    ...SLICE,
+    '--backend',
+    'wasm',
+    '--teacher-arch',
+    'mlp:64',
+    '--teacher-epochs',
+    '2',
+    '--generations',
+    '2',
+    '--out',
+    out,
+    '--json',
+  ]);
+  assert.deepEqual(
+    result.evaluation.rows.map((r) => r.name),
+    ['teacher', 'generation-1', 'generation-2', 'ensemble of generations'],
+  );
+  const [teacher, g1, g2, ensemble] = result.evaluation.rows;
+  assert.equal(g1.parameters, teacher.parameters);
+  assert.equal(g2.parameters, teacher.parameters);
+  assert.equal(ensemble.parameters, 3 * teacher.parameters);
+  assert.deepEqual(result.summary.generationAccuracies, [g1.accuracy, g2.accuracy]);
+  assert.equal(result.summary.distillationGain, g2.accuracy - teacher.accuracy);
+  for (const g of ['generation-1', 'generation-2']) {
+    assert.ok(existsSync(join(result.runDir, 'models', g, 'model.json')), g);
+  }
+  const metrics = JSON.parse(readFileSync(join(result.runDir, 'metrics.json'), 'utf8'));
+  assert.ok('soft' in metrics['generation-2'][0].terms);
+});

@@ -54,6 +54,18 @@ export const commands: CommandSpec[] = [
       (await import('./train.ts')).runTraining('distill', flags, cmd.args),
   },
   {
+    name: 'born-again',
+    description:
+      'self-distillation: a teacher, then generations of its own architecture, each distilled from the last',
+    configure: (cmd) =>
+      addTrainingOptions(
+        cmd.option('--generations <n>', 'student generations after the teacher (default 3)', int),
+        { teacher: true, student: false, method: true },
+      ),
+    action: async (flags: Flags, cmd: Command) =>
+      (await import('./train.ts')).runTraining('born-again', flags, cmd.args),
+  },
+  {
     name: 'tune',
     description:
       'search temperature and loss weights (or any method parameter) on the validation split',
@@ -161,5 +173,18 @@ export const commands: CommandSpec[] = [
         .option('--json', 'print only the results as JSON on stdout'),
     action: async (modelDir: string, flags: import('./export.ts').ExportFlags) =>
       (await import('./export.ts')).exportCommand(modelDir, flags),
+  },
+  {
+    name: 'serve',
+    description:
+      'browser demo of a run: draw a digit, see teacher and distilled student predict it in the page',
+    configure: (cmd) =>
+      cmd
+        .argument('[run-dir]', 'a run folder (default: the newest finished one under ./runs)')
+        .option('--port <n>', 'port to listen on; 0 = any free port', int, 8080)
+        .option('--host <address>', 'address to bind (127.0.0.1 = this machine only)', '127.0.0.1')
+        .option('--no-export', 'do not write <run-dir>/exports/uint8 (the quantized student)'),
+    action: async (runDir: string | undefined, flags: import('./serve.ts').ServeFlags) =>
+      (await import('./serve.ts')).serveCommand(runDir, flags),
   },
 ];

@@ -3,7 +3,7 @@ import type { RunConfig } from '../../config.ts';
 import { flagsToConfig, parseMethodFlags, type Flags } from '../options.ts';
 
 export async function runTraining(
-  command: 'run' | 'train-teacher' | 'distill',
+  command: 'run' | 'train-teacher' | 'distill' | 'born-again',
   flags: Flags,
   extraArgs: string[] = [],
 ): Promise<void> {
