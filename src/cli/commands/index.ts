@@ -174,5 +174,4 @@ export const commands: CommandSpec[] = [
     action: async (modelDir: string, flags: import('./export.ts').ExportFlags) =>
       (await import('./export.ts')).exportCommand(modelDir, flags),
   },
-
 ];
