@@ -8,6 +8,7 @@ import { datasetNames } from './data/index.ts';
 import { methodNames, methods } from './distill/methods/index.ts';
 import { optimizerNames } from './train/optimizers.ts';
 import { combineRules } from './distill/ensemble-rules.ts';
+import { checkSchedules, scheduleSchema } from './distill/schedule.ts';
 import { parseArch } from './models/index.ts';
 import { isModelDir } from './export/model-io.ts';
 
@@ -43,6 +44,8 @@ export const runConfigSchema = z
     method: z.object({ name: z.enum(methodNames as [string, ...string[]]) }).catchall(z.unknown()),
     /** Teacher logits computed once per transfer set: 'auto' = when students are not augmented. */
     teacherCache: z.enum(['auto', 'on', 'off']),
+    /** Per-epoch schedules of method parameters, e.g. { temperature: { shape: 'linear', from: 8, to: 2 } }. */
+    schedules: z.record(z.string(), scheduleSchema),
     /** Born-again runs: how many student generations follow the teacher. */
     generations: z.number().int().min(1).max(20),
     /** How several teachers (distill --teacher a --teacher b) are combined. */
@@ -88,6 +91,7 @@ export const defaultConfig: RunConfig = {
   method: { name: 'kd', ...methods.kd.definition.defaults },
   teacherCache: 'auto',
   generations: 3,
+  schedules: {},
   ensemble: { combine: 'mean-logits' },
   outDir: 'runs',
 };
@@ -146,6 +150,7 @@ export function validateConfig(value: unknown): RunConfig {
   for (const role of ['teacher', 'student'] as const) {
     if (!isModelDir(config[role].arch)) parseArch(config[role].arch);
   }
+  checkSchedules(config.schedules, name, method.definition.defaults);
   return config;
 }
 

@@ -3,6 +3,7 @@
 import { tf } from '../tf.ts';
 import { usageError } from '../errors.ts';
 import { patchWasmMatMul } from './wasm-patched.ts';
+import { registerWasmFallbacks } from './wasm-fallback.ts';
 import { registerOptimizerProvider } from '../train/optimizers.ts';
 
 import { backendNames, type BackendName } from './names.ts';
@@ -81,6 +82,7 @@ async function useWasm(patched: boolean): Promise<BackendInfo> {
       process.removeListener('unhandledRejection', listener);
   }
   if (!ok) throw usageError('the wasm backend failed to initialise');
+  registerWasmFallbacks();
   if (patched) patchWasmMatMul();
   return {
     requested: patched ? 'wasm' : 'wasm-stock',

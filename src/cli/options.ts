@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DeepPartial, RunConfig } from '../config.ts';
 import { usageError } from '../errors.ts';
+import { parseSchedule } from '../distill/schedule.ts';
 import { backendNames } from '../backend/names.ts';
 
 export const backendOption = () =>
@@ -45,6 +46,7 @@ export interface Flags {
   studentShiftPixels?: number;
   teacherCache?: string;
   generations?: number;
+  schedule?: string[];
   method?: string;
   preset?: string;
   temperature?: number;
@@ -127,6 +129,11 @@ export function addTrainingOptions(
         "a method's preset of another library's conventions, e.g. textbrewer",
       )
       .option('--temperature <x>', 'softmax temperature T', num)
+      .option(
+        '--schedule <param=shape:from:to>',
+        'per-epoch schedule of a method parameter, e.g. temperature=linear:8:2 (constant|linear|cosine; repeatable)',
+        collect,
+      )
       .option('--hard-weight <x>', 'weight of the cross-entropy with true labels', num)
       .option('--soft-weight <x>', 'weight of the soft-target term', num)
       .option(
@@ -208,6 +215,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
     outDir: f.out,
     teacherCache: f.teacherCache as RunConfig['teacherCache'],
     generations: f.generations,
+    schedules: f.schedule ? Object.fromEntries(f.schedule.map(parseSchedule)) : undefined,
     ensemble: {
       combine: f.ensemble as NonNullable<RunConfig['ensemble']>['combine'],
       weights: f.teacherWeights?.split(',').map(Number),

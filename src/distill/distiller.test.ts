@@ -113,6 +113,7 @@ test('a NaN loss stops training with a clear error', async () => {
   const bad = {
     name: 'nan',
     params: {},
+    withParams: () => bad,
     losses: () => ({
       broken: tf.scalar(NaN).mul(tf.sum(student.trainableWeights[0].read())) as tf.Scalar,
     }),

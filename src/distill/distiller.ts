@@ -13,6 +13,7 @@ import type { DistillMethod } from './method.ts';
 import { checkCacheAllowed, lookupLogits, type TeacherLogits } from './teacher-cache.ts';
 import { modelError, usageError } from '../errors.ts';
 import { deriveSeed } from '../random.ts';
+import { scheduleValue, type Schedule } from './schedule.ts';
 
 export interface DistillerOptions {
   teacher: LayersModel;
@@ -26,6 +27,8 @@ export interface DistillerOptions {
   teacherLogits?: TeacherLogits;
   /** Seed for the method's own variables (default 1). */
   seed?: number;
+  /** Per-epoch schedules of the method's numeric parameters (e.g. temperature 8 → 2). */
+  schedules?: Record<string, Schedule>;
 }
 
 export type DistillFitOptions = Partial<
@@ -67,6 +70,7 @@ export class Distiller {
   readonly teacherLogits?: TeacherLogits;
   /** The method's own trainable variables (empty for logit methods). */
   readonly variables: Record<string, Variable>;
+  readonly schedules: Record<string, Schedule>;
   private readonly studentExtractor?: LayersModel;
   private readonly teacherExtractor?: LayersModel;
 
@@ -76,6 +80,7 @@ export class Distiller {
     this.student = options.student;
     this.method = options.method;
     this.teacherLogits = options.teacherLogits;
+    this.schedules = options.schedules ?? {};
     const taps = options.method.taps;
     if (taps && (taps.student.length > 0 || taps.teacher.length > 0)) {
       if (options.teacherLogits && taps.teacher.length > 0) {
@@ -96,8 +101,18 @@ export class Distiller {
       ) ?? {};
   }
 
+  /** The method with its scheduled parameters at `epoch` of `epochs`. */
+  methodAt(epoch: number, epochs: number): DistillMethod {
+    if (Object.keys(this.schedules).length === 0) return this.method;
+    const values = Object.fromEntries(
+      Object.entries(this.schedules).map(([k, s]) => [k, scheduleValue(s, epoch, epochs)]),
+    );
+    return this.method.withParams(values);
+  }
+
   /** One training step's computation, for the shared loop. */
   trainStep(): TrainStep {
+    let current = { epoch: 0, method: this.method };
     const nTeacher = this.method.taps?.teacher.length ?? 0;
     const nStudent = this.method.taps?.student.length ?? 0;
     return {
@@ -123,7 +138,10 @@ export class Distiller {
         } else {
           studentLogits = this.student.apply(batch.x, { training: true }) as Tensor; // [batch, classes]
         }
-        return this.method.losses({
+        if (current.epoch !== context.epoch) {
+          current = { epoch: context.epoch, method: this.methodAt(context.epoch, context.epochs) };
+        }
+        return current.method.losses({
           studentLogits,
           teacherLogits: prepared.teacherLogits,
           labels: batch.labels,

@@ -70,6 +70,8 @@ export interface DistillMethod<P extends object = object> {
   readonly taps?: Taps;
   createVariables?(shapes: TapShapes, seed: number): Record<string, Variable>;
   losses(t: StepTensors): Record<string, Scalar>;
+  /** The same method with some parameters replaced (validated), e.g. by a schedule. */
+  withParams(overrides: Partial<P>): DistillMethod<P>;
 }
 
 export type MethodFactory<P extends object> = ((params?: Partial<P>) => DistillMethod<P>) & {
@@ -96,6 +98,7 @@ export function defineMethod<P extends object>(definition: MethodDefinition<P>):
         ? (shapes, seed) => definition.createVariables!(bound, shapes, seed)
         : undefined,
       losses: (t) => definition.losses(t, bound),
+      withParams: (overrides) => factory({ ...bound, ...overrides }),
     };
   };
   return Object.assign(factory, { definition });

@@ -180,7 +180,14 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
         name: config.student.optimizer,
         learningRate: config.student.learningRate,
       }),
-      distiller: new Distiller({ teacher, student, method: bound[id], teacherLogits: cache }),
+      distiller: new Distiller({
+        teacher,
+        student,
+        method: bound[id],
+        teacherLogits: cache,
+        seed: deriveSeed(config.seed, 'student'),
+        schedules: config.schedules,
+      }),
       history: [],
     });
   }

@@ -7,6 +7,8 @@ import { dkd } from './dkd.ts';
 import { logitStd } from './logit-std.ts';
 import { dist } from './dist.ts';
 import { fitnets } from './fitnets.ts';
+import { at } from './at.ts';
+import { rkd } from './rkd.ts';
 
 export const methods = {
   kd,
@@ -16,9 +18,11 @@ export const methods = {
   'logit-std': logitStd,
   dist,
   fitnets,
+  at,
+  rkd,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } satisfies Record<string, MethodFactory<any>>;
 
 export type MethodName = keyof typeof methods;
 export const methodNames = Object.keys(methods) as MethodName[];
-export { kd, softCe, logitsMse, dkd, logitStd, dist, fitnets };
+export { kd, softCe, logitsMse, dkd, logitStd, dist, fitnets, at, rkd };
