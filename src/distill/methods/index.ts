@@ -9,6 +9,7 @@ import { dist } from './dist.ts';
 import { fitnets } from './fitnets.ts';
 import { at } from './at.ts';
 import { rkd } from './rkd.ts';
+import { ctkd } from './ctkd.ts';
 
 export const methods = {
   kd,
@@ -20,9 +21,10 @@ export const methods = {
   fitnets,
   at,
   rkd,
+  ctkd,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
 } satisfies Record<string, MethodFactory<any>>;
 
 export type MethodName = keyof typeof methods;
 export const methodNames = Object.keys(methods) as MethodName[];
-export { kd, softCe, logitsMse, dkd, logitStd, dist, fitnets, at, rkd };
+export { kd, softCe, logitsMse, dkd, logitStd, dist, fitnets, at, rkd, ctkd };
