@@ -1,0 +1,87 @@
+// `npm run bench:cache`: what cached teacher outputs save. Times one epoch of a plain student
+// (cross-entropy only), of distillation with the live teacher, and of distillation from cached
+// teacher logits (including, separately, the one-off cost of filling the cache); medians of
+// several repetitions, ratios against the plain student epoch measured in the same run.
+// Usage: npm run bench:cache -- [--backend auto] [--examples 10000] [--reps 3]
+import { tf } from '../src/tf.ts';
+import { loadMnist } from '../src/data/index.ts';
+import { createMlp } from '../src/models/index.ts';
+import { fit } from '../src/train/loop.ts';
+import { createOptimizer } from '../src/train/optimizers.ts';
+import { supervisedStep } from '../src/train/train-model.ts';
+import { Distiller } from '../src/distill/distiller.ts';
+import { kd } from '../src/distill/methods/index.ts';
+import { computeTeacherLogits } from '../src/distill/teacher-cache.ts';
+import { selectBackend, type BackendName } from '../src/backend/index.ts';
+import { renderTable } from '../src/report/table.ts';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const backend = await selectBackend((args.get('backend') ?? 'auto') as BackendName);
+const examples = Number(args.get('examples') ?? 10000);
+const reps = Number(args.get('reps') ?? 3);
+const data = await loadMnist({ trainLimit: examples + 1, validationSize: 1 });
+const shape = [28, 28, 1];
+const teacher = createMlp({ inputShape: shape, hidden: [1200, 1200], classes: 10, seed: 1 });
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function epochSeconds(
+  makeStep: (student: tf.LayersModel) => Parameters<typeof fit>[0]['step'],
+) {
+  const times: number[] = [];
+  // Repetition 0 warms up kernels and JIT and is not counted.
+  for (let r = 0; r <= reps; r++) {
+    const student = createMlp({ inputShape: shape, hidden: [64], classes: 10, seed: 2 });
+    const optimizer = createOptimizer({ name: 'adam', learningRate: 1e-3 });
+    const result = await fit({
+      model: student,
+      step: makeStep(student),
+      optimizer,
+      train: data.train,
+      inputShape: shape,
+      epochs: 1,
+      batchSize: 128,
+      seed: r,
+    });
+    if (r > 0) times.push(result.history[0].seconds);
+    optimizer.dispose();
+    student.dispose();
+  }
+  return median(times);
+}
+
+const plain = await epochSeconds((s) => supervisedStep(s));
+const live = await epochSeconds((s) =>
+  new Distiller({ teacher, student: s, method: kd() }).trainStep(),
+);
+const fills: number[] = [];
+let cache = computeTeacherLogits(teacher, data.train);
+for (let r = 0; r < reps; r++) {
+  const t0 = performance.now();
+  cache = computeTeacherLogits(teacher, data.train);
+  fills.push((performance.now() - t0) / 1000);
+}
+const cached = await epochSeconds((s) =>
+  new Distiller({ teacher, student: s, method: kd(), teacherLogits: cache }).trainStep(),
+);
+const row = (name: string, s: number) => [
+  name,
+  s.toFixed(2),
+  (data.train.count / s).toFixed(0),
+  `${(s / plain).toFixed(2)}×`,
+];
+process.stdout.write(
+  `Teacher MLP 784-1200-1200-10, student 784-64-10, ${data.train.count} MNIST examples per epoch, batch 128, ` +
+    `${backend.description} (${backend.threads} thread(s)), median of ${reps}:\n\n` +
+    renderTable(
+      ['epoch of', 'seconds', 'samples/s', 'vs plain student'],
+      [
+        row('plain student (cross-entropy only)', plain),
+        row('distillation, live teacher', live),
+        row('distillation, cached teacher logits', cached),
+        row('filling the cache (once per teacher + data)', median(fills)),
+      ],
+    ) +
+    `\n\nTarget: a cached distillation epoch ≤ 1.15× a plain student epoch — ${cached / plain <= 1.15 ? 'met' : 'NOT met'} (${(cached / plain).toFixed(2)}×).\n`,
+);
