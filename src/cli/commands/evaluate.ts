@@ -23,6 +23,8 @@ export async function evaluateCommand(
   const data = await datasets[name as keyof typeof datasets]({
     dataDir: flags.dataDir,
     testLimit: flags.testLimit,
+    // Only the test split is evaluated: read as little of the training file as allowed.
+    trainLimit: 2,
     validationSize: 1,
   });
   const model = await loadModel(modelDir);
