@@ -1,0 +1,11 @@
+// RealDiv: float32 a / b with broadcasting, in C++; other dtypes use the cpu kernel.
+import type { KernelConfig } from '@tensorflow/tfjs';
+import { tf } from '../../../tf.ts';
+import { BinaryOp } from '../binding.ts';
+import { binaryKernelFunc } from './binary.ts';
+
+export const realDivConfig: KernelConfig = {
+  kernelName: tf.RealDiv,
+  backendName: 'native',
+  kernelFunc: binaryKernelFunc(tf.RealDiv, BinaryOp.RealDiv),
+};

@@ -1,0 +1,11 @@
+// Sub: float32 a - b with broadcasting, in C++; other dtypes use the cpu kernel.
+import type { KernelConfig } from '@tensorflow/tfjs';
+import { tf } from '../../../tf.ts';
+import { BinaryOp } from '../binding.ts';
+import { binaryKernelFunc } from './binary.ts';
+
+export const subConfig: KernelConfig = {
+  kernelName: tf.Sub,
+  backendName: 'native',
+  kernelFunc: binaryKernelFunc(tf.Sub, BinaryOp.Sub),
+};
