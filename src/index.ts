@@ -54,7 +54,7 @@ export {
   type MethodDefinition,
   type StepTensors,
 } from './distill/method.ts';
-export { methods, methodNames, kd } from './distill/methods/index.ts';
+export * from './distill/methods/index.ts';
 
 // Training
 export { trainModel, supervisedStep, type TrainOptions } from './train/train-model.ts';
@@ -79,3 +79,13 @@ export { selectBackend, type BackendInfo, type BackendName } from './backend/ind
 export { patchWasmMatMul } from './backend/wasm-patched.ts';
 export { runPipeline, type RunResults, type PipelineOptions } from './pipeline/pipeline.ts';
 export { defaultConfig, resolveConfig, type RunConfig } from './config.ts';
+export { tune, type TuneOptions, type TuneResults } from './tune/tune.ts';
+export { createEnsemble, combineLogits, type EnsembleOptions } from './distill/ensemble.ts';
+export {
+  cachedTeacherLogits,
+  computeTeacherLogits,
+  type TeacherLogits,
+} from './distill/teacher-cache.ts';
+export { exportModel, compareQuantizations } from './export/export.ts';
+export { writeReport } from './report/html.ts';
+export { startServer, type ServeOptions, type DemoServer } from './serve/server.ts';

@@ -171,7 +171,10 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
   else if (stage === 'distilled' && config) {
     teacher = {
       // A teacher loaded with --teacher is not described by config.teacher.
-      arch: results?.stages.teacher?.source === 'loaded' ? 'unknown' : config.teacher.arch,
+      arch:
+        results?.stages.teacher?.source === 'loaded'
+          ? 'unknown'
+          : (config.teacher?.arch ?? 'unknown'),
       modelDir: results?.stages.teacher?.modelDir ?? 'unknown',
       parameters: row('teacher')?.parameters ?? 'unknown',
       testAccuracy: results?.summary.teacherAccuracy ?? 'unknown',

@@ -418,7 +418,8 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   // The report is a view of the finished run: failing to draw it never fails the run.
   try {
     const { writeReport } = await import('../report/html.ts');
-    events.onInfo?.(`report: ${await writeReport(runDir)}`);
+    const reportPath = await writeReport(runDir);
+    events.onInfo?.(`report: ${reportPath}`);
   } catch (e) {
     events.onInfo?.(
       `report.html not written (${(e as Error).message}); retry with 'distillery report ${runDir}'`,

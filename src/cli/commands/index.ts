@@ -174,4 +174,17 @@ export const commands: CommandSpec[] = [
     action: async (modelDir: string, flags: import('./export.ts').ExportFlags) =>
       (await import('./export.ts')).exportCommand(modelDir, flags),
   },
+  {
+    name: 'serve',
+    description:
+      'browser demo of a run: draw a digit, see teacher and distilled student predict it in the page',
+    configure: (cmd) =>
+      cmd
+        .argument('[run-dir]', 'a run folder (default: the newest finished one under ./runs)')
+        .option('--port <n>', 'port to listen on; 0 = any free port', int, 8080)
+        .option('--host <address>', 'address to bind (127.0.0.1 = this machine only)', '127.0.0.1')
+        .option('--no-export', 'do not write <run-dir>/exports/uint8 (the quantized student)'),
+    action: async (runDir: string | undefined, flags: import('./serve.ts').ServeFlags) =>
+      (await import('./serve.ts')).serveCommand(runDir, flags),
+  },
 ];

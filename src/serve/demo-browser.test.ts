@@ -1,0 +1,202 @@
+// The demo page end to end in headless Chromium: a tiny run made with the CLI, the server, then
+// drawing a stroke, picking a test image, and the uint8 student's in-page logits against Node's.
+// No request may leave 127.0.0.1. Skipped when /usr/bin/chromium is absent.
+// DISTILLERY_DEMO_SCREENSHOT=docs/demo.png also saves the screenshot taken after drawing there.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { tf, type LayersModel } from '../tf.ts';
+import { loadMnist } from '../data/index.ts';
+import '../export/model-io.ts'; // registers the file:// loader for tf.loadLayersModel in Node
+import { startServer } from './server.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const IMAGES = 100;
+
+/** Logits [count, 10] of the first `count` test images, predicted in Node on the cpu backend. */
+async function nodeLogits(modelJson: string, x: Float32Array, count: number): Promise<number[][]> {
+  const model: LayersModel = await tf.loadLayersModel(pathToFileURL(modelJson).href);
+  const input = tf.tensor(x.subarray(0, count * 784), [count, 28, 28, 1]);
+  const out = model.predict(input) as tf.Tensor; // [count, 10]
+  const rows = (await out.array()) as number[][];
+  tf.dispose([input, out]);
+  model.dispose();
+  return rows;
+}
+
+const maxAbsDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+
+test(
+  'demo page in Chromium: draw, pick a test image, uint8 student matches Node, nothing leaves 127.0.0.1',
+  { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` },
+  async () => {
+    const root = mkdtempSync(join(tmpdir(), 'distillery-demo-'));
+    // 1. A tiny run with the CLI (~10 s).
+    const made = spawnSync(
+      process.execPath,
+      [
+        join(REPO, 'bin', 'distillery.mjs'),
+        'run',
+        ...['--backend', 'wasm', '--train-limit', '3000', '--test-limit', '500'],
+        ...['--validation-size', '300', '--teacher-arch', 'mlp:128', '--teacher-epochs', '2'],
+        ...['--student-arch', 'mlp:32', '--student-epochs', '2', '--out', root, '--json'],
+      ],
+      { cwd: REPO, encoding: 'utf8' },
+    );
+    assert.equal(made.status, 0, made.stderr);
+    const runDir: string = JSON.parse(made.stdout).runDir;
+
+    const server = await startServer({ runDir, port: 0 });
+    const profile = mkdtempSync(join(tmpdir(), 'distillery-chromium-'));
+    const { chromium } = await import('playwright-core');
+    // A persistent context on a fresh, throw-away profile folder (= --user-data-dir).
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1240, height: 900 },
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    try {
+      // 2. What Node predicts: the teacher on every picker image, the uint8 export on a few.
+      await tf.setBackend('cpu');
+      const data = await loadMnist({ trainLimit: 2, validationSize: 1, testLimit: IMAGES });
+      const teacherLogits = await nodeLogits(
+        join(runDir, 'models', 'teacher', 'model.json'),
+        data.test.x,
+        IMAGES,
+      );
+      const uint8Logits = await nodeLogits(
+        join(runDir, 'exports', 'uint8', 'model.json'),
+        data.test.x,
+        4,
+      );
+      const float32Logits = await nodeLogits(
+        join(runDir, 'models', 'distilled', 'model.json'),
+        data.test.x,
+        4,
+      );
+      const quantizationShift = Math.max(
+        ...uint8Logits.map((row, i) => maxAbsDiff(row, float32Logits[i])),
+      );
+      assert.ok(quantizationShift > 1e-3, 'uint8 and float32 are told apart by the tolerance');
+      const argmax = (row: number[]) => row.indexOf(Math.max(...row));
+      const right = teacherLogits.findIndex((row, i) => argmax(row) === data.test.y[i]);
+      assert.ok(right >= 0, 'the teacher gets some picker image right');
+
+      const page = context.pages()[0] ?? (await context.newPage());
+      const requests: string[] = [];
+      const problems: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      });
+      await page.goto(server.url);
+      await page.waitForSelector('body[data-ready=true]', { timeout: 30_000 });
+      assert.equal(await page.getAttribute('body', 'data-backend'), 'wasm');
+      const panels = () =>
+        page.evaluate(() =>
+          ['teacher', 'student'].map((id) => {
+            const d = document.getElementById(id)!.dataset;
+            return {
+              input: d.input,
+              variant: d.variant,
+              top: Number(d.top),
+              logits: JSON.parse(d.logits ?? '[]') as number[],
+              latencyMs: Number(d.latencyMs),
+              bars: document.querySelectorAll(`#${id} .bar`).length,
+              latencyText: document.querySelector(`#${id} .latency`)!.textContent ?? '',
+            };
+          }),
+        );
+      const settled = (input: string, variant = 'float32') =>
+        page.waitForFunction(
+          ([want, studentVariant]) => {
+            const [t, s] = ['teacher', 'student'].map((id) => document.getElementById(id)!.dataset);
+            return t.input === want && s.input === want && s.variant === studentVariant;
+          },
+          [input, variant],
+        );
+
+      // (1) Draw a stroke with the mouse: both models predict, with bars and a latency.
+      const pad = (await page.locator('#pad').boundingBox())!;
+      const at = (x: number, y: number) => [pad.x + x * pad.width, pad.y + y * pad.height] as const;
+      await page.mouse.move(...at(0.3, 0.22));
+      await page.mouse.down();
+      for (const [x, y] of [
+        [0.7, 0.22],
+        [0.52, 0.5],
+        [0.42, 0.8],
+      ])
+        await page.mouse.move(...at(x, y), { steps: 8 });
+      await page.mouse.up();
+      const drawn = await page.getAttribute('body', 'data-input');
+      assert.match(drawn ?? '', /^drawing:\d+$/);
+      await settled(drawn!);
+      for (const p of await panels()) {
+        assert.equal(p.bars, 10);
+        assert.equal(p.logits.length, 10);
+        assert.ok(p.logits.every(Number.isFinite));
+        assert.ok(p.latencyMs > 0, `latency ${p.latencyMs}`);
+        assert.match(p.latencyText, /^\d+\.\d+ ms per prediction/);
+      }
+      const preview = await page.evaluate(() => {
+        const c = document.getElementById('preview') as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, 28, 28).data;
+        let ink = 0;
+        for (let i = 0; i < d.length; i += 4) ink += d[i] / 255;
+        return ink;
+      });
+      assert.ok(preview > 10, 'the 28×28 preview shows the stroke');
+      const shot = join(root, 'demo.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      if (process.env.DISTILLERY_DEMO_SCREENSHOT)
+        copyFileSync(shot, process.env.DISTILLERY_DEMO_SCREENSHOT);
+
+      // (2) Pick a test image the teacher gets right in Node: the page agrees.
+      await page.click(`#samples button[data-index="${right}"]`);
+      await settled(`sample:${right}`);
+      const [teacher] = await panels();
+      assert.equal(teacher.top, data.test.y[right]);
+      const teacherDiff = maxAbsDiff(teacher.logits, teacherLogits[right]);
+      assert.ok(teacherDiff <= 1e-4, `teacher: page vs Node max |Δlogit| ${teacherDiff}`);
+      assert.ok(await page.locator('#teacher').evaluate((e) => e.classList.contains('right')));
+
+      // (3) The uint8-quantized student in the page: its logits are Node's within 1e-4.
+      await page.check('#uint8');
+      for (let i = 0; i < uint8Logits.length; i++) {
+        await page.click(`#samples button[data-index="${i}"]`);
+        await settled(`sample:${i}`, 'uint8');
+        const [, student] = await panels();
+        const diff = maxAbsDiff(student.logits, uint8Logits[i]);
+        assert.ok(diff <= 1e-4, `uint8 student, image ${i}: page vs Node max |Δlogit| ${diff}`);
+      }
+
+      const outside = requests.filter((url) => !url.startsWith(server.url));
+      assert.deepEqual(outside, [], 'requests that left the demo server');
+      assert.ok(
+        requests.some((url) => url.endsWith('.wasm')),
+        'the wasm binary came from us',
+      );
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+      await server.close();
+      rmSync(profile, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+);
