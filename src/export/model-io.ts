@@ -190,7 +190,8 @@ export function isModelDir(dir: string): boolean {
   }
 }
 
-const DTYPE_BYTES: Record<string, number> = {
+/** Bytes per stored value, by dtype (quantized dtypes included). */
+export const DTYPE_BYTES: Record<string, number> = {
   float32: 4,
   int32: 4,
   bool: 1,

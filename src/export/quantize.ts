@@ -4,6 +4,7 @@
 // Leaves out: per-channel quantization and int8 (the tfjs reader does not support them).
 import type { tf } from '../tf.ts';
 import { modelError } from '../errors.ts';
+import { DTYPE_BYTES } from './model-io.ts';
 
 export const quantizations = ['none', 'float16', 'uint16', 'uint8'] as const;
 export type Quantization = (typeof quantizations)[number];
@@ -137,19 +138,10 @@ export function decodeFloat16(bits: Uint16Array): Float32Array {
   return out;
 }
 
-const BYTES_PER_VALUE: Record<string, number> = {
-  float32: 4,
-  int32: 4,
-  bool: 1,
-  uint8: 1,
-  uint16: 2,
-  float16: 2,
-};
-
 /** Bytes one weight occupies in the weight files (after quantization, if any). */
 export function weightByteLength(spec: WeightSpec): number {
   const dtype = spec.quantization?.dtype ?? spec.dtype;
-  const bytes = BYTES_PER_VALUE[dtype];
+  const bytes = DTYPE_BYTES[dtype];
   if (!bytes) throw modelError(`weight '${spec.name}' has unsupported dtype '${dtype}'`);
   return spec.shape.reduce((a, b) => a * b, 1) * bytes;
 }

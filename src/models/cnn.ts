@@ -2,6 +2,7 @@
 // dense (logits). Leaves out batch norm (its moving statistics complicate freezing a teacher).
 import { tf, type LayersModel } from '../tf.ts';
 import { deriveSeed } from '../random.ts';
+import { denseHead } from './mlp.ts';
 
 export interface CnnOptions {
   inputShape: number[];
@@ -40,24 +41,6 @@ export function createCnn(options: CnnOptions): LayersModel {
         : { name: 'flatten' },
     ),
   );
-  options.dense.forEach((units, i) => {
-    layers.push(
-      tf.layers.dense({
-        units,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.heUniform({ seed: deriveSeed(seed, 'fc', i) }),
-        name: `fc${i + 1}`,
-      }),
-    );
-    if (options.dropout)
-      layers.push(tf.layers.dropout({ rate: options.dropout, name: `dropout${i + 1}` }));
-  });
-  layers.push(
-    tf.layers.dense({
-      units: options.classes,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, 'logits') }),
-      name: 'logits',
-    }),
-  );
+  layers.push(...denseHead(options.dense, options.classes, options.dropout ?? 0, seed));
   return tf.sequential({ layers, name: options.name ?? 'cnn' });
 }

@@ -16,15 +16,18 @@ export interface MlpOptions {
   name?: string;
 }
 
-/** Returns an uncompiled model whose output is logits [batch, classes]. */
-export function createMlp(options: MlpOptions): LayersModel {
-  const seed = options.seed ?? 1;
-  const layers: tf.layers.Layer[] = [
-    tf.layers.flatten({ inputShape: options.inputShape, name: 'flatten' }),
-  ];
-  if (options.inputDropout)
-    layers.push(tf.layers.dropout({ rate: options.inputDropout, name: 'input_dropout' }));
-  options.hidden.forEach((units, i) => {
+/**
+ * [dense(relu) → dropout]* → dense (logits): the classifier of every factory. Layer names
+ * (fc1, dropout1, …, logits) are stable: feature methods tap them by name.
+ */
+export function denseHead(
+  hidden: number[],
+  classes: number,
+  dropout: number,
+  seed: number,
+): tf.layers.Layer[] {
+  const layers: tf.layers.Layer[] = [];
+  hidden.forEach((units, i) => {
     layers.push(
       tf.layers.dense({
         units,
@@ -33,15 +36,26 @@ export function createMlp(options: MlpOptions): LayersModel {
         name: `fc${i + 1}`,
       }),
     );
-    if (options.dropout)
-      layers.push(tf.layers.dropout({ rate: options.dropout, name: `dropout${i + 1}` }));
+    if (dropout) layers.push(tf.layers.dropout({ rate: dropout, name: `dropout${i + 1}` }));
   });
   layers.push(
     tf.layers.dense({
-      units: options.classes,
+      units: classes,
       kernelInitializer: tf.initializers.glorotUniform({ seed: deriveSeed(seed, 'logits') }),
       name: 'logits',
     }),
   );
+  return layers;
+}
+
+/** Returns an uncompiled model whose output is logits [batch, classes]. */
+export function createMlp(options: MlpOptions): LayersModel {
+  const seed = options.seed ?? 1;
+  const layers: tf.layers.Layer[] = [
+    tf.layers.flatten({ inputShape: options.inputShape, name: 'flatten' }),
+  ];
+  if (options.inputDropout)
+    layers.push(tf.layers.dropout({ rate: options.inputDropout, name: 'input_dropout' }));
+  layers.push(...denseHead(options.hidden, options.classes, options.dropout ?? 0, seed));
   return tf.sequential({ layers, name: options.name ?? 'mlp' });
 }

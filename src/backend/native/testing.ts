@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Tensor } from '@tensorflow/tfjs';
 import { tf } from '../../tf.ts';
+import { createRng } from '../../random.ts';
 import { addonFound, loadAddon, type NativeAddon } from './binding.ts';
 import { nativeLoadError, registerNativeBackend } from './index.ts';
 
@@ -14,17 +15,8 @@ import { nativeLoadError, registerNativeBackend } from './index.ts';
 export const skipNative: string | false =
   registerNativeBackend() || addonFound() ? false : `${nativeLoadError()}`;
 
-/** mulberry32: small, seeded, good enough for test inputs. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded test inputs: the project's mulberry32 generator. */
+export const createRandom = createRng;
 
 export interface InputSpec {
   shape: number[];
