@@ -92,7 +92,7 @@ test('only the settings that differ are columns; the rest is common', () => {
   assert.deepEqual(
     comparison.runs.map((r) => [r.label, r.settings.seed, r.settings['method.temperature']]),
     [
-      ['a', 1, 4],
+      ['a', 1, defaultConfig.method.temperature],
       ['b', 1, 8],
       ['c', 2, 8],
     ],
@@ -107,7 +107,12 @@ test('the text table shows settings, accuracies and signed gains', () => {
   const text = comparisonText(compareRuns([a, b, c]));
   const [header, , ...rows] = text.split('\n');
   assert.match(header, /^run\s+seed\s+method\.temperature\s+teacher\s+scratch\s+distilled\s+gain/);
-  assert.match(rows[0], /^a\s+1\s+4\s+98\.00%\s+95\.00%\s+96\.20%\s+\+1\.20$/);
+  assert.match(
+    rows[0],
+    new RegExp(
+      `^a\\s+1\\s+${defaultConfig.method.temperature}\\s+98\\.00%\\s+95\\.00%\\s+96\\.20%\\s+\\+1\\.20$`,
+    ),
+  );
   assert.match(rows[1], /^b\s+1\s+8\s+98\.00%\s+95\.00%\s+94\.56%\s+−0\.44$/);
   assert.match(text, /other settings are the same in every run/);
   assert.match(comparisonText(compareRuns([a, a])), /same settings/);
