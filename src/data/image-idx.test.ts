@@ -10,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { DistilleryError } from '../errors.ts';
 import type { Dataset } from './dataset.ts';
 import { readIdx } from './idx.ts';
-import { FASHION_MNIST_DIR, loadFashionMnist, loadMnist } from './image-idx.ts';
+import { FASHION_MNIST_DIR, loadFashionMnist, fashionMnistDir, loadMnist } from './image-idx.ts';
 
 const PIXELS = 28 * 28;
 const MNIST_DIR = join(
@@ -308,17 +308,18 @@ describe('loadFashionMnist', () => {
     },
   );
 
-  test(
-    'a missing default directory says to apt-get install dataset-fashion-mnist',
-    { skip: installed ? `${FASHION_MNIST_DIR} is installed on this machine` : false },
-    async () => {
-      await assertDataError(
-        loadFashionMnist(),
-        /apt-get install dataset-fashion-mnist/,
-        /--data-dir/,
-      );
-    },
-  );
+  test('a missing default directory says to apt-get install dataset-fashion-mnist', () => {
+    const missing = join(tmpdir(), `distillery-no-fashion-${process.pid}`);
+    assert.throws(
+      () => fashionMnistDir(undefined, missing),
+      (e: unknown) =>
+        e instanceof DistilleryError &&
+        e.kind === 'data' &&
+        /apt-get install dataset-fashion-mnist/.test(e.message) &&
+        /--data-dir/.test(e.message) &&
+        e.message.includes(missing),
+    );
+  });
 
   test('a missing explicit dataDir is an error naming the directory and the fix', async () => {
     const dir = join(tmpdir(), `distillery-no-such-dir-${process.pid}`);

@@ -43,18 +43,23 @@ export async function loadMnist(options: ImageDatasetOptions = {}): Promise<Data
 
 /** Fashion-MNIST (Xiao et al. 2017), 60k train / 10k test, same format as MNIST. */
 export async function loadFashionMnist(options: ImageDatasetOptions = {}): Promise<Dataset> {
-  const dir = options.dataDir ?? FASHION_MNIST_DIR;
-  if (options.dataDir !== undefined && !existsSync(dir)) {
-    throw dataError(
-      `data directory ${dir} does not exist: pass --data-dir <dir with the four IDX files>, or omit it to use ${FASHION_MNIST_DIR} ('apt-get install dataset-fashion-mnist')`,
-    );
-  }
-  if (options.dataDir === undefined && !existsSync(dir)) {
-    throw dataError(
-      `Fashion-MNIST not found at ${dir}: install it with 'apt-get install dataset-fashion-mnist' or pass --data-dir <dir with the IDX files>`,
-    );
-  }
-  return loadIdxDataset('fashion-mnist', dir, FASHION_CLASSES, options);
+  return loadIdxDataset(
+    'fashion-mnist',
+    fashionMnistDir(options.dataDir),
+    FASHION_CLASSES,
+    options,
+  );
+}
+
+/** The folder to read Fashion-MNIST from, or an error that says how to get it. */
+export function fashionMnistDir(dataDir?: string, defaultDir = FASHION_MNIST_DIR): string {
+  const dir = dataDir ?? defaultDir;
+  if (existsSync(dir)) return dir;
+  throw dataError(
+    dataDir !== undefined
+      ? `data directory ${dir} does not exist: pass --data-dir <dir with the four IDX files>, or omit it to use ${defaultDir} ('apt-get install dataset-fashion-mnist')`
+      : `Fashion-MNIST not found at ${dir}: install it with 'apt-get install dataset-fashion-mnist' or pass --data-dir <dir with the IDX files>`,
+  );
 }
 
 function mnistPackageDir(): string {
