@@ -4,7 +4,6 @@
 // one distillation through a Distiller of real CNNs on MNIST.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { tf, type Tensor } from '../../tf.ts';
 import { loadMnist, sliceSplit } from '../../data/index.ts';
 import { createCnn } from '../../models/index.ts';
@@ -13,38 +12,18 @@ import { Distiller } from '../distiller.ts';
 import type { StepTensors } from '../method.ts';
 import { at } from './at.ts';
 import {
-  GRAD_ATOL,
-  GRAD_RTOL_OF_MAX,
+  checkFeatureGolden,
+  featureCaseStep,
+  featureGolden,
+  featureGradients,
   NO_FEATURES,
   assertClose,
   read,
-  type Matrix,
 } from './testing.ts';
 
 await tf.setBackend('cpu');
 
-interface FeatureCase {
-  name: string;
-  studentFeatures: unknown[];
-  teacherFeatures: unknown[];
-  studentLogits: Matrix;
-  teacherLogits: Matrix;
-  labels: number[];
-}
-interface FeatureEntry {
-  case: string;
-  label: string;
-  params: Record<string, unknown>;
-  terms: Record<string, number>;
-  gradStudentFeatures: unknown[];
-  gradStudentLogits: Matrix;
-}
-const golden = JSON.parse(
-  readFileSync(
-    new URL('../../../test/fixtures/feature-methods-golden.json', import.meta.url),
-    'utf8',
-  ),
-).methods.at as { cases: FeatureCase[]; entries: FeatureEntry[] };
+const golden = featureGolden('at');
 
 type Step = StepTensors & { dispose(): void };
 
@@ -66,28 +45,6 @@ function step(student: Tensor[], teacher: Tensor[], batch = student[0].shape[0])
   };
 }
 
-function caseStep(c: FeatureCase): Step {
-  const t = step(
-    c.studentFeatures.map((f) => tf.tensor(f as number[])),
-    c.teacherFeatures.map((f) => tf.tensor(f as number[])),
-  );
-  tf.dispose([t.studentLogits, t.teacherLogits, t.labels]);
-  return {
-    ...t,
-    studentLogits: tf.tensor2d(c.studentLogits),
-    teacherLogits: tf.tensor2d(c.teacherLogits),
-    labels: tf.tensor1d(c.labels, 'int32'),
-    dispose: () =>
-      tf.dispose([
-        ...t.studentFeatures,
-        ...t.teacherFeatures,
-        t.studentLogits,
-        t.teacherLogits,
-        t.labels,
-      ]),
-  };
-}
-
 /** NHWC activations, normal, rounded to float32. */
 function activations(seed: number, shape: number[], scale = 1): Tensor {
   const rng = createRng(seed);
@@ -99,48 +56,8 @@ function activations(seed: number, shape: number[], scale = 1): Tensor {
   );
 }
 
-/** d(sum of the terms) / d(each student feature, then the student logits). */
-function gradients(method: ReturnType<typeof at>, t: StepTensors): number[][] {
-  const n = t.studentFeatures.length;
-  const grads = tf.grads((...xs: Tensor[]) =>
-    tf.addN(
-      Object.values(method.losses({ ...t, studentFeatures: xs.slice(0, n), studentLogits: xs[n] })),
-    ),
-  )([...t.studentFeatures, t.studentLogits]);
-  const out = grads.map((g) => Array.from(g.dataSync()));
-  tf.dispose(grads);
-  return out;
-}
-
 test('matches the PyTorch golden values: terms and gradients (features and logits)', () => {
-  assert.ok(golden.entries.length >= 18);
-  for (const e of golden.entries) {
-    const where = `at ${e.label}, ${e.case}`;
-    const t = caseStep(golden.cases.find((c) => c.name === e.case)!);
-    try {
-      const method = at(e.params);
-      const terms = read(method.losses(t));
-      assert.deepEqual(Object.keys(terms).sort(), Object.keys(e.terms).sort(), where);
-      for (const [k, v] of Object.entries(e.terms)) assertClose(terms[k], v, `${where}: ${k}`);
-      const expected = [...e.gradStudentFeatures, e.gradStudentLogits].map((g) =>
-        (g as number[]).flat(Infinity as 1),
-      );
-      gradients(method, t).forEach((got, i) => {
-        const max = Math.max(...expected[i].map(Math.abs));
-        got.forEach((g, j) =>
-          assertClose(
-            g,
-            expected[i][j],
-            `${where}: grad ${i}[${j}]`,
-            0,
-            GRAD_ATOL + GRAD_RTOL_OF_MAX * max,
-          ),
-        );
-      });
-    } finally {
-      t.dispose();
-    }
-  }
+  checkFeatureGolden('at', at, 18);
 });
 
 test("defaults are the official code's: p 2, beta 1000, CE weight 1, no KD, both conv blocks", () => {
@@ -222,7 +139,7 @@ test('the gradient reaches every student feature map (finite, non-zero), and CE/
 
 test('no tensor leak, inside or outside tf.tidy, nor from a gradient', () => {
   const method = at({ softWeight: 0.5 });
-  const t = caseStep(golden.cases[0]);
+  const t = featureCaseStep(golden.cases[0]);
   const before = tf.memory().numTensors;
   tf.tidy(() => {
     method.losses(t);
@@ -231,7 +148,7 @@ test('no tensor leak, inside or outside tf.tidy, nor from a gradient', () => {
   const terms = method.losses(t);
   assert.equal(tf.memory().numTensors, before + 3, 'outside tf.tidy: only the terms remain');
   tf.dispose(Object.values(terms));
-  gradients(method, t);
+  featureGradients(method, t);
   assert.equal(tf.memory().numTensors, before, 'after a gradient');
   t.dispose();
 });

@@ -4,7 +4,6 @@
 // leaks, and one distillation through a Distiller of real MLPs on MNIST.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { tf, type Tensor } from '../../tf.ts';
 import { loadMnist } from '../../data/index.ts';
 import { createMlp } from '../../models/index.ts';
@@ -13,8 +12,10 @@ import { Distiller } from '../distiller.ts';
 import type { StepTensors } from '../method.ts';
 import { rkd } from './rkd.ts';
 import {
-  GRAD_ATOL,
-  GRAD_RTOL_OF_MAX,
+  checkFeatureGolden,
+  featureCaseStep,
+  featureGolden,
+  featureGradients,
   NO_FEATURES,
   assertClose,
   randomLogits,
@@ -24,28 +25,7 @@ import {
 
 await tf.setBackend('cpu');
 
-interface FeatureCase {
-  name: string;
-  studentFeatures: unknown[];
-  teacherFeatures: unknown[];
-  studentLogits: Matrix;
-  teacherLogits: Matrix;
-  labels: number[];
-}
-interface FeatureEntry {
-  case: string;
-  label: string;
-  params: Record<string, unknown>;
-  terms: Record<string, number>;
-  gradStudentFeatures: unknown[];
-  gradStudentLogits: Matrix;
-}
-const golden = JSON.parse(
-  readFileSync(
-    new URL('../../../test/fixtures/feature-methods-golden.json', import.meta.url),
-    'utf8',
-  ),
-).methods.rkd as { cases: FeatureCase[]; entries: FeatureEntry[] };
+const golden = featureGolden('rkd');
 
 type Step = StepTensors & { dispose(): void };
 
@@ -65,57 +45,12 @@ function step(student: Tensor, teacher: Tensor, logits?: Matrix[], labels?: numb
   };
 }
 
-const caseStep = (c: FeatureCase) =>
-  step(
-    tf.tensor(c.studentFeatures[0] as number[]),
-    tf.tensor(c.teacherFeatures[0] as number[]),
-    [c.studentLogits, c.teacherLogits],
-    c.labels,
-  );
-
 /** Normal embeddings [rows, cols], rounded to float32. */
 const embeddings = (seed: number, rows: number, cols: number, scale = 1) =>
   tf.tensor2d(randomLogits(seed, rows, cols, scale));
 
-/** d(sum of the terms) / d(student embedding) and / d(student logits). */
-function gradients(method: ReturnType<typeof rkd>, t: StepTensors): number[][] {
-  const grads = tf.grads((e: Tensor, s: Tensor) =>
-    tf.addN(Object.values(method.losses({ ...t, studentFeatures: [e], studentLogits: s }))),
-  )([t.studentFeatures[0], t.studentLogits]);
-  const out = grads.map((g) => Array.from(g.dataSync()));
-  tf.dispose(grads);
-  return out;
-}
-
 test('matches the PyTorch golden values: terms and gradients (embedding and logits)', () => {
-  assert.ok(golden.entries.length >= 14);
-  for (const e of golden.entries) {
-    const where = `rkd ${e.label}, ${e.case}`;
-    const t = caseStep(golden.cases.find((c) => c.name === e.case)!);
-    try {
-      const method = rkd(e.params);
-      const terms = read(method.losses(t));
-      assert.deepEqual(Object.keys(terms).sort(), Object.keys(e.terms).sort(), where);
-      for (const [k, v] of Object.entries(e.terms)) assertClose(terms[k], v, `${where}: ${k}`);
-      const expected = [...e.gradStudentFeatures, e.gradStudentLogits].map((g) =>
-        (g as number[]).flat(Infinity as 1),
-      );
-      gradients(method, t).forEach((got, i) => {
-        const max = Math.max(...expected[i].map(Math.abs));
-        got.forEach((g, j) =>
-          assertClose(
-            g,
-            expected[i][j],
-            `${where}: grad ${i}[${j}]`,
-            0,
-            GRAD_ATOL + GRAD_RTOL_OF_MAX * max,
-          ),
-        );
-      });
-    } finally {
-      t.dispose();
-    }
-  }
+  checkFeatureGolden('rkd', rkd, 14);
 });
 
 test("defaults are mdistiller's: distance 25, angle 50, CE 1, the layer before the logits", () => {
@@ -192,7 +127,7 @@ test('the gradient of each term reaches the student (finite, non-zero), with equ
 
 test('no tensor leak, inside or outside tf.tidy, nor from a gradient', () => {
   const method = rkd();
-  const t = caseStep(golden.cases[0]);
+  const t = featureCaseStep(golden.cases[0]);
   const before = tf.memory().numTensors;
   tf.tidy(() => {
     method.losses(t);
@@ -201,7 +136,7 @@ test('no tensor leak, inside or outside tf.tidy, nor from a gradient', () => {
   const terms = method.losses(t);
   assert.equal(tf.memory().numTensors, before + 3, 'outside tf.tidy: only the terms remain');
   tf.dispose(Object.values(terms));
-  gradients(method, t);
+  featureGradients(method, t);
   assert.equal(tf.memory().numTensors, before, 'after a gradient');
   t.dispose();
 });

@@ -247,3 +247,102 @@ export function softmaxRows(logits: Matrix, temperature: number): Matrix {
     return exps.map((e) => e / total);
   });
 }
+
+/** A fixed input of a feature method (scripts/golden/feature-methods.py). */
+export interface FeatureCase {
+  name: string;
+  studentFeatures: unknown[];
+  teacherFeatures: unknown[];
+  studentLogits: Matrix;
+  teacherLogits: Matrix;
+  labels: number[];
+}
+
+/** PyTorch's terms and student gradients for one case and parameter set. */
+export interface FeatureEntry {
+  case: string;
+  label: string;
+  params: Record<string, unknown>;
+  terms: Record<string, number>;
+  gradStudentFeatures: unknown[];
+  gradStudentLogits: Matrix;
+}
+
+/** The golden cases and entries of one feature method. */
+export function featureGolden(method: string): { cases: FeatureCase[]; entries: FeatureEntry[] } {
+  const fixture = new URL('../../../test/fixtures/feature-methods-golden.json', import.meta.url);
+  return JSON.parse(readFileSync(fixture, 'utf8')).methods[method];
+}
+
+/** The step tensors of a golden feature case (caller disposes). */
+export function featureCaseStep(c: FeatureCase): StepTensors & { dispose(): void } {
+  const t = {
+    ...NO_FEATURES,
+    studentFeatures: c.studentFeatures.map((f) => tf.tensor(f as number[])),
+    teacherFeatures: c.teacherFeatures.map((f) => tf.tensor(f as number[])),
+    studentLogits: tf.tensor2d(c.studentLogits),
+    teacherLogits: tf.tensor2d(c.teacherLogits),
+    labels: tf.tensor1d(c.labels, 'int32'),
+  };
+  const all = [
+    ...t.studentFeatures,
+    ...t.teacherFeatures,
+    t.studentLogits,
+    t.teacherLogits,
+    t.labels,
+  ];
+  return { ...t, dispose: () => tf.dispose(all) };
+}
+
+/** d(sum of the terms) / d(each student feature, then the student logits). */
+export function featureGradients(
+  method: { losses(t: StepTensors): Record<string, Scalar> },
+  t: StepTensors,
+): number[][] {
+  const n = t.studentFeatures.length;
+  const grads = tf.grads((...xs: Tensor[]) =>
+    tf.addN(
+      Object.values(method.losses({ ...t, studentFeatures: xs.slice(0, n), studentLogits: xs[n] })),
+    ),
+  )([...t.studentFeatures, t.studentLogits]);
+  const out = grads.map((g) => Array.from(g.dataSync()));
+  tf.dispose(grads);
+  return out;
+}
+
+/** Every golden entry of a feature method: terms and gradients within the stated tolerances. */
+export function checkFeatureGolden<P extends object>(
+  name: string,
+  factory: MethodFactory<P>,
+  minEntries: number,
+): void {
+  const golden = featureGolden(name);
+  assert.ok(golden.entries.length >= minEntries);
+  for (const e of golden.entries) {
+    const where = `${name} ${e.label}, ${e.case}`;
+    const t = featureCaseStep(golden.cases.find((c) => c.name === e.case)!);
+    try {
+      const method = factory(e.params as Partial<P>);
+      const terms = read(method.losses(t));
+      assert.deepEqual(Object.keys(terms).sort(), Object.keys(e.terms).sort(), where);
+      for (const [k, v] of Object.entries(e.terms)) assertClose(terms[k], v, `${where}: ${k}`);
+      const expected = [...e.gradStudentFeatures, e.gradStudentLogits].map((g) =>
+        (g as number[]).flat(Infinity as 1),
+      );
+      featureGradients(method, t).forEach((got, i) => {
+        const max = Math.max(...expected[i].map(Math.abs));
+        got.forEach((g, j) =>
+          assertClose(
+            g,
+            expected[i][j],
+            `${where}: grad ${i}[${j}]`,
+            0,
+            GRAD_ATOL + GRAD_RTOL_OF_MAX * max,
+          ),
+        );
+      });
+    } finally {
+      t.dispose();
+    }
+  }
+}
