@@ -29,6 +29,8 @@ export interface DistillerOptions {
   seed?: number;
   /** Per-epoch schedules of the method's numeric parameters (e.g. temperature 8 → 2). */
   schedules?: Record<string, Schedule>;
+  /** Label smoothing ε of the hard term (the soft term is left as the teacher gives it). */
+  labelSmoothing?: number;
 }
 
 export type DistillFitOptions = Partial<
@@ -71,6 +73,7 @@ export class Distiller {
   /** The method's own trainable variables (empty for logit methods). */
   readonly variables: Record<string, Variable>;
   readonly schedules: Record<string, Schedule>;
+  readonly labelSmoothing: number;
   private readonly studentExtractor?: LayersModel;
   private readonly teacherExtractor?: LayersModel;
 
@@ -81,6 +84,7 @@ export class Distiller {
     this.method = options.method;
     this.teacherLogits = options.teacherLogits;
     this.schedules = options.schedules ?? {};
+    this.labelSmoothing = options.labelSmoothing ?? 0;
     const taps = options.method.taps;
     if (taps && (taps.student.length > 0 || taps.teacher.length > 0)) {
       if (options.teacherLogits && taps.teacher.length > 0) {
@@ -152,6 +156,7 @@ export class Distiller {
           ),
           variables: this.variables,
           context,
+          labelSmoothing: this.labelSmoothing,
         });
       },
     };

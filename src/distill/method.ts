@@ -21,6 +21,8 @@ export interface StepTensors {
   variables: Record<string, Variable>;
   /** Where training stands: epoch, progress in [0, 1) — for warm-ups and stage switches. */
   context: StepContext;
+  /** Label smoothing ε for the hard term (the recipe's; pass it to crossEntropy). Default 0. */
+  labelSmoothing?: number;
 }
 
 /**

@@ -13,6 +13,7 @@ import { isModelDir, loadModel, saveModel, writeAtomic } from '../export/model-i
 import { fit, type BatchInfo, type EpochRecord } from '../train/loop.ts';
 import { createOptimizer } from '../train/optimizers.ts';
 import { supervisedStep } from '../train/train-model.ts';
+import { stageTraining } from '../train/recipe.ts';
 import { Distiller } from '../distill/distiller.ts';
 import { methods } from '../distill/methods/index.ts';
 import { evaluate, type ModelEvaluation } from '../eval/evaluate.ts';
@@ -200,10 +201,8 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     async (model: LayersModel): Promise<StageResult> => {
       const modelDir = join(runDir, 'models', stage);
       const checkpoints = new StageCheckpoints(join(runDir, 'checkpoints', stage));
-      const optimizer = createOptimizer({
-        name: settings.optimizer,
-        learningRate: settings.learningRate,
-      });
+      const training = stageTraining(settings);
+      const optimizer = createOptimizer(training.optimizer);
       const restored = await checkpoints.restore(model, optimizer);
       const startEpoch = restored?.state.epoch ?? 0;
       if (restored)
@@ -226,6 +225,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
         // Scratch and distilled students share this seed: same init, order and dropout.
         seed: deriveSeed(config.seed, seedKey),
         shiftPixels: settings.shiftPixels,
+        recipe: training.recipe,
         startEpoch,
         history: restored?.state.history,
         bestWeights: restored?.bestWeights,
@@ -279,7 +279,9 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   } else {
     await runStage(
       'teacher',
-      trainStage('teacher', config.teacher, (m) => supervisedStep(m)),
+      trainStage('teacher', config.teacher, (m) =>
+        supervisedStep(m, { labelSmoothing: config.teacher.labelSmoothing }),
+      ),
       () => buildModel(config.teacher.arch, buildOptions(config.teacher, 'teacher')),
     );
   }
@@ -306,6 +308,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
               method,
               seed: deriveSeed(config.seed, stage),
               schedules: config.schedules,
+              labelSmoothing: config.teacher.labelSmoothing,
             }).trainStep(),
           stage,
         ),
@@ -323,7 +326,9 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     };
     await runStage(
       'scratch',
-      trainStage('scratch', config.student, (m) => supervisedStep(m)),
+      trainStage('scratch', config.student, (m) =>
+        supervisedStep(m, { labelSmoothing: config.student.labelSmoothing }),
+      ),
       buildStudent,
     );
     // Teacher logits once per fixed transfer set (no augmentation, no teacher layer taps).
@@ -353,6 +358,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
           teacherLogits: teacherLogits(),
           seed: deriveSeed(config.seed, 'student'),
           schedules: config.schedules,
+          labelSmoothing: config.student.labelSmoothing,
         }).trainStep(),
       ),
       buildStudent,

@@ -94,6 +94,29 @@ export const commands: CommandSpec[] = [
       (await import('./tune.ts')).tuneCommand(flags, cmd.args),
   },
   {
+    name: 'recipes',
+    description: 'list the recipe files (recipes/*.json) with their sources and published numbers',
+    configure: (cmd) => cmd.option('--json', 'print as JSON'),
+    action: async (flags: { json?: boolean }) =>
+      (await import('./recipes.ts')).recipesCommand(flags),
+  },
+  {
+    name: 'reproduce',
+    description:
+      "run a recipe with several seeds; print mean ± std next to the paper's numbers; update docs/reproductions.md",
+    configure: (cmd) =>
+      addTrainingOptions(
+        cmd
+          .argument('<recipe>', "a recipe name ('distillery recipes' lists them) or a recipe file")
+          .option('--seeds <list>', "comma-separated seeds (default: the recipe's, e.g. 1,2,3)")
+          .option('--doc <file>', 'Markdown file to update (default docs/reproductions.md)')
+          .option('--no-reuse-teacher', "retrain each seed's teacher even if one was trained"),
+        { teacher: true, student: true, resume: false },
+      ),
+    action: async (recipe: string, flags: import('./recipes.ts').ReproduceFlags) =>
+      (await import('./recipes.ts')).reproduceCommand(recipe, flags),
+  },
+  {
     name: 'methods',
     description: 'list the distillation methods, their parameters with defaults, and presets',
     configure: (cmd) => cmd.option('--json', 'print as JSON'),

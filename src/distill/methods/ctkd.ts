@@ -86,7 +86,10 @@ export const ctkd = defineMethod<CtkdParams>({
       const batch = t.studentLogits.shape[0] as number;
       const kl = tf.div(tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, logQ))), batch);
       return {
-        hard: tf.mul(p.hardWeight, crossEntropy(t.labels, t.studentLogits)) as Scalar,
+        hard: tf.mul(
+          p.hardWeight,
+          crossEntropy(t.labels, t.studentLogits, t.labelSmoothing),
+        ) as Scalar,
         soft: tf.mul(tf.mul(p.softWeight, tf.square(temperature)), kl) as Scalar,
       };
     });

@@ -66,7 +66,7 @@ export const dkd = defineMethod<DkdParams>({
     imagenet: { temperature: 1, nonTargetWeight: 0.5 },
   },
   schema: dkdSchema,
-  losses({ studentLogits, teacherLogits, labels }, p) {
+  losses({ studentLogits, teacherLogits, labels, labelSmoothing }, p) {
     return tf.tidy(() => {
       const classes = studentLogits.shape[1] as number;
       const ids = tf.cast(tf.reshape(labels, [-1]), 'int32'); // [batch]
@@ -75,7 +75,7 @@ export const dkd = defineMethod<DkdParams>({
       const teacher = decoupled(teacherLogits, isTarget, p.temperature);
       const scale = p.temperature ** 2;
       return {
-        hard: tf.mul(p.hardWeight, crossEntropy(labels, studentLogits)) as Scalar,
+        hard: tf.mul(p.hardWeight, crossEntropy(labels, studentLogits, labelSmoothing)) as Scalar,
         targetClassKd: tf.mul(
           p.targetWeight * scale,
           klFromLogProbs(teacher.binary, student.binary),
