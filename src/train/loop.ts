@@ -121,8 +121,7 @@ export interface FitResult {
 export async function fit(options: FitOptions): Promise<FitResult> {
   const { model, step, optimizer, train, epochs, batchSize, seed } = options;
   const recipe = options.recipe ?? {};
-  const baseRate =
-    recipe.learningRate ?? (optimizer as unknown as { learningRate: number }).learningRate;
+  const baseRate = recipe.learningRate ?? baseRateOf(optimizer);
   const modelVariables = trainableVariables(model);
   const variables = [...modelVariables, ...(step.variables ?? [])];
   const history = [...(options.history ?? [])];
@@ -213,6 +212,15 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     seconds: (performance.now() - started) / 1000,
     stoppedEarly,
   };
+}
+
+// An optimizer's rate before any schedule touched it: a second fit() with the same optimizer (a
+// resume in the same process) must schedule from the base rate, not from the last scheduled one.
+const baseRates = new WeakMap<tf.Optimizer, number>();
+function baseRateOf(optimizer: tf.Optimizer): number {
+  if (!baseRates.has(optimizer))
+    baseRates.set(optimizer, (optimizer as unknown as { learningRate: number }).learningRate);
+  return baseRates.get(optimizer)!;
 }
 
 function runStep(
