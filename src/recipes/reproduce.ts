@@ -172,8 +172,9 @@ export function summarizeReproduction(
     if (values.length === outcomes.length && values.length > 0) errors[stage] = summarize(values);
   }
   const { teacher, scratch, distilled } = errors;
+  // Only a teacher better than the scratch student leaves a gap to close.
   const gapClosed =
-    teacher && scratch && distilled && scratch.mean !== teacher.mean
+    teacher && scratch && distilled && scratch.mean > teacher.mean
       ? (scratch.mean - distilled.mean) / (scratch.mean - teacher.mean)
       : undefined;
   const goal = info?.goal;
