@@ -124,7 +124,11 @@ function savedRun(dir: string): {
 const savedCommand = (dir: string) => savedRun(dir).command;
 const savedTeachers = (dir: string) => savedRun(dir).teacherDirs;
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+/** Same training: equal configs once the recipe's description (not a setting) is left out. */
+const same = (a: RunConfig, b: RunConfig) => {
+  const settings = ({ recipe: _recipe, ...rest }: RunConfig) => rest;
+  return JSON.stringify(settings(a)) === JSON.stringify(settings(b));
+};
 
 /** A finished run of exactly this config. */
 function finishedRun(config: RunConfig): string | undefined {
@@ -146,7 +150,8 @@ function finishedTeacher(config: RunConfig): string | undefined {
   for (const d of runDirs(config)) {
     const saved = savedRun(d);
     const teacher = join(d, 'models', 'teacher');
-    if (saved.command === 'run' && same(key(saved.config), key(config)) && existsSync(teacher))
+    const sameTeacher = JSON.stringify(key(saved.config)) === JSON.stringify(key(config));
+    if (saved.command === 'run' && sameTeacher && existsSync(teacher))
       if (existsSync(join(teacher, 'model.json'))) return teacher;
   }
   return undefined;
