@@ -84,6 +84,28 @@ export function cachedTeacherLogits(
 }
 
 /** Refuses a cache whenever the student's training inputs are randomly augmented. */
+/**
+ * Whether a student stage reads cached teacher logits: 'off' never; 'auto' when the transfer set
+ * is fixed (no augmentation) and the method taps no teacher layer; 'on' always, refusing with the
+ * reason when the cache cannot serve.
+ */
+export function useTeacherCache(
+  mode: 'auto' | 'on' | 'off',
+  shiftPixels: number,
+  method: { name: string; taps?: { teacher: string[] } },
+): boolean {
+  const tapsTeacher = (method.taps?.teacher.length ?? 0) > 0;
+  if (mode === 'off') return false;
+  if (mode === 'auto') return shiftPixels === 0 && !tapsTeacher;
+  checkCacheAllowed(shiftPixels);
+  if (tapsTeacher) {
+    throw usageError(
+      `method ${method.name} taps teacher layers: cached teacher logits cannot serve it (use --teacher-cache off or auto)`,
+    );
+  }
+  return true;
+}
+
 export function checkCacheAllowed(shiftPixels: number): void {
   if (shiftPixels > 0) {
     throw usageError(

@@ -91,6 +91,11 @@ export interface FitOptions {
   validation?: Split;
   /** Random ±N px shifts of training images (0 = off). */
   shiftPixels?: number;
+  /**
+   * Train only up to this epoch of the `epochs`-long run (successive halving's rungs): schedules
+   * still span `epochs`, so a candidate continued later trains exactly as one uninterrupted run.
+   */
+  stopAfterEpoch?: number;
   /** Epochs already done (resume): training continues at startEpoch + 1. */
   startEpoch?: number;
   /** History of the epochs already done (resume). */
@@ -132,7 +137,8 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const nBatches = batchCount(train.count, batchSize);
   let stoppedEarly: number | undefined;
 
-  for (let epoch = (options.startEpoch ?? 0) + 1; epoch <= epochs; epoch++) {
+  const lastEpoch = Math.min(epochs, options.stopAfterEpoch ?? epochs);
+  for (let epoch = (options.startEpoch ?? 0) + 1; epoch <= lastEpoch; epoch++) {
     // Checked before the epoch, so a run resumed after the stopping epoch stops too.
     if (recipe.earlyStopping && shouldStop(history, recipe.earlyStopping)) {
       stoppedEarly = epoch - 1;

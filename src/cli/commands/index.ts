@@ -87,6 +87,16 @@ export const commands: CommandSpec[] = [
             '--eta <n>',
             'successive halving: keep the best 1/eta at each rung (default 3)',
             int,
+          )
+          .option(
+            '--min-rung-epochs <n>',
+            'the first rung trains at least n epochs (counters the bias towards fast starters)',
+            int,
+          )
+          .option(
+            '--final-top-k <k>',
+            're-train the top k for the full budget and pick the best of them (default 1 = off)',
+            int,
           ),
         { teacher: false, student: true, resume: false },
       ),
