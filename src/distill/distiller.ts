@@ -121,6 +121,13 @@ export class Distiller {
     const nStudent = this.method.taps?.student.length ?? 0;
     return {
       variables: Object.values(this.variables),
+      metrics: this.method.metrics
+        ? (context) =>
+            this.methodAt(context.epoch, context.epochs).metrics?.({
+              variables: this.variables,
+              context,
+            }) ?? {}
+        : undefined,
       prepare: (batch) => {
         if (this.teacherLogits)
           return { teacherLogits: lookupLogits(this.teacherLogits, batch.indices) };

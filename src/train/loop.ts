@@ -43,6 +43,8 @@ export interface TrainStep {
     prepared: Record<string, Tensor>,
     context: StepContext,
   ): Record<string, Scalar>;
+  /** Values logged after each update and averaged per epoch, not part of the loss. */
+  metrics?(context: StepContext): Record<string, Scalar>;
 }
 
 /** What a paper's recipe does around the optimizer update (all optional; none = plain steps). */
@@ -66,6 +68,8 @@ export interface EpochRecord {
   learningRate?: number;
   /** Mean of each loss term over the epoch's batches. */
   terms: Record<string, number>;
+  /** Mean of each of the step's auxiliary metrics (e.g. a learned temperature), if any. */
+  metrics?: Record<string, number>;
   loss: number;
   validationAccuracy?: number;
   seconds: number;
@@ -146,6 +150,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     }
     const t0 = performance.now();
     const sums: Record<string, number> = {};
+    const metricSums: Record<string, number> = {};
     let rateSum = 0;
     // Independent, resumable streams: shuffling, augmentation and dropout are derived from
     // (seed, epoch), so a resumed run repeats exactly what an uninterrupted one would do.
@@ -173,6 +178,10 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         rateSum += rate;
         values = runStep(step, batch, context, optimizer, variables, dropoutRng, recipe);
         if (recipe.maxNorm !== undefined) applyMaxNorm(modelVariables, recipe.maxNorm);
+        if (step.metrics) {
+          for (const [k, v] of Object.entries(readMetrics(step, context)))
+            metricSums[k] = (metricSums[k] ?? 0) + v;
+        }
       } finally {
         tf.dispose([batch.x, batch.labels]);
       }
@@ -192,6 +201,9 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       epoch,
       learningRate: rateSum / nBatches,
       terms,
+      metrics: step.metrics
+        ? Object.fromEntries(Object.entries(metricSums).map(([k, v]) => [k, v / nBatches]))
+        : undefined,
       loss: Object.values(terms).reduce((a, v) => a + v, 0),
       validationAccuracy: options.validation
         ? accuracyOf(model, options.validation, options.inputShape)
@@ -218,6 +230,14 @@ export async function fit(options: FitOptions): Promise<FitResult> {
     seconds: (performance.now() - started) / 1000,
     stoppedEarly,
   };
+}
+
+function readMetrics(step: TrainStep, context: StepContext): Record<string, number> {
+  return tf.tidy(() =>
+    Object.fromEntries(
+      Object.entries(step.metrics!(context)).map(([k, v]) => [k, v.dataSync()[0]]),
+    ),
+  );
 }
 
 // An optimizer's rate before any schedule touched it: a second fit() with the same optimizer (a

@@ -94,4 +94,12 @@ export const ctkd = defineMethod<CtkdParams>({
       };
     });
   },
+  // The learned temperature and the reversal strength, logged per epoch (not part of the loss).
+  metrics: (state, p) => ({
+    temperature: tf.add(
+      p.tStart,
+      tf.mul(p.tRange, tf.sigmoid(state.variables.temperatureLogit)),
+    ) as Scalar,
+    reversal: tf.scalar(reversalStrength(state.context.epoch, p)),
+  }),
 });
