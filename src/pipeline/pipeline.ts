@@ -17,6 +17,7 @@ import { stageTraining } from '../train/recipe.ts';
 import { Distiller } from '../distill/distiller.ts';
 import { methods } from '../distill/methods/index.ts';
 import { evaluate, type ModelEvaluation } from '../eval/evaluate.ts';
+import { describeEnvironment, type Environment } from '../eval/environment.ts';
 import { selectBackend, type BackendInfo } from '../backend/index.ts';
 import { deriveSeed } from '../random.ts';
 import { ioError, usageError } from '../errors.ts';
@@ -56,6 +57,8 @@ export interface RunResults {
   command: string;
   config: RunConfig;
   backend: BackendInfo;
+  /** Node, tfjs and OpenBLAS versions and the machine (cores, CPU model). */
+  environment?: Environment;
   dataset: {
     name: string;
     source: string;
@@ -394,6 +397,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     command,
     config,
     backend,
+    environment: await describeEnvironment(),
     dataset: describeDataset(data),
     method: { name: method.name, paper: method.paper, params: { ...method.params } },
     stages,
