@@ -96,6 +96,14 @@ test('the document keeps other recipes’ sections and says when seeds are missi
   assert.match(text, /other section/);
   assert.match(text, /Partial: 1 of 3 seeds finished/);
   assert.match(text, /\| teacher \| 67 \| 70\.0 ± 0\.0 \| 70 \|/);
+  // A table published as accuracy is measured as accuracy.
+  const fashion = loadRecipe('fashion-mnist-cnn').info;
+  const o = {
+    ...outcome(1, 500, 700, 650),
+    accuracy: { teacher: 0.95, scratch: 0.93, distilled: 0.935 },
+  };
+  const acc = reproductionMarkdown([o], { info: fashion, requestedSeeds: [1] });
+  assert.match(acc, /\| distilled \| 92\.97 \| 93\.50 ± 0\.00 \| 93\.50 \|/);
 });
 
 test('reproduce: one run per seed; finished seeds are read back; a changed student reuses the teacher', async () => {

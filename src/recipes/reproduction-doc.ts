@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeAtomic } from '../export/model-io.ts';
 import type { RecipeInfo } from './recipe.ts';
+import { summarize } from '../eval/seed-stats.ts';
 import {
   reproducedStages,
   summarizeReproduction,
@@ -42,15 +43,22 @@ export function reproductionMarkdown(
     );
   }
   const published = info.published;
+  // Measured in the published metric: test errors, or test accuracy in %.
+  const asAccuracy = published?.metric === 'test accuracy %';
+  const unit = asAccuracy ? 'test accuracy %' : 'test errors';
+  const digits = asAccuracy ? 2 : 1;
   lines.push(
-    `| stage | published (${published?.metric ?? '—'}) | measured test errors, mean ± std | per seed (${outcomes.map((o) => o.seed).join(', ')}) |`,
+    `| stage | published (${published?.metric ?? '—'}) | measured ${unit}, mean ± std | per seed (${outcomes.map((o) => o.seed).join(', ')}) |`,
     '|---|---:|---:|---|',
   );
   for (const stage of reproducedStages) {
-    const s = summary.errors[stage];
-    if (!s) continue;
+    const errors = summary.errors[stage];
+    if (!errors) continue;
+    const values = asAccuracy ? outcomes.map((o) => 100 * (o.accuracy[stage] ?? 0)) : errors.values;
+    const s = asAccuracy ? summarize(values) : errors;
+    const perSeed = values.map((v) => (asAccuracy ? v.toFixed(2) : String(v))).join(', ');
     lines.push(
-      `| ${stage} | ${published?.values[stage] ?? '—'} | ${fmt(s.mean)} ± ${fmt(s.std)} | ${s.values.join(', ')} |`,
+      `| ${stage} | ${published?.values[stage] ?? '—'} | ${fmt(s.mean, digits)} ± ${fmt(s.std, digits)} | ${perSeed} |`,
     );
   }
   lines.push('');
