@@ -132,6 +132,8 @@ test('reproduce: one run per seed; finished seeds are read back; a changed stude
   }
   const again = await reproduce({ config, seeds: [1, 2] });
   assert.deepEqual(again, first, 'finished seeds are read back');
+  const reported = await reproduce({ config, seeds: [1, 2, 3], train: false });
+  assert.deepEqual(reported, first, 'train: false reports the finished seeds, trains none');
   const runs = readdirSync(join(out, 'tiny', 'seed-1')).filter((d) => !d.startsWith('.'));
   assert.equal(runs.length, 1, 'no second run folder');
   const changed = { ...config, student: { ...config.student, epochs: 2 } };

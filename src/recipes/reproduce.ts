@@ -35,6 +35,8 @@ export interface ReproduceOptions {
   seeds: number[];
   /** Reuse a finished teacher of the same seed and settings (default true). */
   reuseTeacher?: boolean;
+  /** false: only read back seeds that already finished, train nothing (default true). */
+  train?: boolean;
   events?: PipelineEvents & { onSeedStart?(seed: number): void };
   /** After each seed (e.g. to rewrite docs/reproductions.md with what has finished). */
   onSeedEnd?(outcome: SeedOutcome, all: SeedOutcome[]): void | Promise<void>;
@@ -58,6 +60,10 @@ export async function reproduce(options: ReproduceOptions): Promise<SeedOutcome[
       const saved = JSON.parse(readFileSync(join(done, 'results.json'), 'utf8')) as RunResults;
       outcomes.push(seedOutcome(seed, saved, saved.command === 'distill'));
       await options.onSeedEnd?.(outcomes.at(-1)!, outcomes);
+      continue;
+    }
+    if (options.train === false) {
+      events.onInfo?.(`seed ${seed}: not finished, skipped (nothing is trained)`);
       continue;
     }
     const resumeDir = unfinishedRun(seedConfig);

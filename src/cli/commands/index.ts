@@ -120,7 +120,8 @@ export const commands: CommandSpec[] = [
           .argument('<recipe>', "a recipe name ('distillery recipes' lists them) or a recipe file")
           .option('--seeds <list>', "comma-separated seeds (default: the recipe's, e.g. 1,2,3)")
           .option('--doc <file>', 'Markdown file to update (default docs/reproductions.md)')
-          .option('--no-reuse-teacher', "retrain each seed's teacher even if one was trained"),
+          .option('--no-reuse-teacher', "retrain each seed's teacher even if one was trained")
+          .option('--no-train', 'only report the seeds that already finished (trains nothing)'),
         { teacher: true, student: true, resume: false },
       ),
     action: async (recipe: string, flags: import('./recipes.ts').ReproduceFlags) =>

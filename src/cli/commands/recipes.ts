@@ -27,6 +27,7 @@ export interface ReproduceFlags extends Flags {
   seeds?: string;
   doc?: string;
   reuseTeacher?: boolean;
+  train?: boolean;
 }
 
 export async function reproduceCommand(recipe: string, flags: ReproduceFlags): Promise<void> {
@@ -64,6 +65,7 @@ export async function reproduceCommand(recipe: string, flags: ReproduceFlags): P
     config,
     seeds,
     reuseTeacher: flags.reuseTeacher ?? true,
+    train: flags.train ?? true,
     events: { ...progress, onSeedStart: (seed) => progress.onInfo?.(`seed ${seed}`) },
     onSeedEnd: (_outcome, all) => write(all),
   });
