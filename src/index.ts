@@ -4,8 +4,14 @@ export { DistilleryError, type ErrorKind } from './errors.ts';
 
 // Data
 export {
-  datasets,
+  dataSources,
   datasetNames,
+  loadDataset,
+  registerDataSource,
+  resolveDataSource,
+  defineDataSource,
+  featuresAsFloat,
+  primaryInput,
   loadMnist,
   loadFashionMnist,
   parseIdx,
@@ -14,7 +20,15 @@ export {
   randomShift,
   sliceSplit,
   type Dataset,
-  type DatasetName,
+  type DatasetRef,
+  type DataSourceDefinition,
+  type CommonDataOptions,
+  type DataSpec,
+  type InputSpec,
+  type Preprocessing,
+  type ImagePreprocessing,
+  type TablePreprocessing,
+  type TokensPreprocessing,
   type Split,
   type SplitOptions,
   type ImageDatasetOptions,
@@ -89,3 +103,15 @@ export {
 export { exportModel, compareQuantizations } from './export/export.ts';
 export { writeReport } from './report/html.ts';
 export { startServer, type ServeOptions, type DemoServer } from './serve/server.ts';
+
+// Teachers (any kind behind one contract)
+export {
+  layersTeacher,
+  asTeacher,
+  functionTeacher,
+  isTeacher,
+  type Teacher,
+  type TeacherRecord,
+  type LogitsFunction,
+} from './teachers/index.ts';
+export { ensembleTeacher } from './distill/ensemble.ts';

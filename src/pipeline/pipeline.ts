@@ -7,10 +7,10 @@ import { join, resolve } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig, TrainingConfig } from '../config.ts';
 import { validateConfig } from '../config.ts';
-import { datasets, type Dataset, type DatasetName } from '../data/index.ts';
+import { datasetRefOf, loadDataset, type Dataset } from '../data/index.ts';
 import { buildModel, checkCompatible } from '../models/index.ts';
 import { isModelDir, loadModel, saveModel, writeAtomic } from '../export/model-io.ts';
-import { fit, type BatchInfo, type EpochRecord } from '../train/loop.ts';
+import { fit, type BatchInfo, type EpochRecord, type TrainStep } from '../train/loop.ts';
 import { createOptimizer } from '../train/optimizers.ts';
 import { supervisedStep } from '../train/train-model.ts';
 import { Distiller } from '../distill/distiller.ts';
@@ -156,12 +156,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   }
   events.onInfo?.(`run folder: ${runDir}`);
 
-  const data = await datasets[config.dataset as DatasetName]({
-    dataDir: config.dataDir,
-    trainLimit: config.trainLimit,
-    testLimit: config.testLimit,
-    validationSize: config.validationSize,
-  });
+  const data = await loadDataset(datasetRefOf(config));
   events.onInfo?.(
     `${data.name}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
   );
@@ -194,7 +189,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     (
       stage: StageName,
       settings: TrainingConfig,
-      makeStep: (model: LayersModel) => ReturnType<typeof supervisedStep>,
+      makeStep: (model: LayersModel) => TrainStep | Promise<TrainStep>,
       seedKey: string = stage === 'teacher' ? 'teacher' : 'student',
     ) =>
     async (model: LayersModel): Promise<StageResult> => {
@@ -216,7 +211,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       const t0 = performance.now();
       const result = await fit({
         model,
-        step: makeStep(model),
+        step: await makeStep(model),
         optimizer,
         train: data.train,
         validation: data.validation,
@@ -327,13 +322,13 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       buildStudent,
     );
     // Teacher logits once per fixed transfer set (no augmentation, no teacher layer taps).
-    const teacherLogits = () => {
+    const teacherLogits = async () => {
       const fixed = config.student.shiftPixels === 0 && !method.taps?.teacher.length;
       if (config.teacherCache === 'off' || (config.teacherCache === 'auto' && !fixed))
         return undefined;
       checkCacheAllowed(config.student.shiftPixels);
       const t0 = performance.now();
-      const cached = cachedTeacherLogits(teacher, data.train, {
+      const cached = await cachedTeacherLogits(teacher, data.train, {
         dir: resolve(config.outDir, '.cache'),
         preprocessing: `${data.name}: ${data.preprocessing}`,
       });
@@ -345,12 +340,12 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     };
     await runStage(
       'distilled',
-      trainStage('distilled', config.student, (m) =>
+      trainStage('distilled', config.student, async (m) =>
         new Distiller({
           teacher,
           student: m,
           method,
-          teacherLogits: teacherLogits(),
+          teacherLogits: await teacherLogits(),
           seed: deriveSeed(config.seed, 'student'),
           schedules: config.schedules,
         }).trainStep(),

@@ -10,7 +10,7 @@ import type { RunConfig } from '../config.ts';
 import type { RunResults } from '../pipeline/pipeline.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
-import type { Dataset, DatasetName } from '../data/index.ts';
+import { featuresAsFloat, type Dataset } from '../data/index.ts';
 import type { ModelJson } from '../export/model-io.ts';
 import { ioError, usageError } from '../errors.ts';
 import { formatBytes } from './table.ts';
@@ -197,29 +197,28 @@ const rank = (name: string) =>
 /** Loads what the report needs; uses whichever tfjs backend is active. */
 export async function analyseRun(runDir: string, options: ReportOptions = {}): Promise<ReportData> {
   // TensorFlow.js loads here, not with this module: reading run folders (compare, errors) stays quick.
-  const [{ tf }, { datasets }, { loadModel }, { predictLogits }, { measureLatency }, modelsModule] =
-    await Promise.all([
-      import('../tf.ts'),
-      import('../data/index.ts'),
-      import('../export/model-io.ts'),
-      import('../eval/metrics.ts'),
-      import('../eval/evaluate.ts'),
-      import('../models/index.ts'),
-    ]);
+  const [
+    { tf },
+    { loadDataset, datasetRefOf },
+    { loadModel },
+    { predictLogits },
+    { measureLatency },
+    modelsModule,
+  ] = await Promise.all([
+    import('../tf.ts'),
+    import('../data/index.ts'),
+    import('../export/model-io.ts'),
+    import('../eval/metrics.ts'),
+    import('../eval/evaluate.ts'),
+    import('../models/index.ts'),
+  ]);
   const { inputShapeOf, parameterCount } = modelsModule;
   const run = readRun(runDir);
   const { results } = run;
   const config = results.config;
   const notes: string[] = [];
   const bins = options.bins ?? DEFAULT_CALIBRATION_BINS;
-  if (!(config.dataset in datasets))
-    throw usageError(`${runDir}: unknown dataset '${config.dataset}' in results.json`);
-  const data: Dataset = await datasets[config.dataset as DatasetName]({
-    dataDir: config.dataDir,
-    trainLimit: config.trainLimit,
-    testLimit: config.testLimit,
-    validationSize: config.validationSize,
-  });
+  const data: Dataset = await loadDataset({ ...datasetRefOf(config), splits: ['test'] });
   if (data.test.count !== results.dataset.test) {
     notes.push(
       `The test split reloaded now has ${data.test.count} examples; the run had ${results.dataset.test}. Confusion matrices, errors and calibration below use the reloaded split.`,
@@ -316,7 +315,8 @@ export async function analyseRun(runDir: string, options: ReportOptions = {}): P
     );
   }
   extraRows.push(...(options.extraRows ?? []));
-  const images = exampleImage(data.test.x, 0, data.inputShape) !== undefined;
+  const testX = featuresAsFloat(data.test);
+  const images = exampleImage(testX, 0, data.inputShape) !== undefined;
   const misclassified: MisclassifiedExample[] = [];
   if (focus && images) {
     const wrong = [...focus.predicted.keys()].filter((i) => focus.predicted[i] !== data.test.y[i]);
@@ -329,7 +329,7 @@ export async function analyseRun(runDir: string, options: ReportOptions = {}): P
         predicted: focus.predicted[index],
         confidence: focus.confidence[index],
         teacher: teacher && teacher !== focus ? teacher.predicted[index] : undefined,
-        image: pngDataUri(exampleImage(data.test.x, index, data.inputShape)!),
+        image: pngDataUri(exampleImage(testX, index, data.inputShape)!),
       });
     }
   }

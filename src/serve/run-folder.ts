@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RunResults } from '../pipeline/pipeline.ts';
 import { usageError } from '../errors.ts';
-import { datasets, type DatasetName } from '../data/index.ts';
+import { datasetRefOf, featuresAsFloat, loadDataset } from '../data/index.ts';
 
 /** The newest folder under `runsDir` that holds a results.json (by that file's mtime). */
 export function findNewestRun(runsDir: string): string {
@@ -76,18 +76,15 @@ export interface TestImages {
 
 /** The first `count` test images of the run's dataset (the run's own test split starts there). */
 export async function loadTestImages(results: RunResults, count = 100): Promise<TestImages> {
-  const name = (results.config?.dataset ?? 'mnist') as DatasetName;
-  const load = datasets[name];
-  if (!load) throw usageError(`the run's dataset '${name}' is unknown to this Distillery version`);
-  const data = await load({
-    dataDir: results.config?.dataDir,
+  const data = await loadDataset({
+    ...(results.config ? datasetRefOf(results.config) : { dataset: 'mnist' }),
     testLimit: count,
-    trainLimit: 2, // only the test split is used
-    validationSize: 1,
+    splits: ['test'], // only the test split is used
   });
-  const bytes = new Uint8Array(data.test.x.length);
+  const x = featuresAsFloat(data.test);
+  const bytes = new Uint8Array(x.length);
   // The loader stored v/255 as float32: rounding recovers the original byte exactly.
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(data.test.x[i] * 255);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = Math.round(x[i] * 255);
   return {
     dataset: data.name,
     classNames: data.classNames,

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
 import { validateConfig } from '../config.ts';
-import { datasets, type DatasetName, type Split } from '../data/index.ts';
+import { datasetRefOf, loadDataset, type Split } from '../data/index.ts';
 import { buildModel, checkCompatible } from '../models/index.ts';
 import { loadModel, writeAtomic } from '../export/model-io.ts';
 import { fit, type EpochRecord } from '../train/loop.ts';
@@ -134,12 +134,8 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
   const backend = await selectBackend(config.backend, { threads: config.threads });
   const dir = createRunDir(config.outDir, 'tune-');
   const teacher = await loadModel(options.teacherDir);
-  const data = await datasets[config.dataset as DatasetName]({
-    dataDir: config.dataDir,
-    trainLimit: config.trainLimit,
-    testLimit: 1, // the test split is not used by tuning
-    validationSize: config.validationSize,
-  });
+  // The test split is never read by tuning.
+  const data = await loadDataset({ ...datasetRefOf(config), splits: ['train', 'validation'] });
   const epochsPerRung = rungEpochs(candidates.length, config.student.epochs, eta);
   events.onInfo?.(
     `${candidates.length} candidates, rungs at ${epochsPerRung.join(' / ')} epochs, keeping the best 1/${eta} each time (validation split: ${data.validation.count} examples)`,
@@ -147,7 +143,7 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
 
   let cache: TeacherLogits | undefined;
   if (config.student.shiftPixels === 0 && config.teacherCache !== 'off') {
-    cache = cachedTeacherLogits(teacher, data.train, {
+    cache = await cachedTeacherLogits(teacher, data.train, {
       dir: resolve(config.outDir, '.cache'),
       preprocessing: `${data.name}: ${data.preprocessing}`,
     });
