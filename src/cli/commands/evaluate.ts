@@ -9,12 +9,11 @@ export async function evaluateCommand(
     json?: boolean;
   },
 ): Promise<void> {
-  const { loadModel } = await import('../../export/model-io.ts');
+  const { loadModel } = await import('../../models/io.ts');
   const { selectBackend } = await import('../../backend/index.ts');
   const { loadDataset } = await import('../../data/index.ts');
   const { evaluate } = await import('../../eval/evaluate.ts');
   const { evaluationTable } = await import('../../report/table.ts');
-  const { usageError } = await import('../../errors.ts');
   const { checkCompatible } = await import('../../models/index.ts');
   const backend = await selectBackend((flags.backend ?? 'auto') as never);
   const name = flags.dataset ?? 'mnist';
