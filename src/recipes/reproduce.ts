@@ -6,7 +6,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunConfig } from '../config.ts';
-import { runPipeline, type PipelineEvents, type RunResults } from '../pipeline/pipeline.ts';
+import { runPipeline, type PipelineEvents } from '../pipeline/pipeline.ts';
+import type { RunResults } from '../run/record.ts';
 import { pairedDifference, summarize, type Summary } from '../eval/seed-stats.ts';
 import type { RecipeInfo } from './recipe.ts';
 

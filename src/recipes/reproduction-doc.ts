@@ -2,7 +2,7 @@
 // the goal's verdict and the timings, as Markdown; and docs/reproductions.md updated section by
 // section (one per recipe, between markers), so reproducing one recipe keeps the others.
 import { existsSync, readFileSync } from 'node:fs';
-import { writeAtomic } from '../export/model-io.ts';
+import { writeAtomic } from '../io/atomic.ts';
 import type { RecipeInfo } from './recipe.ts';
 import { summarize } from '../eval/seed-stats.ts';
 import {

@@ -35,8 +35,14 @@ export interface StepContext {
 export interface TrainStep {
   /** Trainable variables besides the model's own (e.g. a FitNets regressor). */
   variables?: tf.Variable[];
-  /** Tensors computed outside the gradient for this batch; disposed after the step. */
-  prepare?(batch: Batch, context: StepContext): Record<string, Tensor>;
+  /**
+   * Tensors computed outside the gradient for this batch (may be asynchronous, e.g. an ONNX or
+   * remote teacher); disposed after the step.
+   */
+  prepare?(
+    batch: Batch,
+    context: StepContext,
+  ): Record<string, Tensor> | Promise<Record<string, Tensor>>;
   /** Named, weighted loss terms; their sum is minimised. Runs inside the gradient tape. */
   terms(
     batch: Batch,
@@ -176,7 +182,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
         const rate = learningRateAt(baseRate, recipe.schedule, context);
         setLearningRate(optimizer, rate);
         rateSum += rate;
-        values = runStep(step, batch, context, optimizer, variables, dropoutRng, recipe);
+        values = await runStep(step, batch, context, optimizer, variables, dropoutRng, recipe);
         if (recipe.maxNorm !== undefined) applyMaxNorm(modelVariables, recipe.maxNorm);
         if (step.metrics) {
           for (const [k, v] of Object.entries(readMetrics(step, context)))
@@ -249,7 +255,7 @@ function baseRateOf(optimizer: tf.Optimizer): number {
   return baseRates.get(optimizer)!;
 }
 
-function runStep(
+async function runStep(
   step: TrainStep,
   batch: Batch,
   context: StepContext,
@@ -257,8 +263,10 @@ function runStep(
   variables: tf.Variable[],
   dropoutRng: () => number,
   recipe: TrainingRecipe,
-): Record<string, number> {
-  const prepared = step.prepare ? step.prepare(batch, context) : {};
+): Promise<Record<string, number>> {
+  const pending = step.prepare ? step.prepare(batch, context) : {};
+  // Synchronous teachers stay synchronous: no await (and no microtask) on the hot path.
+  const prepared = pending instanceof Promise ? await pending : pending;
   try {
     const names: string[] = [];
     const termTensors: Scalar[] = [];

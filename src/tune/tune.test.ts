@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tf } from '../tf.ts';
 import { resolveConfig } from '../config.ts';
 import { createMlp } from '../models/index.ts';
-import { saveModel } from '../export/model-io.ts';
+import { saveModel } from '../models/io.ts';
 import { rungEpochs, tune } from './tune.ts';
 
 await tf.setBackend('cpu');

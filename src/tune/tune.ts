@@ -6,27 +6,26 @@
 // temperature or a high hard weight), which may not be the best at the full budget. Two
 // budget-aware counters: `minRungEpochs` (more epochs before the first cut) and `finalTopK` (the
 // top k are trained again from scratch for the full budget, and the best of those wins).
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
 import { validateConfig } from '../config.ts';
-import { datasets, type DatasetName, type Split } from '../data/index.ts';
-import { buildModel, checkCompatible } from '../models/index.ts';
-import { loadModel, writeAtomic } from '../export/model-io.ts';
+import type { Split } from '../data/index.ts';
+import { buildModel } from '../models/index.ts';
+import { writeAtomic } from '../io/atomic.ts';
 import { fit, type EpochRecord, type TrainingRecipe } from '../train/loop.ts';
 import { stageTraining } from '../train/recipe.ts';
 import { createOptimizer } from '../train/optimizers.ts';
-import { Distiller } from '../distill/distiller.ts';
+import { checkTeacherStudent, Distiller } from '../distill/distiller.ts';
 import { methods } from '../distill/methods/index.ts';
-import {
-  cachedTeacherLogits,
-  useTeacherCache,
-  type TeacherLogits,
-} from '../distill/teacher-cache.ts';
-import { selectBackend, type BackendInfo } from '../backend/index.ts';
+import type { BackendInfo } from '../backend/index.ts';
 import { createRng, deriveSeed } from '../random.ts';
 import { usageError } from '../errors.ts';
-import { createRunDir, VERSION } from '../pipeline/pipeline.ts';
+import { VERSION } from '../run/record.ts';
+import { openRun } from '../pipeline/context.ts';
+import { teacherStage } from '../pipeline/teacher-stage.ts';
+import { buildOptions } from '../pipeline/stages.ts';
+import { transferLogits } from '../pipeline/transfer.ts';
 import { tf } from '../tf.ts';
 
 /** Values to try per method parameter, e.g. { temperature: [1, 2, 4, 8] }. */
@@ -151,15 +150,16 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     }
   });
 
-  const backend = await selectBackend(config.backend, { threads: config.threads });
-  const dir = createRunDir(config.outDir, 'tune-');
-  const teacher = await loadModel(options.teacherDir);
-  const data = await datasets[config.dataset as DatasetName]({
-    dataDir: config.dataDir,
-    trainLimit: config.trainLimit,
-    testLimit: 1, // the test split is not used by tuning
-    validationSize: config.validationSize,
+  // The same orchestration as run/distill: backend, folder, data (never the test split), teacher.
+  const ctx = await openRun({
+    config,
+    command: 'tune',
+    teacherDirs: [options.teacherDir],
+    splits: ['train', 'validation'],
+    prefix: 'tune-',
   });
+  const { backend, data, runDir: dir } = ctx;
+  const { teacher } = await teacherStage(ctx, [options.teacherDir]);
   const epochsPerRung = rungEpochs(
     candidates.length,
     config.student.epochs,
@@ -170,18 +170,14 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     `${candidates.length} candidates, rungs at ${epochsPerRung.join(' / ')} epochs, keeping the best 1/${eta} each time (validation split: ${data.validation.count} examples)`,
   );
 
-  // The pipeline's rule: cached logits only for a fixed transfer set and methods that tap no
-  // teacher layer (a candidate's taps may depend on its parameters).
-  const training = stageTraining(config.student);
-  let cache: TeacherLogits | undefined;
-  const cacheFor = (m: (typeof bound)[number]) => {
-    if (!useTeacherCache(config.teacherCache, config.student.shiftPixels, m)) return undefined;
-    cache ??= cachedTeacherLogits(teacher, data.train, {
-      dir: resolve(config.outDir, '.cache'),
-      preprocessing: `${data.name}: ${data.preprocessing}`,
-    });
-    return cache;
-  };
+  // Candidates differ in parameters only, never in taps: one cache decision serves them all.
+  const cache = await transferLogits({
+    config,
+    data,
+    teacher,
+    method: bound[0],
+    onInfo: events.onInfo,
+  });
 
   interface State {
     id: number;
@@ -191,16 +187,14 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     distiller: Distiller;
     history: EpochRecord[];
   }
+  // The stage's training recipe (schedule, decay, max-norm, …) as in run/distill.
+  const training = stageTraining(config.student);
   const newState = async (id: number): Promise<State> => {
-    const student = await buildModel(config.student.arch, {
-      inputShape: data.inputShape,
-      classes: data.classes,
-      dropout: config.student.dropout,
-      inputDropout: config.student.inputDropout,
-      seed: deriveSeed(config.seed, 'student', 'init'),
-      name: 'student',
-    });
-    checkCompatible(teacher, student);
+    const student = await buildModel(
+      config.student.arch,
+      buildOptions(ctx, config.student, 'student'),
+    );
+    checkTeacherStudent(teacher, student);
     return {
       id,
       params: candidates[id],
@@ -210,7 +204,7 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
         teacher,
         student,
         method: bound[id],
-        teacherLogits: cacheFor(bound[id]),
+        teacherLogits: cache,
         seed: deriveSeed(config.seed, 'student'),
         schedules: config.schedules,
         labelSmoothing: training.labelSmoothing,
@@ -271,7 +265,7 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     events.onCandidate?.(rescored);
     dispose(s);
   }
-  teacher.dispose();
+  await teacher.dispose();
 
   const table = [...rows.values()].sort(
     (a, b) => b.rung - a.rung || b.validationAccuracy - a.validationAccuracy || a.id - b.id,
