@@ -204,7 +204,8 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
         name: settings.optimizer,
         learningRate: settings.learningRate,
       });
-      const restored = await checkpoints.restore(model, optimizer);
+      const step = makeStep(model); // before the restore: its own variables are checkpointed too
+      const restored = await checkpoints.restore(model, optimizer, step.variables);
       const startEpoch = restored?.state.epoch ?? 0;
       if (restored)
         events.onInfo?.(`${stage}: resuming after epoch ${startEpoch} from ${checkpoints.dir}`);
@@ -216,7 +217,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       const t0 = performance.now();
       const result = await fit({
         model,
-        step: makeStep(model),
+        step,
         optimizer,
         train: data.train,
         validation: data.validation,
@@ -233,7 +234,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
         onEpochEnd: async (record, state) => {
           metrics[stage] = state.history;
           writeMetrics();
-          await checkpoints.write(model, optimizer, state.history, state.improved);
+          await checkpoints.write(model, optimizer, state.history, state.improved, step.variables);
           events.onEpochEnd?.(stage, record);
         },
       });
