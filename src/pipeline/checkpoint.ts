@@ -90,7 +90,7 @@ export class StageCheckpoints {
   ): Promise<{ state: CheckpointState; bestWeights?: Tensor[] } | undefined> {
     const state = this.read();
     if (!state) return undefined;
-    const saved = await loadModel(join(this.dir, state.latest, 'model'));
+    const saved = await this.loadCheckpointModel(join(this.dir, state.latest, 'model'));
     model.setWeights(saved.getWeights());
     saved.dispose();
     await loadOptimizer(optimizer, join(this.dir, state.latest));
@@ -105,12 +105,23 @@ export class StageCheckpoints {
     }
     let bestWeights: Tensor[] | undefined;
     if (state.best) {
-      const best = await loadModel(join(this.dir, state.best, 'model'));
+      const best = await this.loadCheckpointModel(join(this.dir, state.best, 'model'));
       const bestVars = trainableVariables(best);
       bestWeights = bestVars.map((v) => tf.clone(v));
       best.dispose();
     }
     return { state, bestWeights };
+  }
+
+  /** A checkpoint's model; a damaged one is an io error that says how to restart the stage. */
+  private async loadCheckpointModel(dir: string): Promise<LayersModel> {
+    try {
+      return await loadModel(dir);
+    } catch (e) {
+      throw ioError(
+        `checkpoint ${dir} is damaged (${(e as Error).message.replace(/; re-export the model$/, '')}): delete ${this.dir} to restart this stage from scratch`,
+      );
+    }
   }
 
   clear() {

@@ -20,6 +20,8 @@ import { selectBackend, type BackendInfo } from '../backend/index.ts';
 import { deriveSeed } from '../random.ts';
 import { ioError, usageError } from '../errors.ts';
 import { StageCheckpoints } from './checkpoint.ts';
+import { openRunDir, readRunRecord } from './run-dir.ts';
+import { checkBeforeStart, checkModels } from './preflight.ts';
 import { cachedTeacherLogits, checkCacheAllowed } from '../distill/teacher-cache.ts';
 import { createEnsemble } from '../distill/ensemble.ts';
 
@@ -36,6 +38,8 @@ export interface PipelineEvents {
   onBatchEnd?(stage: StageName, info: BatchInfo): void;
   onEpochEnd?(stage: StageName, record: EpochRecord): void;
   onStageEnd?(stage: StageName, info: StageResult): void;
+  /** The run folder, once created (or locked for --resume). */
+  onRunDir?(dir: string, info: { resumed: boolean }): void;
 }
 
 export interface StageResult {
@@ -103,17 +107,7 @@ export const VERSION: string = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
 ).version;
 
-/** Creates runs/<timestamp>/ (never reusing an existing folder). */
-export function createRunDir(outDir: string, prefix = ''): string {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
-  for (let i = 0; ; i++) {
-    const dir = resolve(outDir, prefix + (i === 0 ? stamp : `${stamp}-${i}`));
-    if (!existsSync(dir)) {
-      mkdirSync(dir, { recursive: true });
-      return dir;
-    }
-  }
-}
+export { createRunDir } from './run-dir.ts';
 
 /** Reads the config a run folder was started with (for --resume). */
 export function readRunConfig(runDir: string): {
@@ -121,39 +115,41 @@ export function readRunConfig(runDir: string): {
   command: PipelineOptions['command'];
   teacherDirs?: string[];
 } {
-  const path = join(runDir, 'config.json');
-  if (!existsSync(path))
-    throw usageError(`--resume ${runDir}: no config.json there (is it a Distillery run folder?)`);
-  const saved = JSON.parse(readFileSync(path, 'utf8'));
+  const saved = readRunRecord(runDir);
   return {
     config: validateConfig(saved.config),
-    command: saved.command,
+    command: saved.command as PipelineOptions['command'],
     teacherDirs: saved.teacherDirs,
   };
 }
 
+/** Validates, opens (creates or locks) the run folder, runs, and cleans up after a failure. */
 export async function runPipeline(options: PipelineOptions): Promise<RunResults> {
+  const { config, command } = options;
+  checkBeforeStart({ config, command });
+  const teacherDirs = options.teacherDirs?.map((d) => resolve(d));
+  const run = openRunDir({
+    outDir: config.outDir,
+    resumeDir: options.resumeDir,
+    record: { command, teacherDirs, config },
+  });
+  options.events?.onRunDir?.(run.dir, { resumed: run.resumed });
+  try {
+    const results = await runInFolder(options, run.dir);
+    run.close(false);
+    return results;
+  } catch (e) {
+    if (run.close(true).removed) options.events?.onInfo?.(`removed ${run.dir}: nothing saved yet`);
+    throw e;
+  }
+}
+
+async function runInFolder(options: PipelineOptions, runDir: string): Promise<RunResults> {
   const started = performance.now();
   const { config, command, events = {} } = options;
   const backend = await selectBackend(config.backend, { threads: config.threads });
   events.onInfo?.(`backend: ${backend.description}, ${backend.threads} thread(s)`);
 
-  const runDir = options.resumeDir ? resolve(options.resumeDir) : createRunDir(config.outDir);
-  if (options.resumeDir && existsSync(join(runDir, 'results.json'))) {
-    throw usageError(
-      `${runDir} already finished (results.json exists): start a new run instead of --resume`,
-    );
-  }
-  if (!options.resumeDir) {
-    writeAtomic(
-      join(runDir, 'config.json'),
-      JSON.stringify(
-        { command, teacherDirs: options.teacherDirs?.map((d) => resolve(d)), config },
-        null,
-        2,
-      ),
-    );
-  }
   events.onInfo?.(`run folder: ${runDir}`);
 
   const data = await datasets[config.dataset as DatasetName]({
@@ -165,6 +161,8 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   events.onInfo?.(
     `${data.name}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
   );
+  const checks = { config, command, data, teacherDirs: options.teacherDirs };
+  for (const warning of await checkModels(checks)) events.onInfo?.(warning);
 
   const stages: RunResults['stages'] = {};
   const models: Partial<Record<StageName, LayersModel>> = {};

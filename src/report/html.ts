@@ -13,7 +13,7 @@ import type { ModelEvaluation } from '../eval/evaluate.ts';
 import type { Dataset, DatasetName } from '../data/index.ts';
 import type { ModelJson } from '../export/model-io.ts';
 import { ioError, usageError } from '../errors.ts';
-import { formatBytes } from './table.ts';
+import { formatBytes, sizeComparison } from './table.ts';
 import {
   calibrationOf,
   DEFAULT_CALIBRATION_BINS,
@@ -212,7 +212,7 @@ export async function analyseRun(runDir: string, options: ReportOptions = {}): P
   const config = results.config;
   const notes: string[] = [];
   const bins = options.bins ?? DEFAULT_CALIBRATION_BINS;
-  if (!(config.dataset in datasets))
+  if (!Object.hasOwn(datasets, config.dataset))
     throw usageError(`${runDir}: unknown dataset '${config.dataset}' in results.json`);
   const data: Dataset = await datasets[config.dataset as DatasetName]({
     dataDir: config.dataDir,
@@ -700,7 +700,7 @@ function verdict(results: RunResults): string {
     );
   }
   if (compression !== undefined)
-    parts.push(`the student is ${compression.toFixed(1)}× smaller than the teacher (parameters)`);
+    parts.push(`the student is ${sizeComparison(compression)} the teacher (parameters)`);
   return parts.length ? `<p class="verdict ${cls}">${parts.join('; ')}.</p>` : '';
 }
 

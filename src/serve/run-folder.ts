@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { RunResults } from '../pipeline/pipeline.ts';
-import { usageError } from '../errors.ts';
+import { usageError, ioError } from '../errors.ts';
 import { datasets, type DatasetName } from '../data/index.ts';
 
 /** The newest folder under `runsDir` that holds a results.json (by that file's mtime). */
@@ -42,7 +42,8 @@ export function readResults(runDir: string): RunResults {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as RunResults;
   } catch (e) {
-    throw usageError(`${path} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
+    // A damaged file, as `report` says it (exit 6): the folder is right, its content is not.
+    throw ioError(`${path} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
 }
 
@@ -77,7 +78,7 @@ export interface TestImages {
 /** The first `count` test images of the run's dataset (the run's own test split starts there). */
 export async function loadTestImages(results: RunResults, count = 100): Promise<TestImages> {
   const name = (results.config?.dataset ?? 'mnist') as DatasetName;
-  const load = datasets[name];
+  const load = Object.hasOwn(datasets, name) ? datasets[name] : undefined;
   if (!load) throw usageError(`the run's dataset '${name}' is unknown to this Distillery version`);
   const data = await load({
     dataDir: results.config?.dataDir,

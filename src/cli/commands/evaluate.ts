@@ -15,10 +15,9 @@ export async function evaluateCommand(
   const { evaluate } = await import('../../eval/evaluate.ts');
   const { evaluationTable } = await import('../../report/table.ts');
   const { usageError } = await import('../../errors.ts');
-  const { checkCompatible } = await import('../../models/index.ts');
   const backend = await selectBackend((flags.backend ?? 'auto') as never);
   const name = flags.dataset ?? 'mnist';
-  if (!(name in datasets))
+  if (!Object.hasOwn(datasets, name))
     throw usageError(`unknown dataset '${name}': use one of ${Object.keys(datasets).join(', ')}`);
   const data = await datasets[name as keyof typeof datasets]({
     dataDir: flags.dataDir,
@@ -28,11 +27,8 @@ export async function evaluateCommand(
     validationSize: 1,
   });
   const model = await loadModel(modelDir);
-  const { createMlp } = await import('../../models/index.ts');
-  checkCompatible(
-    createMlp({ inputShape: data.inputShape, hidden: [], classes: data.classes }),
-    model,
-  );
+  const { checkModelFitsData } = await import('../../pipeline/preflight.ts');
+  checkModelFitsData(model, 'the model', modelDir, data);
   const evaluation = await evaluate({ models: { [modelDir]: model }, data: data.test });
   if (flags.json) {
     process.stdout.write(

@@ -29,7 +29,7 @@ export async function exportCommand(modelDir: string, flags: ExportFlags): Promi
   const run = findRunInfo(modelDir);
   // A model inside a run folder is evaluated on the run's dataset unless told otherwise.
   const name = flags.dataset ?? run?.config?.dataset ?? 'mnist';
-  if (!(name in datasets))
+  if (!Object.hasOwn(datasets, name))
     throw usageError(`unknown dataset '${name}': use one of ${Object.keys(datasets).join(', ')}`);
   const backend = await selectBackend((flags.backend ?? 'auto') as never);
   const data = await datasets[name as keyof typeof datasets]({
