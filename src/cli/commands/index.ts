@@ -170,6 +170,7 @@ export const commands: CommandSpec[] = [
         .option('--data-dir <dir>', 'directory with the dataset files')
         .option('--test-limit <n>', 'use only the first n test examples', int)
         .addOption(backendOption())
+        .option('--force', 'overwrite a non-empty --out folder (never the source model)')
         .option('--json', 'print only the results as JSON on stdout'),
     action: async (modelDir: string, flags: import('./export.ts').ExportFlags) =>
       (await import('./export.ts')).exportCommand(modelDir, flags),
