@@ -337,6 +337,7 @@ async function runInFolder(options: PipelineOptions, runDir: string): Promise<Ru
         preprocessing: `${data.name}: ${data.preprocessing}`,
       });
       const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+      if (cached.note) events.onInfo?.(cached.note);
       events.onInfo?.(
         `teacher logits ${cached.hit ? 'read from the cache' : 'computed and cached'}: ${cached.count} examples, ${seconds} s`,
       );
