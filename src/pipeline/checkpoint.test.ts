@@ -1,10 +1,10 @@
 // Checkpoints repeat: training interrupted after an epoch and resumed from its checkpoint (fresh
 // model, fresh optimizer, as after a kill) ends with the same weight BYTES as uninterrupted
 // training, for every optimizer and for a method with its own variables (FitNets' regressor).
-// Damaged checkpoint files give one-line io errors naming the file.
+// Damaged checkpoint files (checksum, size, missing) give one-line io errors naming the file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf, type LayersModel } from '../tf.ts';
@@ -125,20 +125,27 @@ test('a missing or truncated optimizer file is an io error naming it', async () 
     onEpochEnd: (_r, s) => checkpoints.write(model, optimizer, s.history, s.improved),
   });
   const folder = join(dir, 'epoch-1');
+  const restore = () =>
+    checkpoints.restore(model, createOptimizer({ name: 'adam', learningRate: 0.01 }));
+  const ioLine = (pattern: RegExp) => (e: Error & { kind?: string }) =>
+    e.kind === 'io' && pattern.test(e.message) && !e.message.includes('\n');
+  // Same length, other bytes: only the checksum can tell.
+  const original = readFileSync(join(folder, 'optimizer.bin'));
+  writeFileSync(join(folder, 'optimizer.bin'), Buffer.alloc(original.byteLength));
+  await assert.rejects(restore(), ioLine(/optimizer\.bin is corrupted \(checksum mismatch\)/));
+  writeFileSync(join(folder, 'model', 'model.json'), '{}');
+  await assert.rejects(restore(), ioLine(/model\.json is corrupted/));
+  // Without checksums (older checkpoints) sizes are still checked.
+  rmSync(join(folder, 'checksums.json'));
+  writeFileSync(join(folder, 'model', 'model.json'), '{}');
+  await assert.rejects(restore(), ioLine(/checkpoint .*model is damaged/));
+  rmSync(join(dir, 'epoch-1', 'model'), { recursive: true });
+  await checkpoints.write(model, optimizer, [{ epoch: 1 } as never], false);
+  rmSync(join(folder, 'checksums.json'));
   writeFileSync(join(folder, 'optimizer.bin'), Buffer.alloc(3));
-  await assert.rejects(
-    checkpoints.restore(model, createOptimizer({ name: 'adam', learningRate: 0.01 })),
-    (e: Error & { kind?: string }) =>
-      e.kind === 'io' &&
-      /optimizer\.bin does not match/.test(e.message) &&
-      !e.message.includes('\n'),
-  );
+  await assert.rejects(restore(), ioLine(/optimizer\.bin does not match/));
   rmSync(join(folder, 'optimizer.json'));
-  await assert.rejects(
-    checkpoints.restore(model, createOptimizer({ name: 'adam', learningRate: 0.01 })),
-    (e: Error & { kind?: string }) =>
-      e.kind === 'io' && /optimizer\.json is missing/.test(e.message),
-  );
+  await assert.rejects(restore(), ioLine(/optimizer\.json is missing/));
   optimizer.dispose();
   model.dispose();
   rmSync(dir, { recursive: true, force: true });

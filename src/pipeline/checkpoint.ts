@@ -1,6 +1,7 @@
 // Per-epoch checkpoints of one training stage: model weights, optimizer state, the epoch history
 // and the best epoch's weights. Each checkpoint is written to a fresh folder and then published by
 // an atomic rewrite of state.json, so a kill at any moment loses at most the epoch in progress.
+// Each checkpoint folder is sealed with checksums (checksums.ts) and verified before a resume.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tf, type LayersModel, type Tensor } from '../tf.ts';
@@ -13,6 +14,7 @@ import {
 import type { EpochRecord } from '../train/loop.ts';
 import { trainableVariables } from '../train/loop.ts';
 import { ioError } from '../errors.ts';
+import { sealFolder, verifyFolder } from './checksums.ts';
 
 export interface CheckpointState {
   epoch: number;
@@ -67,6 +69,7 @@ export class StageCheckpoints {
         variables.map((v, i) => ({ name: `${i}`, tensor: v })),
       );
     }
+    sealFolder(folder);
     const best = improved ? latest : previous?.best;
     const state: CheckpointState = { epoch, history, latest, best };
     writeAtomic(this.statePath, JSON.stringify(state, null, 1));
@@ -90,6 +93,9 @@ export class StageCheckpoints {
   ): Promise<{ state: CheckpointState; bestWeights?: Tensor[] } | undefined> {
     const state = this.read();
     if (!state) return undefined;
+    const fix = `delete ${this.dir} to restart this stage from scratch`;
+    verifyFolder(join(this.dir, state.latest), fix);
+    if (state.best) verifyFolder(join(this.dir, state.best), fix);
     const saved = await this.loadCheckpointModel(join(this.dir, state.latest, 'model'));
     model.setWeights(saved.getWeights());
     saved.dispose();

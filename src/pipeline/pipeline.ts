@@ -21,6 +21,7 @@ import { deriveSeed } from '../random.ts';
 import { ioError, usageError } from '../errors.ts';
 import { StageCheckpoints } from './checkpoint.ts';
 import { openRunDir, readRunRecord } from './run-dir.ts';
+import { loadVerifiedModel, sealFolder } from './checksums.ts';
 import { checkBeforeStart, checkModels } from './preflight.ts';
 import { cachedTeacherLogits, checkCacheAllowed } from '../distill/teacher-cache.ts';
 import { createEnsemble } from '../distill/ensemble.ts';
@@ -175,7 +176,8 @@ async function runInFolder(options: PipelineOptions, runDir: string): Promise<Ru
     build: () => Promise<LayersModel>,
   ) => {
     const modelDir = join(runDir, 'models', stage);
-    const model = isModelDir(modelDir) ? await loadModel(modelDir) : await build();
+    const fix = `delete ${modelDir} to train the ${stage} stage again`;
+    const model = isModelDir(modelDir) ? await loadVerifiedModel(modelDir, fix) : await build();
     const result = isModelDir(modelDir)
       ? { ...(readStageRecord(runDir, stage) ?? emptyStage(modelDir)), source: 'loaded' as const }
       : await train(model);
@@ -238,6 +240,7 @@ async function runInFolder(options: PipelineOptions, runDir: string): Promise<Ru
       });
       optimizer.dispose();
       await saveModel(model, modelDir);
+      sealFolder(modelDir);
       checkpoints.clear();
       return {
         source: restored ? 'resumed' : 'trained',
