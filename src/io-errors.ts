@@ -6,7 +6,7 @@ import { DistilleryError, ioError } from './errors.ts';
 const REASONS: Record<string, string> = {
   ENOSPC: 'no space left on the device; free some space or write elsewhere',
   EDQUOT: 'disk quota exceeded; free some space or write elsewhere',
-  EROFS: 'the file system is read-only; write elsewhere (e.g. --out <writable dir>)',
+  EROFS: 'the file system is read-only',
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   ENOTDIR: 'a part of the path is a file, not a folder',

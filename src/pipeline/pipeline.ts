@@ -102,6 +102,8 @@ export interface PipelineOptions {
   /** Existing run folder to continue. */
   resumeDir?: string;
   events?: PipelineEvents;
+  /** Write report.html at the end (default true). */
+  report?: boolean;
 }
 
 export const VERSION: string = JSON.parse(
@@ -419,15 +421,16 @@ async function runInFolder(options: PipelineOptions, runDir: string): Promise<Ru
   // An ensemble disposes its member teachers with it.
   for (const m of Object.values(models)) m?.dispose();
   // The report is a view of the finished run: failing to draw it never fails the run.
-  try {
-    const { writeReport } = await import('../report/html.ts');
-    const reportPath = await writeReport(runDir);
-    events.onInfo?.(`report: ${reportPath}`);
-  } catch (e) {
-    events.onInfo?.(
-      `report.html not written (${(e as Error).message}); retry with 'distillery report ${runDir}'`,
-    );
-  }
+  if (options.report !== false)
+    try {
+      const { writeReport } = await import('../report/html.ts');
+      const reportPath = await writeReport(runDir);
+      events.onInfo?.(`report: ${reportPath}`);
+    } catch (e) {
+      events.onInfo?.(
+        `report.html not written (${(e as Error).message}); retry with 'distillery report ${runDir}'`,
+      );
+    }
   return results;
 }
 

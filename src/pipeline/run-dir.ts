@@ -12,7 +12,7 @@ import {
   rmSync,
   writeSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { ioError, usageError } from '../errors.ts';
 import { writeAtomic } from '../export/model-io.ts';
 import { describeSystemError } from '../io-errors.ts';
@@ -38,7 +38,7 @@ export function createRunDir(outDir: string, prefix = ''): string {
     mkdirSync(parent, { recursive: true });
   } catch (e) {
     throw describeSystemError(
-      e,
+      trueMkdirError(parent, e),
       `cannot create the output folder ${parent}`,
       'choose another --out',
     );
@@ -58,6 +58,22 @@ export function createRunDir(outDir: string, prefix = ''): string {
       );
     }
   }
+}
+
+/**
+ * Node's recursive mkdir reports ENOENT when a missing folder cannot be created in a read-only
+ * parent: redo the first missing step alone to get the real reason (EROFS, EACCES, ENOTDIR).
+ */
+function trueMkdirError(dir: string, error: unknown): unknown {
+  let missing = dir;
+  while (!existsSync(dirname(missing)) && dirname(missing) !== missing) missing = dirname(missing);
+  try {
+    mkdirSync(missing);
+    rmSync(missing, { recursive: true, force: true });
+  } catch (e) {
+    return e;
+  }
+  return error;
 }
 
 /** Whether process `pid` is alive (on this machine). */
