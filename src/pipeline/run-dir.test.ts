@@ -83,3 +83,11 @@ test('a truncated or foreign config.json is a one-line io error', () => {
   writeFileSync(join(dir, 'config.json'), '[1, 2]');
   assert.throws(() => readRunRecord(dir), /not a run record/);
 });
+
+test("a run's own config.json works as a --config file", async () => {
+  const { readConfigFile, resolveConfig } = await import('../config.ts');
+  const config = resolveConfig({ seed: 42, student: { epochs: 7 }, method: { temperature: 6 } });
+  const run = openRunDir({ outDir: join(root, 'reuse'), record: { command: 'run', config } });
+  run.close(false);
+  assert.deepEqual(resolveConfig(readConfigFile(join(run.dir, 'config.json'))), config);
+});
