@@ -11,6 +11,8 @@ import { combineRules } from './distill/ensemble-rules.ts';
 import { checkSchedules, scheduleSchema } from './distill/schedule.ts';
 import { parseArch } from './models/index.ts';
 import { isModelDir } from './models/io.ts';
+import { trainingRecipeShape } from './train/recipe.ts';
+import { recipeInfoSchema } from './recipes/recipe.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -25,6 +27,8 @@ const trainingSchema = z
     inputDropout: z.number().min(0).max(0.95),
     /** Random ±N px shifts of training images (0 = off). */
     shiftPixels: z.number().int().min(0).max(8),
+    /** Schedule, weight decay, max-norm, clipping, label smoothing, early stopping (optional). */
+    ...trainingRecipeShape,
   })
   .strict();
 
@@ -60,6 +64,8 @@ export const runConfigSchema = z
       .object({ combine: z.enum(combineRules), weights: z.array(z.number().min(0)).optional() })
       .strict(),
     outDir: z.string().min(1),
+    /** Set by recipe files (recipes/*.json): the source and the published numbers. */
+    recipe: recipeInfoSchema.optional(),
   })
   .strict();
 
