@@ -8,10 +8,13 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { tf, type LayersModel } from '../tf.ts';
 import type { Split } from '../data/dataset.ts';
-import { predictLogits } from '../eval/metrics.ts';
-import { inputShapeOf, outputSize } from '../models/index.ts';
+import { batches } from '../data/batches.ts';
 import { readCacheEntry, writeCacheEntry } from './cache-file.ts';
 import { usageError } from '../errors.ts';
+import { asTeacher, modelHash } from '../teachers/layers.ts';
+import type { Teacher } from '../teachers/teacher.ts';
+
+export { modelHash };
 
 export interface TeacherLogits {
   /** Row-major [count, classes], row i = teacher logits of split example i. */
@@ -22,17 +25,6 @@ export interface TeacherLogits {
   key?: string;
 }
 
-/** Hash of a model's topology and weight values. */
-export function modelHash(model: LayersModel): string {
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify(model.toJSON(null, false)));
-  for (const w of model.getWeights()) {
-    const data = w.dataSync();
-    hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  }
-  return hash.digest('hex');
-}
-
 /** Hash of a split's contents (features and labels). */
 export function splitHash(split: Split): string {
   const hash = createHash('sha256');
@@ -41,13 +33,36 @@ export function splitHash(split: Split): string {
   return hash.digest('hex');
 }
 
-/** Computes the teacher's logits for every example of `split` (inference mode). */
-export function computeTeacherLogits(teacher: LayersModel, split: Split): TeacherLogits {
-  return {
-    logits: predictLogits(teacher, split, inputShapeOf(teacher)),
-    count: split.count,
-    classes: outputSize(teacher, 'teacher'),
-  };
+/**
+ * Computes the teacher's logits for every example of `split` (inference mode), in batches of the
+ * teacher's preferred size (default 1000), in split order.
+ */
+export async function computeTeacherLogits(
+  teacherOrModel: Teacher | LayersModel,
+  split: Split,
+  inputShape?: number[],
+): Promise<TeacherLogits> {
+  const teacher = asTeacher(teacherOrModel);
+  const { classes } = teacher;
+  const shape = inputShape ?? teacher.dataShape;
+  if (!shape)
+    throw usageError(
+      `the ${teacher.kind} teacher declares no input shape: pass the data's input shape`,
+    );
+  const logits = new Float32Array(split.count * classes);
+  let offset = 0;
+  for (const batch of batches(split, { batchSize: teacher.batchSize ?? 1000, inputShape: shape })) {
+    try {
+      const out = await teacher.logits(batch.x); // [b, classes]
+      const values = out.dataSync();
+      out.dispose();
+      logits.set(values, offset);
+      offset += values.length;
+    } finally {
+      tf.dispose([batch.x, batch.labels]);
+    }
+  }
+  return { logits, count: split.count, classes };
 }
 
 export interface CacheOptions {
@@ -61,17 +76,18 @@ export interface CacheOptions {
  * Loads the teacher's logits for `split` from the cache, computing and storing them if absent or
  * unusable (checksum, size; see cache-file.ts): `note` then says why the entry was not used.
  */
-export function cachedTeacherLogits(
-  teacher: LayersModel,
+export async function cachedTeacherLogits(
+  teacherOrModel: Teacher | LayersModel,
   split: Split,
-  options: CacheOptions,
-): TeacherLogits & { hit: boolean; note?: string } {
+  options: CacheOptions & { inputShape?: number[] },
+): Promise<TeacherLogits & { hit: boolean; note?: string }> {
+  const teacher = asTeacher(teacherOrModel);
   const key = createHash('sha256')
-    .update([modelHash(teacher), splitHash(split), options.preprocessing].join('\n'))
+    .update([await teacher.identity(), splitHash(split), options.preprocessing].join('\n'))
     .digest('hex')
     .slice(0, 32);
   const file = join(options.dir, `teacher-logits-${key}.bin`);
-  const classes = outputSize(teacher, 'teacher');
+  const classes = teacher.classes;
   const read = readCacheEntry(file, split.count * classes * 4);
   if ('data' in read) {
     const bytes = read.data;
@@ -80,7 +96,7 @@ export function cachedTeacherLogits(
     );
     return { logits, count: split.count, classes, key, hit: true };
   }
-  const computed = computeTeacherLogits(teacher, split);
+  const computed = await computeTeacherLogits(teacher, split, options.inputShape);
   writeCacheEntry(
     file,
     new Uint8Array(computed.logits.buffer),

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../tf.ts';
 import { createMlp } from '../models/index.ts';
-import { saveModel } from './model-io.ts';
+import { saveModel } from '../models/io.ts';
 import { exportModel } from './export.ts';
 import { checkExportTarget } from './target.ts';
 

@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tf, type LayersModel, type Tensor } from '../tf.ts';
-import { DTYPE_BYTES, loadModel, saveModel, writeAtomic } from '../export/model-io.ts';
+import { DTYPE_BYTES, loadModel, saveModel } from '../models/io.ts';
+import { writeAtomic } from '../io/atomic.ts';
 import {
   getOptimizerState,
   setOptimizerState,

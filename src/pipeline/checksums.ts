@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { LayersModel } from '../tf.ts';
-import { loadModel, writeAtomic } from '../export/model-io.ts';
+import { loadModel } from '../models/io.ts';
+import { writeAtomic } from '../io/atomic.ts';
 import { ioError } from '../errors.ts';
 
 export const CHECKSUMS_FILE = 'checksums.json';

@@ -9,7 +9,7 @@ import { tf } from '../tf.ts';
 import { resolveConfig } from '../config.ts';
 import { loadMnist } from '../data/index.ts';
 import { createMlp } from '../models/index.ts';
-import { saveModel } from '../export/model-io.ts';
+import { saveModel } from '../models/io.ts';
 import { checkBeforeStart, checkModels, checkMethodLoss } from './preflight.ts';
 
 await tf.setBackend('cpu');

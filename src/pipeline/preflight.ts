@@ -4,15 +4,16 @@
 // and class counts and input shapes of saved students and teachers against the data.
 import { tf, type LayersModel } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
+import type { RunCommand } from '../run/record.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { methods, type MethodName } from '../distill/methods/index.ts';
 import type { DistillMethod } from '../distill/method.ts';
 import { scheduleValue } from '../distill/schedule.ts';
-import { isModelDir, loadModel } from '../export/model-io.ts';
+import { isModelDir, loadModel } from '../models/io.ts';
 import { inputShapeOf, outputSize } from '../models/index.ts';
 import { dataError, modelError, usageError } from '../errors.ts';
 
-type Command = 'run' | 'train-teacher' | 'distill' | 'born-again';
+type Command = RunCommand;
 
 const distills = (command: Command) => command !== 'train-teacher';
 

@@ -7,15 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  LOCK_FILE,
-  createRunDir,
-  lockRunDir,
-  openRunDir,
-  readRunRecord,
-  removeIfTrivial,
-  runStamp,
-} from './run-dir.ts';
+import { LOCK_FILE, lockRunDir, openRunDir, removeIfTrivial } from './run-dir.ts';
+import { createRunDir, readRunConfig, runStamp } from '../run/folder.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'distillery-rundir-'));
 
@@ -76,12 +69,15 @@ test('a truncated or foreign config.json is a one-line io error', () => {
   const dir = createRunDir(join(root, 'config'));
   writeFileSync(join(dir, 'config.json'), '{"command": "run", "con');
   assert.throws(
-    () => readRunRecord(dir),
+    () => readRunConfig(dir),
     (e: Error & { kind?: string }) =>
       e.kind === 'io' && /config\.json is unreadable/.test(e.message) && !e.message.includes('\n'),
   );
   writeFileSync(join(dir, 'config.json'), '[1, 2]');
-  assert.throws(() => readRunRecord(dir), /not a run record/);
+  assert.throws(
+    () => readRunConfig(dir),
+    (e: Error & { kind?: string }) => e.kind === 'usage',
+  );
 });
 
 test("a run's own config.json works as a --config file", async () => {

@@ -1,5 +1,5 @@
-// Run folders: created race-free (mkdir of the final name either succeeds or the next suffix is
-// tried, so two runs started in the same second get two folders), locked while a process works in
+// Run folders: created race-free (run/folder.ts: mkdir of the final name either succeeds or the
+// next suffix is tried, so two runs started in the same second get two folders), locked while a process works in
 // them (a second `--resume` of the same folder is refused; a lock left by a killed process is
 // taken over), and removed again when a run fails before it saved anything worth resuming.
 import {
@@ -13,9 +13,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { ioError, usageError } from '../errors.ts';
-import { writeAtomic } from '../export/model-io.ts';
-import { describeSystemError } from '../io-errors.ts';
+import { usageError } from '../errors.ts';
+import { createRunDir } from '../run/folder.ts';
+import { writeAtomic } from '../io/atomic.ts';
+import { describeSystemError } from '../io/system-errors.ts';
 
 export const LOCK_FILE = '.lock';
 
@@ -26,37 +27,17 @@ export interface RunRecord<C = unknown> {
   config: C;
 }
 
-/** The folder name for a run started at `date`: 2026-12-01_20-31-05. */
-export function runStamp(date = new Date()): string {
-  return date.toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
-}
-
-/** Creates <outDir>/<prefix><stamp>[-i]/, never reusing a folder, even under a race. */
-export function createRunDir(outDir: string, prefix = ''): string {
-  const parent = resolve(outDir);
+/** createRunDir with file-system failures described in one line (exit 6). */
+export function createRunDirOrExplain(outDir: string, prefix = ''): string {
   try {
-    mkdirSync(parent, { recursive: true });
+    return createRunDir(outDir, prefix);
   } catch (e) {
+    const parent = resolve(outDir);
     throw describeSystemError(
       trueMkdirError(parent, e),
-      `cannot create the output folder ${parent}`,
+      `cannot create a run folder in ${parent}`,
       'choose another --out',
     );
-  }
-  const stamp = runStamp();
-  for (let i = 0; ; i++) {
-    const dir = join(parent, prefix + (i === 0 ? stamp : `${stamp}-${i}`));
-    try {
-      mkdirSync(dir); // not recursive: fails with EEXIST if another run took the name
-      return dir;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
-      throw describeSystemError(
-        e,
-        `cannot create a run folder in ${parent}`,
-        'choose another --out',
-      );
-    }
   }
 }
 
@@ -151,9 +132,13 @@ export function openRunDir(options: {
   outDir: string;
   resumeDir?: string;
   record: RunRecord;
+  /** Folder name prefix (e.g. 'tune-'). */
+  prefix?: string;
 }): OpenRun {
   const resumed = options.resumeDir !== undefined;
-  const dir = resumed ? resolve(options.resumeDir!) : createRunDir(options.outDir);
+  const dir = resumed
+    ? resolve(options.resumeDir!)
+    : createRunDirOrExplain(options.outDir, options.prefix);
   if (resumed && existsSync(join(dir, 'results.json'))) {
     throw usageError(
       `${dir} already finished (results.json exists): start a new run instead of --resume`,
@@ -175,22 +160,4 @@ export function openRunDir(options: {
       return { removed: failed && !resumed && removeIfTrivial(dir) };
     },
   };
-}
-
-/** Reads a run folder's config.json (for --resume); damage is an io error naming the file. */
-export function readRunRecord(runDir: string): RunRecord {
-  const path = join(runDir, 'config.json');
-  if (!existsSync(path))
-    throw usageError(`--resume ${runDir}: no config.json there (is it a Distillery run folder?)`);
-  let saved: RunRecord;
-  try {
-    saved = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw ioError(
-      `${path} is unreadable (${(e as Error).message.split('\n')[0]}): the run cannot be resumed; start it again`,
-    );
-  }
-  if (!saved || typeof saved !== 'object' || typeof saved.command !== 'string' || !saved.config)
-    throw ioError(`${path} is not a run record (no command and config): start the run again`);
-  return saved;
 }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../../src/tf.ts';
 import { createMlp } from '../../src/models/index.ts';
-import { saveModel } from '../../src/export/model-io.ts';
+import { saveModel } from '../../src/models/io.ts';
 import { resolveConfig } from '../../src/config.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');

@@ -26,7 +26,9 @@ import { join, relative } from 'node:path';
 import { createRng } from '../../src/random.ts';
 import { DistilleryError } from '../../src/errors.ts';
 import { resolveConfig } from '../../src/config.ts';
-import { readRunConfig, runPipeline, stageNames } from '../../src/pipeline/pipeline.ts';
+import { runPipeline } from '../../src/pipeline/pipeline.ts';
+import { readRunConfig } from '../../src/run/folder.ts';
+import { stageNames } from '../../src/run/record.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');
 const root = mkdtempSync(join(tmpdir(), 'distillery-faults-'));
