@@ -1,9 +1,8 @@
 // Atomic file writes: data goes to a temporary file beside the target and is renamed over it, so
 // a reader (or a resumed run after a kill) sees the old file or the new one, never half of one.
-// A failed write (disk full, read-only) removes its temporary file and fails in one line.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { describeSystemError } from './system-errors.ts';
+import { describeSystemError } from '../io-errors.ts';
 
 /** Writes via a temporary file and rename, so a crash never leaves a half-written file. */
 export function writeAtomic(path: string, data: string | Uint8Array): void {

@@ -1,17 +1,15 @@
 // What every stage of a job shares: the validated config, the backend, the run folder, the
 // dataset, event sinks, and the records stages add as they finish (models, stage results,
 // metrics). `openRun` makes one; `run`, `distill`, `born-again` and `tune` all start here.
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
 import { datasetRefOf, loadDataset, type Dataset, type SplitName } from '../data/index.ts';
 import { selectBackend, type BackendInfo } from '../backend/index.ts';
-import { usageError } from '../errors.ts';
 import type { BatchInfo, EpochRecord } from '../train/loop.ts';
 import type { RunCommand, RunResults, StageName, StageResult } from '../run/record.ts';
-import { writeMetrics } from '../run/folder.ts';
-import { openRunDir, type OpenRun } from './run-dir.ts';
+import { openRunDir, writeMetrics, type OpenRun } from '../run/folder.ts';
+import { checkModels } from './preflight.ts';
 
 export interface PipelineEvents {
   onInfo?(message: string): void;
@@ -38,8 +36,8 @@ export interface RunContext {
   stages: RunResults['stages'];
   metrics: Partial<Record<StageName, EpochRecord[]>>;
   started: number;
-  /** Releases the run folder's lock; after a failure, removes it if nothing was saved yet. */
-  close(failed: boolean): { removed: boolean };
+  /** The locked folder: `close(failed)` releases it (and removes it if nothing was saved). */
+  folder: OpenRun;
 }
 
 export interface OpenRunOptions {
@@ -56,53 +54,66 @@ export interface OpenRunOptions {
   prefix?: string;
 }
 
+/**
+ * Opens (creates and locks, or locks to resume) the run folder, selects the backend, loads the
+ * data and checks the models against it. On failure the folder is closed again (and removed if
+ * nothing was saved); on success the caller closes `folder` when the job ends.
+ */
 export async function openRun(options: OpenRunOptions): Promise<RunContext> {
   const started = performance.now();
   const { config, command, events = {} } = options;
-  const backend = await selectBackend(config.backend, { threads: config.threads });
-  events.onInfo?.(`backend: ${backend.description}, ${backend.threads} thread(s)`);
-
-  // Created race-free and locked (run-dir.ts); config.json is written at once.
-  const run = openRunDir({
+  const teacherDirs = options.teacherDirs?.map((d) => resolve(d));
+  const folder = openRunDir({
     outDir: config.outDir,
-    resumeDir: options.resumeDir,
     prefix: options.prefix,
-    record: { command, teacherDirs: options.teacherDirs?.map((d) => resolve(d)), config },
+    resumeDir: options.resumeDir,
+    record: { command, teacherDirs, config },
   });
-  const runDir = run.dir;
-  events.onRunDir?.(runDir, { resumed: run.resumed });
-  events.onInfo?.(`run folder: ${runDir}`);
-
-  let data: Dataset;
+  const runDir = folder.dir;
+  events.onRunDir?.(runDir, { resumed: folder.resumed });
   try {
-    data = await loadDataset({ ...datasetRefOf(config), splits: options.splits });
+    const backend = await selectBackend(config.backend, { threads: config.threads });
+    events.onInfo?.(`backend: ${backend.description}, ${backend.threads} thread(s)`);
+    events.onInfo?.(`run folder: ${runDir}`);
+
+    const data = await loadDataset({ ...datasetRefOf(config), splits: options.splits });
+    events.onInfo?.(
+      `${data.name}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
+    );
+    if (command !== 'tune') {
+      for (const warning of await checkModels({ config, command, data, teacherDirs }))
+        events.onInfo?.(warning);
+    }
+    return {
+      config,
+      command,
+      backend,
+      runDir,
+      data,
+      events,
+      models: {},
+      stages: {},
+      metrics: {},
+      started,
+      folder,
+    };
   } catch (e) {
-    closeRun(run, events);
+    if (folder.close(true).removed) events.onInfo?.(`removed ${runDir}: nothing saved yet`);
     throw e;
   }
-  events.onInfo?.(
-    `${data.name}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
-  );
-  return {
-    config,
-    command,
-    backend,
-    runDir,
-    data,
-    events,
-    models: {},
-    stages: {},
-    metrics: {},
-    started,
-    close: (failed) => (failed ? closeRun(run, events) : run.close(false)),
-  };
 }
 
-/** After a failure: unlock, and remove the folder if it holds nothing worth resuming. */
-function closeRun(run: OpenRun, events: PipelineEvents): { removed: boolean } {
-  const closed = run.close(true);
-  if (closed.removed) events.onInfo?.(`removed ${run.dir}: nothing was saved yet`);
-  return closed;
+/** Runs `job` in an opened run, closing the folder after it (removed if a failure saved nothing). */
+export async function inRun<T>(ctx: RunContext, job: () => Promise<T>): Promise<T> {
+  try {
+    const result = await job();
+    ctx.folder.close(false);
+    return result;
+  } catch (e) {
+    if (ctx.folder.close(true).removed)
+      ctx.events.onInfo?.(`removed ${ctx.runDir}: nothing saved yet`);
+    throw e;
+  }
 }
 
 /** Persists the per-epoch metrics of every stage so far. */

@@ -6,8 +6,8 @@
 import type { RunConfig } from '../config.ts';
 import { methods } from '../distill/methods/index.ts';
 import type { RunCommand, RunResults } from '../run/record.ts';
-import { openRun, type PipelineEvents, type RunContext } from './context.ts';
-import { checkBeforeStart, checkModels } from './preflight.ts';
+import { inRun, openRun, type PipelineEvents, type RunContext } from './context.ts';
+import { checkBeforeStart } from './preflight.ts';
 import { teacherStage } from './teacher-stage.ts';
 import { bornAgainStages, studentStages } from './student-stages.ts';
 import { evaluateStage } from './evaluate-stage.ts';
@@ -21,7 +21,7 @@ export interface PipelineOptions {
    * with a given teacher, 'born-again' = teacher then `generations` students of the teacher's
    * architecture, each distilled from the one before (Furlanello et al. 2018).
    */
-  command: RunCommand;
+  command: Exclude<RunCommand, 'tune'>;
   /** Saved teacher(s) to reuse (skips the teacher stage); several form an ensemble. */
   teacherDirs?: string[];
   /** Existing run folder to continue. */
@@ -31,23 +31,15 @@ export interface PipelineOptions {
   report?: boolean;
 }
 
+/** Validates, opens (creates or locks) the run folder, runs, and cleans up after a failure. */
 export async function runPipeline(options: PipelineOptions): Promise<RunResults> {
-  checkBeforeStart(options); // settings that need no data: before a run folder exists
+  checkBeforeStart({ config: options.config, command: options.command });
   const ctx = await openRun(options);
-  try {
-    const results = await runStages(ctx, options);
-    ctx.close(false);
-    return results;
-  } catch (e) {
-    ctx.close(true); // keeps the folder for --resume unless nothing was saved
-    throw e;
-  }
+  return inRun(ctx, () => runStages(ctx, options));
 }
 
 async function runStages(ctx: RunContext, options: PipelineOptions): Promise<RunResults> {
   const { config, command, events } = ctx;
-  const checks = { config, command, data: ctx.data, teacherDirs: options.teacherDirs };
-  for (const warning of await checkModels(checks)) events.onInfo?.(warning);
 
   // 1. Teacher: trained here, or loaded from --teacher.
   const { teacher, members } = await teacherStage(ctx, options.teacherDirs ?? []);
@@ -64,7 +56,7 @@ async function runStages(ctx: RunContext, options: PipelineOptions): Promise<Run
   for (const m of Object.values(ctx.models)) m?.dispose();
 
   // The report is a view of the finished run: failing to draw it never fails the run.
-  if (options.report !== false)
+  if (options.report !== false) {
     try {
       const { writeReport } = await import('../report/html.ts');
       const reportPath = await writeReport(ctx.runDir);
@@ -74,5 +66,6 @@ async function runStages(ctx: RunContext, options: PipelineOptions): Promise<Run
         `report.html not written (${(e as Error).message}); retry with 'distillery report ${ctx.runDir}'`,
       );
     }
+  }
   return results;
 }

@@ -13,7 +13,7 @@ import { isModelDir, loadModel } from '../models/io.ts';
 import { inputShapeOf, outputSize } from '../models/index.ts';
 import { dataError, modelError, usageError } from '../errors.ts';
 
-type Command = RunCommand;
+type Command = Exclude<RunCommand, 'tune'>;
 
 const distills = (command: Command) => command !== 'train-teacher';
 

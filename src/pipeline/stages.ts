@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { TrainingConfig } from '../config.ts';
-import { isModelDir, loadModel, saveModel } from '../models/io.ts';
+import { isModelDir, saveModel } from '../models/io.ts';
 import { fit, type TrainStep } from '../train/loop.ts';
 import { createOptimizer } from '../train/optimizers.ts';
 import { deriveSeed } from '../random.ts';
@@ -67,7 +67,7 @@ async function trainStage(
     name: settings.optimizer,
     learningRate: settings.learningRate,
   });
-  const step = await spec.step(model); // before the restore: its own variables are checkpointed
+  const step = await spec.step(model); // before the restore: its own variables are checkpointed too
   const restored = await checkpoints.restore(model, optimizer, step.variables);
   const startEpoch = restored?.state.epoch ?? 0;
   if (restored)

@@ -1,13 +1,16 @@
 // Reading and writing a run folder (runs/<timestamp>/): creating it, its config.json,
 // results.json, metrics.json and per-stage records. The one place that knows the layout; every
 // reader gives one-line errors: usage (2) for a folder that is not a run, io (6) for a damaged file.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ioError, usageError } from '../errors.ts';
 import { writeAtomic } from '../io/atomic.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import { validateConfig, type RunConfig } from '../config.ts';
 import type { RunResults, StageName, StageResult, StartRecord } from './record.ts';
+import { readRunRecord } from './run-dir.ts';
+
+export { createRunDir, openRunDir, type OpenRun } from './run-dir.ts';
 
 export const runFiles = {
   config: 'config.json',
@@ -18,27 +21,6 @@ export const runFiles = {
   checkpoints: (stage: StageName) => join('checkpoints', stage),
 };
 
-/** The folder name of a run started at `date`, e.g. 2026-12-01_20-31-05. */
-export function runStamp(date = new Date()): string {
-  return date.toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
-}
-
-/** Creates <outDir>/<prefix><timestamp>[-i]/, never reusing a folder, even when runs race. */
-export function createRunDir(outDir: string, prefix = ''): string {
-  const parent = resolve(outDir);
-  mkdirSync(parent, { recursive: true });
-  const stamp = runStamp();
-  for (let i = 0; ; i++) {
-    const dir = join(parent, prefix + (i === 0 ? stamp : `${stamp}-${i}`));
-    try {
-      mkdirSync(dir); // not recursive: EEXIST if another run took the name since we looked
-      return dir;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-  }
-}
-
 function readJson<T>(path: string): T {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -47,20 +29,13 @@ function readJson<T>(path: string): T {
   }
 }
 
-export function writeStart(runDir: string, start: StartRecord): void {
-  writeAtomic(join(runDir, runFiles.config), JSON.stringify(start, null, 2));
-}
-
 /** Reads the config a run folder was started with (for --resume). */
 export function readRunConfig(runDir: string): {
   config: RunConfig;
   command: StartRecord['command'];
   teacherDirs?: string[];
 } {
-  const path = join(runDir, runFiles.config);
-  if (!existsSync(path))
-    throw usageError(`--resume ${runDir}: no config.json there (is it a Distillery run folder?)`);
-  const saved = readJson<StartRecord>(path);
+  const saved = readRunRecord(runDir);
   return {
     config: validateConfig(saved.config),
     command: saved.command,

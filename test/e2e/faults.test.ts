@@ -242,6 +242,7 @@ test('each file of a run folder and of the cache damaged in turn: an error, or t
         const outDir = join(cacheCopy, '..');
         await runPipeline({
           ...saved,
+          command: saved.command as 'run',
           config: { ...saved.config, outDir },
           resumeDir: copy,
           report: false,

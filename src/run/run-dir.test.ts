@@ -7,8 +7,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCK_FILE, lockRunDir, openRunDir, removeIfTrivial } from './run-dir.ts';
-import { createRunDir, readRunConfig, runStamp } from '../run/folder.ts';
+import {
+  LOCK_FILE,
+  createRunDir,
+  lockRunDir,
+  openRunDir,
+  readRunRecord,
+  removeIfTrivial,
+  runStamp,
+} from './run-dir.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'distillery-rundir-'));
 
@@ -47,7 +54,7 @@ test("a dead process's lock is taken over", () => {
 });
 
 test('a failed run leaves no folder holding only its config; one with checkpoints is kept', () => {
-  const record = { command: 'run', config: { seed: 1 } };
+  const record = { command: 'run' as const, config: { seed: 1 } as never };
   const a = openRunDir({ outDir: join(root, 'fail'), record });
   assert.ok(existsSync(join(a.dir, 'config.json')));
   assert.deepEqual(a.close(true), { removed: true });
@@ -69,15 +76,12 @@ test('a truncated or foreign config.json is a one-line io error', () => {
   const dir = createRunDir(join(root, 'config'));
   writeFileSync(join(dir, 'config.json'), '{"command": "run", "con');
   assert.throws(
-    () => readRunConfig(dir),
+    () => readRunRecord(dir),
     (e: Error & { kind?: string }) =>
       e.kind === 'io' && /config\.json is unreadable/.test(e.message) && !e.message.includes('\n'),
   );
   writeFileSync(join(dir, 'config.json'), '[1, 2]');
-  assert.throws(
-    () => readRunConfig(dir),
-    (e: Error & { kind?: string }) => e.kind === 'usage',
-  );
+  assert.throws(() => readRunRecord(dir), /not a run record/);
 });
 
 test("a run's own config.json works as a --config file", async () => {

@@ -1,5 +1,5 @@
-// Run folders: created race-free (run/folder.ts: mkdir of the final name either succeeds or the
-// next suffix is tried, so two runs started in the same second get two folders), locked while a process works in
+// Run folders: created race-free (mkdir of the final name either succeeds or the next suffix is
+// tried, so two runs started in the same second get two folders), locked while a process works in
 // them (a second `--resume` of the same folder is refused; a lock left by a killed process is
 // taken over), and removed again when a run fails before it saved anything worth resuming.
 import {
@@ -13,31 +13,44 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { usageError } from '../errors.ts';
-import { createRunDir } from '../run/folder.ts';
+import { ioError, usageError } from '../errors.ts';
 import { writeAtomic } from '../io/atomic.ts';
-import { describeSystemError } from '../io/system-errors.ts';
+import type { StartRecord } from './record.ts';
+import { describeSystemError } from '../io-errors.ts';
 
 export const LOCK_FILE = '.lock';
 
-/** What a run folder's config.json holds: enough to resume it (and usable with --config). */
-export interface RunRecord<C = unknown> {
-  command: string;
-  teacherDirs?: string[];
-  config: C;
+/** The folder name for a run started at `date`: 2026-12-01_20-31-05. */
+export function runStamp(date = new Date()): string {
+  return date.toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
 }
 
-/** createRunDir with file-system failures described in one line (exit 6). */
-export function createRunDirOrExplain(outDir: string, prefix = ''): string {
+/** Creates <outDir>/<prefix><stamp>[-i]/, never reusing a folder, even under a race. */
+export function createRunDir(outDir: string, prefix = ''): string {
+  const parent = resolve(outDir);
   try {
-    return createRunDir(outDir, prefix);
+    mkdirSync(parent, { recursive: true });
   } catch (e) {
-    const parent = resolve(outDir);
     throw describeSystemError(
       trueMkdirError(parent, e),
-      `cannot create a run folder in ${parent}`,
+      `cannot create the output folder ${parent}`,
       'choose another --out',
     );
+  }
+  const stamp = runStamp();
+  for (let i = 0; ; i++) {
+    const dir = join(parent, prefix + (i === 0 ? stamp : `${stamp}-${i}`));
+    try {
+      mkdirSync(dir); // not recursive: fails with EEXIST if another run took the name
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw describeSystemError(
+        e,
+        `cannot create a run folder in ${parent}`,
+        'choose another --out',
+      );
+    }
   }
 }
 
@@ -130,15 +143,13 @@ export interface OpenRun {
 /** Creates and locks a new run folder and writes its config.json, or locks one to resume. */
 export function openRunDir(options: {
   outDir: string;
-  resumeDir?: string;
-  record: RunRecord;
-  /** Folder name prefix (e.g. 'tune-'). */
+  /** Folder name prefix of a new run (e.g. 'tune-'). */
   prefix?: string;
+  resumeDir?: string;
+  record: StartRecord;
 }): OpenRun {
   const resumed = options.resumeDir !== undefined;
-  const dir = resumed
-    ? resolve(options.resumeDir!)
-    : createRunDirOrExplain(options.outDir, options.prefix);
+  const dir = resumed ? resolve(options.resumeDir!) : createRunDir(options.outDir, options.prefix);
   if (resumed && existsSync(join(dir, 'results.json'))) {
     throw usageError(
       `${dir} already finished (results.json exists): start a new run instead of --resume`,
@@ -160,4 +171,22 @@ export function openRunDir(options: {
       return { removed: failed && !resumed && removeIfTrivial(dir) };
     },
   };
+}
+
+/** Reads a run folder's config.json (for --resume); damage is an io error naming the file. */
+export function readRunRecord(runDir: string): StartRecord {
+  const path = join(runDir, 'config.json');
+  if (!existsSync(path))
+    throw usageError(`--resume ${runDir}: no config.json there (is it a Distillery run folder?)`);
+  let saved: StartRecord;
+  try {
+    saved = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw ioError(
+      `${path} is unreadable (${(e as Error).message.split('\n')[0]}): the run cannot be resumed; start it again`,
+    );
+  }
+  if (!saved || typeof saved !== 'object' || typeof saved.command !== 'string' || !saved.config)
+    throw ioError(`${path} is not a run record (no command and config): start the run again`);
+  return saved;
 }
