@@ -194,7 +194,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       const loss = Object.values(values).reduce((a, v) => a + v, 0);
       if (!Number.isFinite(loss)) {
         throw trainingError(
-          `loss became ${loss} at epoch ${epoch}, batch ${b + 1} (${formatTerms(values)}): lower the learning rate; the last good checkpoint is kept`,
+          `loss became ${loss} at epoch ${epoch}, batch ${b + 1} (${formatTerms(values)}): lower the learning rate, or check the method's parameters (e.g. --temperature); the last good checkpoint is kept`,
         );
       }
       for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v * batch.size;

@@ -294,6 +294,7 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     seconds: (performance.now() - started) / 1000,
   };
   writeAtomic(join(dir, 'search.json'), JSON.stringify(results, null, 2));
+  ctx.folder.close(false); // releases the folder's lock (a failure releases it at exit)
   return results;
 }
 
