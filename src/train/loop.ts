@@ -289,7 +289,15 @@ async function runStep(
         if (recipe.clipNorm !== undefined) g = clipByGlobalNorm(g, recipe.clipNorm);
         if (recipe.l2 && recipe.l2.rate > 0)
           g = addL2(g, variables, recipe.l2.rate, recipe.l2.exclude);
-        optimizer.applyGradients(g);
+        // As tfjs' minimize does: one entry per variable in a fixed order, undefined where a
+        // variable got no gradient this step (e.g. FitNets' hint stage). tfjs' Adam and momentum
+        // keep their slots by position, so a map that skips variables would mix up their state.
+        optimizer.applyGradients(
+          variables.map((v) => ({ name: v.name, tensor: g[v.name] })) as {
+            name: string;
+            tensor: tf.Tensor;
+          }[],
+        );
         if (cost) tf.dispose(cost);
       }),
     );
