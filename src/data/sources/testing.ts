@@ -62,3 +62,82 @@ export async function writeImageFolder(
   }
   return out;
 }
+
+const DIGIT_NAMES = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+];
+
+/**
+ * A real table computed from MNIST images (for the table / jsonl kinds): a 4×4 grid of mean ink,
+ * the ink centroid, the bounding box of pixels > 0.5, the quadrant with most ink (categorical) and
+ * the digit's name as the label. Columns: g00…g33, cx, cy, width, height, quadrant, digit.
+ */
+export function mnistFeatureRows(
+  data: Dataset,
+  count: number,
+  offset = 0,
+): Record<string, string | number>[] {
+  const rows: Record<string, string | number>[] = [];
+  const split = data.train;
+  for (let n = offset; n < offset + count; n++) {
+    const px = (y: number, x: number) => {
+      const v = split.x[n * 784 + y * 28 + x];
+      return split.x instanceof Uint8Array ? v / 255 : v;
+    };
+    const row: Record<string, string | number> = {};
+    const quadrants = [0, 0, 0, 0];
+    let sum = 0,
+      sx = 0,
+      sy = 0;
+    let x0 = 28,
+      x1 = -1,
+      y0 = 28,
+      y1 = -1;
+    const grid = Array(16).fill(0);
+    for (let y = 0; y < 28; y++)
+      for (let x = 0; x < 28; x++) {
+        const v = px(y, x);
+        grid[Math.floor(y / 7) * 4 + Math.floor(x / 7)] += v / 49;
+        quadrants[(y < 14 ? 0 : 2) + (x < 14 ? 0 : 1)] += v;
+        sum += v;
+        sx += v * x;
+        sy += v * y;
+        if (v > 0.5) {
+          x0 = Math.min(x0, x);
+          x1 = Math.max(x1, x);
+          y0 = Math.min(y0, y);
+          y1 = Math.max(y1, y);
+        }
+      }
+    grid.forEach((g, k) => (row[`g${Math.floor(k / 4)}${k % 4}`] = Number(g.toFixed(4))));
+    row.cx = Number((sx / sum).toFixed(3));
+    row.cy = Number((sy / sum).toFixed(3));
+    row.width = x1 - x0 + 1;
+    row.height = y1 - y0 + 1;
+    row.quadrant = ['top-left', 'top-right', 'bottom-left', 'bottom-right'][
+      quadrants.indexOf(Math.max(...quadrants))
+    ];
+    row.digit = DIGIT_NAMES[split.y[n]];
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Rows as delimited text with a header (no quoting needed: no delimiter in the values). */
+export function toDelimited(rows: Record<string, string | number>[], delimiter = ','): string {
+  const columns = Object.keys(rows[0]);
+  return (
+    [columns.join(delimiter), ...rows.map((r) => columns.map((c) => r[c]).join(delimiter))].join(
+      '\n',
+    ) + '\n'
+  );
+}
