@@ -58,8 +58,13 @@ function reduce(perElement: Tensor, reduction: Reduction): Scalar {
 }
 
 /**
- * Cross-entropy against integer labels, averaged over the batch: mean(-log softmax(s)[y]).
- * Labels outside [0, classes) contribute zero (as tf.oneHot makes them): loaders validate labels.
+ * Cross-entropy against integer labels: (1/batch) Σ_{labelled i} −log softmax(s_i)[y_i].
+ * A label of -1 marks an unlabelled row (a transfer-set example): it contributes zero, and the
+ * sum is still divided by the whole batch. So when a batch mixes both, the hard term is the
+ * mean over the labelled rows × the labelled fraction of the batch: each labelled example keeps
+ * the weight 1/batch it has in a fully labelled batch, the hard:soft ratio per labelled example
+ * stays hardWeight:softWeight, and a batch with no labels has a hard term of 0 (not NaN).
+ * (tf.oneHot gives an all-zero row for any label outside [0, classes); loaders validate labels.)
  */
 export function crossEntropy(labels: Tensor, logits: Tensor): Scalar {
   checkLogits(logits, 'crossEntropy');
