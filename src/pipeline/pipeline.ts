@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig, TrainingConfig } from '../config.ts';
 import { validateConfig } from '../config.ts';
-import { datasetRefOf, loadDataset, type Dataset } from '../data/index.ts';
+import { datasetRefOf, loadDataset, type Dataset, type Split } from '../data/index.ts';
+import { appendExamples, loadTransferSet, transferSetRefOf } from '../data/transfer-set.ts';
 import { buildModel, checkCompatible } from '../models/index.ts';
 import { isModelDir, loadModel, saveModel, writeAtomic } from '../export/model-io.ts';
 import { fit, type BatchInfo, type EpochRecord, type TrainStep } from '../train/loop.ts';
@@ -63,6 +64,10 @@ export interface RunResults {
     validation: number;
     test: number;
     classes: number;
+    /** Class index → name (from the dataset's spec). */
+    classNames?: string[];
+    /** Unlabelled examples added to the distilled student's transfer set. */
+    transferSet?: number;
   };
   method: { name: string; paper?: string; params: Record<string, unknown> };
   stages: Partial<Record<StageName, Omit<StageResult, 'history'>>>;
@@ -160,6 +165,15 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   events.onInfo?.(
     `${data.name}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
   );
+  for (const note of data.notes ?? []) events.onInfo?.(`${data.name}: ${note}`);
+  // Unlabelled examples (y = -1) join the distilled student's transfer set only.
+  const transferRef = transferSetRefOf(config);
+  const transfer = transferRef ? await loadTransferSet(transferRef, data) : undefined;
+  const distillTrain = transfer ? appendExamples(data.train, transfer) : data.train;
+  if (transfer)
+    events.onInfo?.(
+      `transfer set: ${data.train.count} labelled + ${transfer.count} unlabelled examples for the distilled student`,
+    );
 
   const stages: RunResults['stages'] = {};
   const models: Partial<Record<StageName, LayersModel>> = {};
@@ -191,6 +205,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       settings: TrainingConfig,
       makeStep: (model: LayersModel) => TrainStep | Promise<TrainStep>,
       seedKey: string = stage === 'teacher' ? 'teacher' : 'student',
+      train: Split = data.train,
     ) =>
     async (model: LayersModel): Promise<StageResult> => {
       const modelDir = join(runDir, 'models', stage);
@@ -206,14 +221,14 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       events.onStageStart?.(stage, {
         epochs: settings.epochs,
         startEpoch,
-        batches: Math.ceil(data.train.count / config.batchSize),
+        batches: Math.ceil(train.count / config.batchSize),
       });
       const t0 = performance.now();
       const result = await fit({
         model,
         step: await makeStep(model),
         optimizer,
-        train: data.train,
+        train,
         validation: data.validation,
         inputShape: data.inputShape,
         epochs: settings.epochs,
@@ -328,7 +343,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
         return undefined;
       checkCacheAllowed(config.student.shiftPixels);
       const t0 = performance.now();
-      const cached = await cachedTeacherLogits(teacher, data.train, {
+      const cached = await cachedTeacherLogits(teacher, distillTrain, {
         dir: resolve(config.outDir, '.cache'),
         preprocessing: `${data.name}: ${data.preprocessing}`,
       });
@@ -340,15 +355,20 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     };
     await runStage(
       'distilled',
-      trainStage('distilled', config.student, async (m) =>
-        new Distiller({
-          teacher,
-          student: m,
-          method,
-          teacherLogits: await teacherLogits(),
-          seed: deriveSeed(config.seed, 'student'),
-          schedules: config.schedules,
-        }).trainStep(),
+      trainStage(
+        'distilled',
+        config.student,
+        async (m) =>
+          new Distiller({
+            teacher,
+            student: m,
+            method,
+            teacherLogits: await teacherLogits(),
+            seed: deriveSeed(config.seed, 'student'),
+            schedules: config.schedules,
+          }).trainStep(),
+        undefined,
+        distillTrain,
       ),
       buildStudent,
     );
@@ -383,7 +403,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     command,
     config,
     backend,
-    dataset: describeDataset(data),
+    dataset: describeDataset(data, transfer),
     method: { name: method.name, paper: method.paper, params: { ...method.params } },
     stages,
     evaluation: { split: 'test', reference: evaluation.reference, rows: evaluation.rows },
@@ -423,7 +443,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   return results;
 }
 
-function describeDataset(data: Dataset): RunResults['dataset'] {
+function describeDataset(data: Dataset, transfer?: Split): RunResults['dataset'] {
   return {
     name: data.name,
     source: data.source,
@@ -432,6 +452,8 @@ function describeDataset(data: Dataset): RunResults['dataset'] {
     validation: data.validation.count,
     test: data.test.count,
     classes: data.classes,
+    classNames: data.classNames,
+    transferSet: transfer?.count,
   };
 }
 
