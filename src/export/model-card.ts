@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { tf } from '../tf.ts';
 import type { Dataset } from '../data/dataset.ts';
+import { primaryInput, type InputSpec } from '../data/spec.ts';
 import type { RunConfig } from '../config.ts';
 import type { RunResults, StageName } from '../pipeline/pipeline.ts';
 import type { Quantization } from './quantize.ts';
@@ -26,7 +27,7 @@ export interface ModelCard {
     quantizationRule: string;
   };
   size: { parameters: number; bytes: number; weightBytes: number; float32WeightBytes: number };
-  input: { shape: number[]; dtype: 'float32'; preprocessing: string | Unknown };
+  input: { shape: number[]; dtype: 'float32'; preprocessing: string | Unknown; spec?: InputSpec };
   output: { kind: 'logits'; classes: number; classNames: string[] | Unknown };
   dataset:
     | {
@@ -225,12 +226,19 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
       shape: input.inputShape,
       dtype: 'float32',
       preprocessing: runDataset?.preprocessing ?? (sameData ? dataset!.preprocessing : 'unknown'),
+      // Machine-readable preprocessing (image size / channels / scale, a table's training-split
+      // mean/std and vocabularies) so that whoever ships the model applies the same.
+      ...(sameData && dataset!.spec ? { spec: primaryInput(dataset!.spec) } : {}),
     },
     output: {
       kind: 'logits',
       classes: input.classes,
       classNames:
-        sameData && dataset!.classNames.length === input.classes ? dataset!.classNames : 'unknown',
+        runDataset?.classNames?.length === input.classes
+          ? runDataset.classNames
+          : sameData && dataset!.classNames.length === input.classes
+            ? dataset!.classNames
+            : 'unknown',
     },
     dataset: runDataset
       ? {

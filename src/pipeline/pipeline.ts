@@ -393,6 +393,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     },
     data: data.test,
     reference: 'teacher',
+    classNames: data.classNames,
   });
   const acc = (name: string) => evaluation.rows.find((r) => r.name === name)?.accuracy;
   const params = (name: string) => evaluation.rows.find((r) => r.name === name)?.parameters;
