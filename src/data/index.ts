@@ -148,6 +148,13 @@ export * from './source.ts';
 export * from './idx.ts';
 export * from './image-idx.ts';
 export * from './batches.ts';
-export { loadImageFolder, decodeImages, readLayout } from './sources/image-folder.ts';
+export {
+  imageFolder,
+  loadImageFolder,
+  decodeImages,
+  readLayout,
+  type ImageFolderOptions,
+} from './sources/image-folder.ts';
+export { csvTable } from './sources/table.ts';
 export { readRecords, type Records, type Cell } from './sources/records.ts';
 export { fitColumns, encodeRows, loadRecordsDataset } from './sources/columns.ts';

@@ -396,6 +396,9 @@ function pick(o: object, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).filter(([k]) => keys.includes(k)));
 }
 
+/** Library form: `imageFolder({ path: './photos', imageSize: 64 })`. */
+export const imageFolder = loadImageFolder;
+
 export const imageFolderSource = defineDataSource({
   name: 'image-folder',
   description:

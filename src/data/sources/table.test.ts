@@ -167,3 +167,11 @@ test('bad input: ragged row, text in a numeric column, missing or unnamed label 
     /bad\.jsonl: line 2 is not valid JSON/,
   );
 });
+
+test('the library form csvTable() equals loading through --data', async () => {
+  const { csvTable } = await import('./table.ts');
+  const viaLibrary = await csvTable({ path: CSV, labelColumn: 'digit', seed: 1 });
+  const viaRef = await load(CSV);
+  assert.deepEqual(viaLibrary.spec, viaRef.spec);
+  assert.deepEqual(viaLibrary.test.x, viaRef.test.x);
+});
