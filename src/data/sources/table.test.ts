@@ -175,3 +175,33 @@ test('the library form csvTable() equals loading through --data', async () => {
   assert.deepEqual(viaLibrary.spec, viaRef.spec);
   assert.deepEqual(viaLibrary.test.x, viaRef.test.x);
 });
+
+// test/fixtures/datapage_v2.snappy.parquet: from the hyparquet repository (hyparam/hyparquet,
+// test/files/, MIT; originally apache/parquet-testing): 5 rows, snappy-compressed data page v2.
+const PARQUET = join(import.meta.dirname, '../../../test/fixtures/datapage_v2.snappy.parquet');
+
+test('Parquet (hyparquet): rows as written, a boolean label, lists as categories', async () => {
+  const records = await readRecords(PARQUET);
+  assert.deepEqual(records.columns, ['a', 'b', 'c', 'd', 'e']);
+  assert.deepEqual(records.rows, [
+    ['abc', 1, 2, true, '[1,2,3]'],
+    ['abc', 2, 3, true, null],
+    ['abc', 3, 4, true, null],
+    [null, 4, 5, false, '[1,2,3]'],
+    ['abc', 5, 2, true, '[1,2]'],
+  ]);
+  assert.equal(resolveDataSource({ data: PARQUET }).name, 'table');
+  const data = await load(PARQUET, { labelColumn: 'd', validationFraction: 0 });
+  assert.deepEqual(data.classNames, ['false', 'true']);
+  assert.equal(data.train.count + data.test.count, 5);
+  const p = data.spec.inputs[0].preprocessing as TablePreprocessing;
+  assert.deepEqual(
+    p.columns.map((c) => `${c.name}:${c.type}`),
+    ['a:categorical', 'b:numeric', 'c:numeric', 'e:categorical'],
+  );
+  await rejects(
+    load(write('fake.parquet', 'PAR1 not really')),
+    'data',
+    /fake\.parquet: not a readable Parquet file/,
+  );
+});
