@@ -10,7 +10,7 @@ import { optimizerNames } from './train/optimizers.ts';
 import { combineRules } from './distill/ensemble-rules.ts';
 import { checkSchedules, scheduleSchema } from './distill/schedule.ts';
 import { parseArch } from './models/index.ts';
-import { isModelDir } from './export/model-io.ts';
+import { isModelDir } from './models/io.ts';
 
 const positiveInt = z.number().int().positive();
 

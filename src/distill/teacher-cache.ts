@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { tf, type LayersModel } from '../tf.ts';
 import type { Split } from '../data/dataset.ts';
 import { batches } from '../data/batches.ts';
-import { writeAtomic } from '../export/model-io.ts';
+import { writeAtomic } from '../io/atomic.ts';
 import { usageError } from '../errors.ts';
 import { asTeacher, modelHash } from '../teachers/layers.ts';
 import type { Teacher } from '../teachers/teacher.ts';

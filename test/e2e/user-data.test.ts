@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMnist } from '../../src/data/index.ts';
 import { writeImageFolder } from '../../src/data/sources/testing.ts';
-import type { RunResults } from '../../src/pipeline/pipeline.ts';
+import type { RunResults } from '../../src/run/record.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');
 const CSV = join(import.meta.dirname, '../fixtures/mnist-features.csv');

@@ -9,16 +9,15 @@ export async function evaluateCommand(
     json?: boolean;
   } & import('../options.ts').Flags,
 ): Promise<void> {
-  const { loadModel } = await import('../../export/model-io.ts');
+  const { loadModel } = await import('../../models/io.ts');
   const { selectBackend } = await import('../../backend/index.ts');
   const { loadDataset } = await import('../../data/index.ts');
   const { evaluate } = await import('../../eval/evaluate.ts');
   const { evaluationTable } = await import('../../report/table.ts');
-  const { usageError } = await import('../../errors.ts');
   const { checkCompatible } = await import('../../models/index.ts');
   const backend = await selectBackend((flags.backend ?? 'auto') as never);
   const { dataFlagsToConfig } = await import('../options.ts');
-  const { findRunInfo } = await import('../../export/model-card.ts');
+  const { findRunInfo } = await import('../../run/folder.ts');
   // A model inside a run folder is evaluated on the run's data (same seed: same test split)
   // unless --dataset or --data says otherwise.
   const given = dataFlagsToConfig(flags);

@@ -16,12 +16,12 @@ export async function exportCommand(modelDir: string, flags: ExportFlags): Promi
   // Checked before TensorFlow.js loads, so a typo fails at once.
   const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const { modelError, usageError } = await import('../../errors.ts');
+  const { modelError } = await import('../../errors.ts');
   if (!existsSync(join(modelDir, 'model.json')))
     throw modelError(`no model at ${modelDir}: expected a folder with model.json`);
   const { exportModel, compareQuantizations, quantizations } =
     await import('../../export/export.ts');
-  const { findRunInfo } = await import('../../export/model-card.ts');
+  const { findRunInfo } = await import('../../run/folder.ts');
   const { selectBackend } = await import('../../backend/index.ts');
   const { loadDataset } = await import('../../data/index.ts');
   const { formatBytes, renderTable } = await import('../../report/table.ts');

@@ -1,0 +1,119 @@
+// What every stage of a job shares: the validated config, the backend, the run folder, the
+// dataset, event sinks, and the records stages add as they finish (models, stage results,
+// metrics). `openRun` makes one; `run`, `distill`, `born-again` and `tune` all start here.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { LayersModel } from '../tf.ts';
+import type { RunConfig } from '../config.ts';
+import {
+  datasetRefOf,
+  loadDataset,
+  type Dataset,
+  type Split,
+  type SplitName,
+} from '../data/index.ts';
+import { appendExamples, loadTransferSet, transferSetRefOf } from '../data/transfer-set.ts';
+import { selectBackend, type BackendInfo } from '../backend/index.ts';
+import { usageError } from '../errors.ts';
+import type { BatchInfo, EpochRecord } from '../train/loop.ts';
+import type { RunCommand, RunResults, StageName, StageResult } from '../run/record.ts';
+import { createRunDir, runFiles, writeMetrics, writeStart } from '../run/folder.ts';
+
+export interface PipelineEvents {
+  onInfo?(message: string): void;
+  onStageStart?(
+    stage: StageName,
+    info: { epochs: number; startEpoch: number; batches: number },
+  ): void;
+  onBatchEnd?(stage: StageName, info: BatchInfo): void;
+  onEpochEnd?(stage: StageName, record: EpochRecord): void;
+  onStageEnd?(stage: StageName, info: StageResult): void;
+}
+
+export interface RunContext {
+  config: RunConfig;
+  command: RunCommand;
+  backend: BackendInfo;
+  runDir: string;
+  data: Dataset;
+  /** Unlabelled examples (y = -1) of --transfer-set: only the distilled student trains on them. */
+  transfer?: Split;
+  /** The distilled student's training examples: data.train, then the transfer set if any. */
+  distillTrain: Split;
+  events: PipelineEvents;
+  /** Models of the stages done so far (trained, resumed or loaded). */
+  models: Partial<Record<StageName, LayersModel>>;
+  stages: RunResults['stages'];
+  metrics: Partial<Record<StageName, EpochRecord[]>>;
+  started: number;
+}
+
+export interface OpenRunOptions {
+  config: RunConfig;
+  command: RunCommand;
+  /** Saved teacher(s), recorded in config.json so that --resume finds them. */
+  teacherDirs?: string[];
+  /** Existing run folder to continue. */
+  resumeDir?: string;
+  events?: PipelineEvents;
+  /** Splits the job reads (tune never reads the test split). */
+  splits?: SplitName[];
+  /** Folder name prefix (e.g. 'tune-'). */
+  prefix?: string;
+}
+
+export async function openRun(options: OpenRunOptions): Promise<RunContext> {
+  const started = performance.now();
+  const { config, command, events = {} } = options;
+  const backend = await selectBackend(config.backend, { threads: config.threads });
+  events.onInfo?.(`backend: ${backend.description}, ${backend.threads} thread(s)`);
+
+  const runDir = options.resumeDir
+    ? resolve(options.resumeDir)
+    : createRunDir(config.outDir, options.prefix);
+  if (options.resumeDir && existsSync(join(runDir, runFiles.results))) {
+    throw usageError(
+      `${runDir} already finished (results.json exists): start a new run instead of --resume`,
+    );
+  }
+  if (!options.resumeDir) {
+    writeStart(runDir, {
+      command,
+      teacherDirs: options.teacherDirs?.map((d) => resolve(d)),
+      config,
+    });
+  }
+  events.onInfo?.(`run folder: ${runDir}`);
+
+  const data = await loadDataset({ ...datasetRefOf(config), splits: options.splits });
+  events.onInfo?.(
+    `${data.name}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
+  );
+  for (const note of data.notes ?? []) events.onInfo?.(`${data.name}: ${note}`);
+  const transferRef =
+    options.splits?.includes('train') === false ? undefined : transferSetRefOf(config);
+  const transfer = transferRef ? await loadTransferSet(transferRef, data) : undefined;
+  if (transfer)
+    events.onInfo?.(
+      `transfer set: ${data.train.count} labelled + ${transfer.count} unlabelled examples for the distilled student`,
+    );
+  return {
+    config,
+    command,
+    backend,
+    runDir,
+    data,
+    transfer,
+    distillTrain: transfer ? appendExamples(data.train, transfer) : data.train,
+    events,
+    models: {},
+    stages: {},
+    metrics: {},
+    started,
+  };
+}
+
+/** Persists the per-epoch metrics of every stage so far. */
+export function saveMetrics(ctx: RunContext): void {
+  writeMetrics(ctx.runDir, ctx.metrics as Record<string, EpochRecord[]>);
+}
