@@ -473,10 +473,51 @@ test('crossEntropy with unlabelled rows (y = -1): mean over labelled rows × lab
           `${backend}: row ${i}`,
         );
     });
-    // A batch with no labels: zero, not NaN.
+    // A batch with no labels: zero, not NaN (label smoothing included).
     const none = tf.tensor1d(Array(batch).fill(-1), 'int32');
     assert.ok(value(crossEntropy(none, s)) === 0, `${backend}: no labels`);
+    assert.ok(value(crossEntropy(none, s, 0.1)) === 0, `${backend}: no labels, smoothed`);
+    // Smoothing of a mixed batch: the labelled rows' smoothed terms only, over the whole batch.
+    const smoothed = labelled.map(([yy, i]) => {
+      const row = logits[i];
+      const max = Math.max(...row);
+      const logZ = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
+      const logp = row.map((v) => v - logZ);
+      return 0.9 * -logp[yy] + (0.1 * -logp.reduce((a, v) => a + v, 0)) / classes;
+    });
+    assertClose(
+      value(crossEntropy(y, s, 0.1)),
+      smoothed.reduce((a, b) => a + b, 0) / batch,
+      `${backend}: mixed batch, smoothed`,
+    );
     tf.dispose([s, y, none]);
   }
   await tf.setBackend('cpu');
+});
+
+test('crossEntropy with label smoothing ε equals PyTorch CrossEntropyLoss(label_smoothing=ε)', () => {
+  // PyTorch: (1 − ε)·CE(y) + ε·mean over classes of −log softmax (float64 here).
+  const logits = [
+    [2, -1, 0.5],
+    [0, 3, -2],
+  ];
+  const labels = [0, 2];
+  const eps = 0.1;
+  let expected = 0;
+  logits.forEach((row, n) => {
+    const max = Math.max(...row);
+    const lse = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
+    const logp = row.map((v) => v - lse);
+    expected +=
+      (1 - eps) * -logp[labels[n]] + (eps * -logp.reduce((a, v) => a + v, 0)) / row.length;
+  });
+  expected /= logits.length;
+  const value = tf.tidy(
+    () => crossEntropy(tf.tensor1d(labels, 'int32'), tf.tensor2d(logits), eps).dataSync()[0],
+  );
+  assert.ok(Math.abs(value - expected) < 1e-6, `${value} vs ${expected}`);
+  const plain = tf.tidy(
+    () => crossEntropy(tf.tensor1d(labels, 'int32'), tf.tensor2d(logits), 0).dataSync()[0],
+  );
+  assert.ok(value !== plain, 'smoothing changes the loss');
 });

@@ -66,7 +66,7 @@ function reduce(perElement: Tensor, reduction: Reduction): Scalar {
  * stays hardWeight:softWeight, and a batch with no labels has a hard term of 0 (not NaN).
  * (tf.oneHot gives an all-zero row for any label outside [0, classes); loaders validate labels.)
  */
-export function crossEntropy(labels: Tensor, logits: Tensor): Scalar {
+export function crossEntropy(labels: Tensor, logits: Tensor, labelSmoothing = 0): Scalar {
   checkLogits(logits, 'crossEntropy');
   if (labels.size !== logits.shape[0]) {
     throw new TypeError(
@@ -76,8 +76,17 @@ export function crossEntropy(labels: Tensor, logits: Tensor): Scalar {
   return tf.tidy(() => {
     const classes = logits.shape[1] as number;
     const logProbs = tf.logSoftmax(logits); // [batch, classes]
-    const oneHot = tf.oneHot(tf.reshape(tf.cast(labels, 'int32'), [-1]), classes); // [batch, classes]
-    return tf.neg(tf.div(tf.sum(tf.mul(oneHot, logProbs)), logits.shape[0] ?? 1)) as Scalar;
+    let target = tf.oneHot(tf.reshape(tf.cast(labels, 'int32'), [-1]), classes); // [batch, classes]
+    // Label smoothing (Szegedy et al. 2016, §7): (1 − ε)·one-hot + ε/classes, PyTorch's form.
+    // Unlabelled rows (label -1) have an all-zero one-hot row and stay all-zero: no smoothing mass.
+    if (labelSmoothing > 0) {
+      const labelled = tf.sum(target, 1, true); // [batch, 1]: 1 labelled, 0 unlabelled
+      target = tf.add(
+        tf.mul(target, 1 - labelSmoothing),
+        tf.mul(labelled, labelSmoothing / classes),
+      );
+    }
+    return tf.neg(tf.div(tf.sum(tf.mul(target, logProbs)), logits.shape[0] ?? 1)) as Scalar;
   });
 }
 

@@ -1,8 +1,7 @@
 // What every stage of a job shares: the validated config, the backend, the run folder, the
 // dataset, event sinks, and the records stages add as they finish (models, stage results,
 // metrics). `openRun` makes one; `run`, `distill`, `born-again` and `tune` all start here.
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
 import {
@@ -14,10 +13,10 @@ import {
 } from '../data/index.ts';
 import { appendExamples, loadTransferSet, transferSetRefOf } from '../data/transfer-set.ts';
 import { selectBackend, type BackendInfo } from '../backend/index.ts';
-import { usageError } from '../errors.ts';
 import type { BatchInfo, EpochRecord } from '../train/loop.ts';
 import type { RunCommand, RunResults, StageName, StageResult } from '../run/record.ts';
-import { createRunDir, runFiles, writeMetrics, writeStart } from '../run/folder.ts';
+import { openRunDir, writeMetrics, type OpenRun } from '../run/folder.ts';
+import { checkModels } from './preflight.ts';
 
 export interface PipelineEvents {
   onInfo?(message: string): void;
@@ -28,6 +27,8 @@ export interface PipelineEvents {
   onBatchEnd?(stage: StageName, info: BatchInfo): void;
   onEpochEnd?(stage: StageName, record: EpochRecord): void;
   onStageEnd?(stage: StageName, info: StageResult): void;
+  /** The run folder, once created (or locked for --resume). */
+  onRunDir?(dir: string, info: { resumed: boolean }): void;
 }
 
 export interface RunContext {
@@ -46,6 +47,8 @@ export interface RunContext {
   stages: RunResults['stages'];
   metrics: Partial<Record<StageName, EpochRecord[]>>;
   started: number;
+  /** The locked folder: `close(failed)` releases it (and removes it if nothing was saved). */
+  folder: OpenRun;
 }
 
 export interface OpenRunOptions {
@@ -62,55 +65,77 @@ export interface OpenRunOptions {
   prefix?: string;
 }
 
+/**
+ * Opens (creates and locks, or locks to resume) the run folder, selects the backend, loads the
+ * data and checks the models against it. On failure the folder is closed again (and removed if
+ * nothing was saved); on success the caller closes `folder` when the job ends.
+ */
 export async function openRun(options: OpenRunOptions): Promise<RunContext> {
   const started = performance.now();
   const { config, command, events = {} } = options;
-  const backend = await selectBackend(config.backend, { threads: config.threads });
-  events.onInfo?.(`backend: ${backend.description}, ${backend.threads} thread(s)`);
+  const teacherDirs = options.teacherDirs?.map((d) => resolve(d));
+  const folder = openRunDir({
+    outDir: config.outDir,
+    prefix: options.prefix,
+    resumeDir: options.resumeDir,
+    record: { command, teacherDirs, config },
+  });
+  const runDir = folder.dir;
+  events.onRunDir?.(runDir, { resumed: folder.resumed });
+  try {
+    const backend = await selectBackend(config.backend, { threads: config.threads });
+    events.onInfo?.(`backend: ${backend.description}, ${backend.threads} thread(s)`);
+    events.onInfo?.(`run folder: ${runDir}`);
 
-  const runDir = options.resumeDir
-    ? resolve(options.resumeDir)
-    : createRunDir(config.outDir, options.prefix);
-  if (options.resumeDir && existsSync(join(runDir, runFiles.results))) {
-    throw usageError(
-      `${runDir} already finished (results.json exists): start a new run instead of --resume`,
-    );
-  }
-  if (!options.resumeDir) {
-    writeStart(runDir, {
-      command,
-      teacherDirs: options.teacherDirs?.map((d) => resolve(d)),
-      config,
-    });
-  }
-  events.onInfo?.(`run folder: ${runDir}`);
-
-  const data = await loadDataset({ ...datasetRefOf(config), splits: options.splits });
-  events.onInfo?.(
-    `${data.name}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
-  );
-  for (const note of data.notes ?? []) events.onInfo?.(`${data.name}: ${note}`);
-  const transferRef =
-    options.splits?.includes('train') === false ? undefined : transferSetRefOf(config);
-  const transfer = transferRef ? await loadTransferSet(transferRef, data) : undefined;
-  if (transfer)
+    const data = await loadDataset({ ...datasetRefOf(config), splits: options.splits });
     events.onInfo?.(
-      `transfer set: ${data.train.count} labelled + ${transfer.count} unlabelled examples for the distilled student`,
+      `${data.name}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
     );
-  return {
-    config,
-    command,
-    backend,
-    runDir,
-    data,
-    transfer,
-    distillTrain: transfer ? appendExamples(data.train, transfer) : data.train,
-    events,
-    models: {},
-    stages: {},
-    metrics: {},
-    started,
-  };
+    for (const note of data.notes ?? []) events.onInfo?.(`${data.name}: ${note}`);
+    if (command !== 'tune') {
+      for (const warning of await checkModels({ config, command, data, teacherDirs }))
+        events.onInfo?.(warning);
+    }
+    // Unlabelled examples (y = -1) of --transfer-set join the distilled student's set only.
+    const transferRef =
+      options.splits?.includes('train') === false ? undefined : transferSetRefOf(config);
+    const transfer = transferRef ? await loadTransferSet(transferRef, data) : undefined;
+    if (transfer)
+      events.onInfo?.(
+        `transfer set: ${data.train.count} labelled + ${transfer.count} unlabelled examples for the distilled student`,
+      );
+    return {
+      config,
+      command,
+      backend,
+      runDir,
+      data,
+      transfer,
+      distillTrain: transfer ? appendExamples(data.train, transfer) : data.train,
+      events,
+      models: {},
+      stages: {},
+      metrics: {},
+      started,
+      folder,
+    };
+  } catch (e) {
+    if (folder.close(true).removed) events.onInfo?.(`removed ${runDir}: nothing saved yet`);
+    throw e;
+  }
+}
+
+/** Runs `job` in an opened run, closing the folder after it (removed if a failure saved nothing). */
+export async function inRun<T>(ctx: RunContext, job: () => Promise<T>): Promise<T> {
+  try {
+    const result = await job();
+    ctx.folder.close(false);
+    return result;
+  } catch (e) {
+    if (ctx.folder.close(true).removed)
+      ctx.events.onInfo?.(`removed ${ctx.runDir}: nothing saved yet`);
+    throw e;
+  }
 }
 
 /** Persists the per-epoch metrics of every stage so far. */

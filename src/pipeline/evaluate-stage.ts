@@ -5,6 +5,7 @@ import type { Dataset } from '../data/index.ts';
 import type { DistillMethod } from '../distill/method.ts';
 import { createEnsemble } from '../distill/ensemble.ts';
 import { evaluate } from '../eval/evaluate.ts';
+import { describeEnvironment } from '../eval/environment.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import { VERSION, type DatasetRecord, type RunResults, type StageName } from '../run/record.ts';
 import { writeResults } from '../run/folder.ts';
@@ -45,6 +46,7 @@ export async function evaluateStage(
     command: ctx.command,
     config,
     backend: ctx.backend,
+    environment: await describeEnvironment(),
     dataset: { ...describeDataset(ctx.data), transferSet: ctx.transfer?.count },
     teacher: options.teacher.describe(),
     method: { name: method.name, paper: method.paper, params: { ...method.params } },

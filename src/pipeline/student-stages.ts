@@ -32,7 +32,7 @@ export async function studentStages(
     stage: 'scratch',
     settings: config.student,
     build,
-    step: (m) => supervisedStep(m),
+    step: (m) => supervisedStep(m, { labelSmoothing: config.student.labelSmoothing }),
     seedKey: 'student',
   });
   await runStage(ctx, {
@@ -54,6 +54,7 @@ export async function studentStages(
         }),
         seed: deriveSeed(config.seed, 'student'),
         schedules: config.schedules,
+        labelSmoothing: config.student.labelSmoothing,
       }).trainStep(),
     seedKey: 'student',
     train: ctx.distillTrain,
@@ -81,6 +82,7 @@ export async function bornAgainStages(ctx: RunContext, method: DistillMethod): P
           method,
           seed: deriveSeed(config.seed, stage),
           schedules: config.schedules,
+          labelSmoothing: config.teacher.labelSmoothing,
         }).trainStep(),
       seedKey: stage,
     });

@@ -67,7 +67,7 @@ export function resultsSummary(results: RunResults): string {
     );
   }
   if (compression !== undefined)
-    lines.push(`Student is ${compression.toFixed(1)}× smaller than the teacher (parameters).`);
+    lines.push(`Student is ${sizeComparison(compression)} the teacher (parameters).`);
   const focus = results.evaluation.rows.at(-1);
   if (focus?.perClass && focus.perClass.length <= 20)
     lines.push('', `Per class (${focus.name}):`, perClassTable(focus));
@@ -90,4 +90,10 @@ export function perClassTable(row: ModelEvaluation): string {
       String(c.support),
     ]),
   );
+}
+
+/** "4.0× smaller than" for teacher/student parameters = 4, "1.7× larger than" for 0.6. */
+export function sizeComparison(compression: number): string {
+  if (compression >= 1) return `${compression.toFixed(1)}× smaller than`;
+  return `${(1 / compression).toFixed(1)}× larger than`;
 }
