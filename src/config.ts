@@ -43,6 +43,8 @@ export const runConfigSchema = z
     dataKind: z.string().min(1).optional(),
     /** Options of the data kind (e.g. imageSize, labelColumn), validated by the kind's schema. */
     dataOptions: z.record(z.string(), z.unknown()).optional(),
+    /** Unlabelled examples (same kind as `data`) added to the distilled student's transfer set only. */
+    transferSet: z.string().min(1).optional(),
     trainLimit: positiveInt.optional(),
     testLimit: positiveInt.optional(),
     validationSize: z.number().int().min(1),

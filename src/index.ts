@@ -14,6 +14,11 @@ export {
   primaryInput,
   loadMnist,
   loadFashionMnist,
+  imageFolder,
+  csvTable,
+  readRecords,
+  fitColumns,
+  encodeRows,
   parseIdx,
   readIdx,
   batches,
@@ -34,7 +39,10 @@ export {
   type ImageDatasetOptions,
   type Batch,
   type BatchOptions,
+  type ImageFolderOptions,
+  type Records,
 } from './data/index.ts';
+export { loadTransferSet, appendExamples } from './data/transfer-set.ts';
 
 // Models
 export {

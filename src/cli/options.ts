@@ -18,6 +18,15 @@ export interface Flags {
   config?: string;
   dataset?: string;
   dataDir?: string;
+  data?: string;
+  dataKind?: string;
+  imageSize?: number;
+  channels?: number;
+  fit?: string;
+  labelColumn?: string;
+  skipBadFiles?: boolean;
+  dataOption?: string[];
+  transferSet?: string;
   trainLimit?: number;
   testLimit?: number;
   validationSize?: number;
@@ -62,7 +71,8 @@ export function addTrainingOptions(
   cmd
     .option('--config <file>', 'JSON config file (flags override it; it overrides defaults)')
     .option('--dataset <name>', 'mnist | fashion-mnist')
-    .option('--data-dir <dir>', 'directory with the dataset files (default: the packaged copy)')
+    .option('--data-dir <dir>', 'directory with the dataset files (default: the packaged copy)');
+  addDataOptions(cmd)
     .option(
       '--train-limit <n>',
       'use only the first n training examples (validation included)',
@@ -155,6 +165,62 @@ export function addTrainingOptions(
     .option('--json', 'print only the final results as JSON on stdout');
 }
 
+/** Options of a user's data (`--data <path>`); the kind's own options go into `dataOptions`. */
+export function addDataOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--data <path>',
+      'your data: a folder of class folders of images, or a .csv/.tsv/.parquet/.jsonl table (kind detected)',
+    )
+    .option(
+      '--data-kind <kind>',
+      'the kind of --data when detection is not enough: image-folder | table | jsonl',
+    )
+    .option('--image-size <n>', 'image data: resize to n × n pixels (default 32)', int)
+    .addOption(
+      new Option('--channels <n>', 'image data: 1 = grayscale, 3 = RGB (default 3)')
+        .choices(['1', '3'])
+        .argParser(Number),
+    )
+    .addOption(
+      new Option(
+        '--fit <mode>',
+        'image data: how other aspect ratios are fitted (default cover)',
+      ).choices(['cover', 'contain', 'fill', 'inside', 'outside']),
+    )
+    .option('--label-column <name>', 'table data: the column holding the class')
+    .option('--skip-bad-files', 'image data: skip unreadable images (their count is reported)')
+    .option(
+      '--data-option <key=value>',
+      'any option of the data kind, e.g. --data-option testFraction=0.25 (repeatable)',
+      collect,
+    )
+    .option(
+      '--transfer-set <path>',
+      'unlabelled examples (same kind as --data) that only the distilled student learns from, through the teacher',
+    );
+}
+
+/** The data flags → RunConfig keys (kind options into `dataOptions`, undefined ones dropped). */
+export function dataFlagsToConfig(f: Flags): DeepPartial<RunConfig> {
+  const options = Object.fromEntries(
+    Object.entries({
+      imageSize: f.imageSize,
+      channels: f.channels,
+      fit: f.fit,
+      labelColumn: f.labelColumn,
+      skipBadFiles: f.skipBadFiles,
+      ...Object.fromEntries((f.dataOption ?? []).map(parseParam)),
+    }).filter(([, v]) => v !== undefined),
+  );
+  return {
+    data: f.data,
+    dataKind: f.dataKind,
+    transferSet: f.transferSet,
+    dataOptions: Object.keys(options).length ? options : undefined,
+  };
+}
+
 /**
  * Method parameters given as `--<method>.<param> value` or `--<method>.<param>=value`
  * (e.g. `--dkd.beta 8`, `--kd.scale-by-temperature-squared false`). Any other leftover token is
@@ -201,6 +267,7 @@ function parseParam(text: string): [string, unknown] {
 /** Flags → the partial config they set (undefined entries are dropped by the merge). */
 export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
   return {
+    ...dataFlagsToConfig(f),
     dataset: f.dataset,
     dataDir: f.dataDir,
     trainLimit: f.trainLimit,

@@ -191,11 +191,12 @@ describe('batches over 1000 real MNIST images', () => {
     assert.deepEqual(run(), run(2));
   });
 
-  test('shifting non-image inputs is an error', () => {
-    assert.throws(
-      () => batches(split, { batchSize: 10, inputShape: [784], shiftPixels: 1 }).next(),
-      /random shift needs image inputs \[h, w, c\], got \[784\]/,
-    );
+  test('pixel shifts leave non-image inputs (feature vectors) unchanged', () => {
+    const plain = batches(split, { batchSize: 10, inputShape: [784] }).next().value!;
+    const shifted = batches(split, { batchSize: 10, inputShape: [784], shiftPixels: 2 }).next()
+      .value!;
+    assert.deepEqual(shifted.x.dataSync(), plain.x.dataSync());
+    tf.dispose([plain.x, plain.labels, shifted.x, shifted.labels]);
   });
 
   test('disposing each batch leaves tf.memory().numTensors flat', () => {

@@ -20,7 +20,7 @@ export interface BatchOptions {
   inputShape: number[];
   /** Shuffle with this seed; omit to keep the split's order. */
   shuffleSeed?: number;
-  /** Random translation of up to this many pixels (images [h, w, c] only). 0 = off. */
+  /** Random translation of up to this many pixels (images [h, w, c]; other inputs ignore it). 0 = off. */
   shiftPixels?: number;
   /** Seed for the augmentation stream (defaults to shuffleSeed + 1). */
   augmentSeed?: number;
@@ -57,7 +57,8 @@ export function* batches(split: Split, options: BatchOptions): Generator<Batch> 
       const scale = split.xScale ?? 1; // uint8 storage → float per batch
       for (let k = 0; k < x.length; k++) x[k] *= scale;
     }
-    if (shift > 0) randomShift(x, size, inputShape, shift, augmentRng);
+    // Pixel shifts apply to image inputs [h, w, c] only (a table's feature vector has no pixels).
+    if (shift > 0 && inputShape.length === 3) randomShift(x, size, inputShape, shift, augmentRng);
     yield {
       x: tf.tensor(x, [size, ...inputShape], 'float32'),
       labels: tf.tensor1d(y, 'int32'),

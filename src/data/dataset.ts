@@ -30,6 +30,8 @@ export interface Dataset {
   preprocessing: string;
   /** Where the data came from (package or directory). */
   source: string;
+  /** What the loader wants the user to know (files skipped, cache hits), one line each. */
+  notes?: string[];
 }
 
 export interface SplitOptions {

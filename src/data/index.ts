@@ -5,6 +5,10 @@ import { dataError, usageError } from '../errors.ts';
 import type { Dataset, SplitOptions } from './dataset.ts';
 import { loadFashionMnist, loadMnist } from './image-idx.ts';
 import { defineDataSource, type CommonDataOptions, type DataSourceDefinition } from './source.ts';
+import type { DataSpec } from './spec.ts';
+import { imageFolderSource } from './sources/image-folder.ts';
+import { jsonlSource } from './sources/jsonl.ts';
+import { tableSource } from './sources/table.ts';
 
 const noOptions = z.object({}).strict();
 
@@ -25,6 +29,9 @@ export const dataSources: Record<string, DataSourceDefinition<object>> = Object.
       needsPath: false,
       load: (o) => loadFashionMnist(o),
     }),
+    'image-folder': imageFolderSource,
+    table: tableSource,
+    jsonl: jsonlSource,
   },
 );
 
@@ -47,6 +54,9 @@ export interface DatasetRef extends SplitOptions {
   options?: Record<string, unknown>;
   seed?: number;
   cacheDir?: string;
+  /** Load as an unlabelled transfer set (y = -1) with `spec`'s preprocessing (see source.ts). */
+  unlabelled?: boolean;
+  spec?: DataSpec;
 }
 
 /** The source a reference names, or a usage error listing the choices. */
@@ -99,6 +109,8 @@ export async function loadDataset(ref: DatasetRef): Promise<Dataset> {
     splits: ref.splits,
     seed: ref.seed,
     cacheDir: ref.cacheDir,
+    unlabelled: ref.unlabelled,
+    spec: ref.spec,
   };
   return source.load({ ...(parsed.data as object), ...common });
 }
@@ -136,3 +148,13 @@ export * from './source.ts';
 export * from './idx.ts';
 export * from './image-idx.ts';
 export * from './batches.ts';
+export {
+  imageFolder,
+  loadImageFolder,
+  decodeImages,
+  readLayout,
+  type ImageFolderOptions,
+} from './sources/image-folder.ts';
+export { csvTable } from './sources/table.ts';
+export { readRecords, type Records, type Cell } from './sources/records.ts';
+export { fitColumns, encodeRows, loadRecordsDataset } from './sources/columns.ts';

@@ -4,6 +4,7 @@
 // (or beside the IDX loaders) and one line in index.ts; nothing else knows its name.
 import type { z } from 'zod';
 import type { Dataset, SplitOptions } from './dataset.ts';
+import type { DataSpec } from './spec.ts';
 
 /** What every loader receives besides its own options. */
 export interface CommonDataOptions extends SplitOptions {
@@ -15,6 +16,14 @@ export interface CommonDataOptions extends SplitOptions {
   seed?: number;
   /** Folder for decode caches (e.g. <out>/.cache). */
   cacheDir?: string;
+  /**
+   * Load every example into `train` with y = -1 (an unlabelled transfer set): labels, a label
+   * column and class folders are not required. Sources that fit preprocessing (tables) apply
+   * `spec`'s instead, so the examples match the labelled data's.
+   */
+  unlabelled?: boolean;
+  /** The labelled dataset's spec, given with `unlabelled`. */
+  spec?: DataSpec;
 }
 
 export interface DataSourceDefinition<O extends object = Record<string, unknown>> {

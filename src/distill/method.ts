@@ -11,7 +11,10 @@ export interface StepTensors {
   studentLogits: Tensor;
   /** [batch, classes], constant for this step (teacher is frozen). */
   teacherLogits: Tensor;
-  /** [batch] int32 class indices. */
+  /**
+   * [batch] int32 class indices; -1 = unlabelled (a transfer-set example: only terms that need
+   * no label apply to it; crossEntropy gives it zero weight, see losses/index.ts).
+   */
   labels: Tensor;
   /** Outputs of the student layers named by `taps`, in order: [batch, ...layer shape]. */
   studentFeatures: Tensor[];

@@ -1,12 +1,20 @@
 // Side-by-side evaluation of trained models on one split: accuracy, errors, size, inference
 // latency (median wall time, batch 1 and batch 256, with the interquartile range) and top-1
-// agreement with a reference model. Latency reps of the models are interleaved (model A, B, C,
+// agreement with a reference model, per-class precision / recall / F1, macro-F1, and top-5
+// accuracy when there are > 10 classes. Latency reps of the models are interleaved (model A, B, C,
 // then B, C, A, …) so a drift of the machine's load hits every model alike: the same
 // architecture then shows the same latency within the spread.
 import { tf, type LayersModel } from '../tf.ts';
 import type { Split } from '../data/dataset.ts';
 import { inputShapeOf, parameterCount, weightBytes } from '../models/index.ts';
-import { argmaxRows, predictLogits } from './metrics.ts';
+import {
+  argmaxRows,
+  macroF1,
+  perClassMetrics,
+  predictLogits,
+  topKAccuracy,
+  type ClassMetrics,
+} from './metrics.ts';
 import { dataError } from '../errors.ts';
 
 export interface EvaluateOptions {
@@ -16,6 +24,8 @@ export interface EvaluateOptions {
   reference?: string;
   /** Measure latency (default true). */
   latency?: boolean;
+  /** Class index → name, for the per-class metrics (default the indices). */
+  classNames?: string[];
 }
 
 export interface ModelEvaluation {
@@ -33,6 +43,12 @@ export interface ModelEvaluation {
   latencySpread?: { batch1Ms: [number, number]; batch256MsPerExample: [number, number] };
   /** Fraction of examples where top-1 equals the reference model's top-1. */
   agreement?: number;
+  /** Unweighted mean of the per-class F1 scores. */
+  macroF1?: number;
+  /** Label among the 5 largest logits (only when there are more than 10 classes). */
+  top5Accuracy?: number;
+  /** Precision, recall, F1 and support per class, in class order. */
+  perClass?: ClassMetrics[];
 }
 
 export interface Evaluation {
@@ -58,6 +74,9 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     predictions[name] = predicted;
     let correct = 0;
     for (let i = 0; i < data.count; i++) if (predicted[i] === data.y[i]) correct++;
+    const classes = logits.length / data.count;
+    const classNames = options.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
+    const perClass = perClassMetrics(predicted, data.y, classNames);
     const row: ModelEvaluation = {
       name,
       accuracy: correct / data.count,
@@ -65,6 +84,9 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
       examples: data.count,
       parameters: parameterCount(model),
       weightBytes: weightBytes(model),
+      macroF1: macroF1(perClass, predicted),
+      ...(classes > 10 ? { top5Accuracy: topKAccuracy(logits, data.y, classes, 5) } : {}),
+      perClass,
     };
     rows.push(row);
   }

@@ -110,6 +110,7 @@ test('a distilled model in a run folder: teacher, method, hyper-parameters, data
     shape: [28, 28, 1],
     dtype: 'float32',
     preprocessing: results.dataset.preprocessing,
+    spec: data.spec.inputs[0],
   });
   assert.deepEqual(card.output, { kind: 'logits', classes: 10, classNames: [...'0123456789'] });
   assert.equal(card.metrics.runTestAccuracy, 0.92);

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { tf } from '../tf.ts';
 import type { Dataset } from '../data/dataset.ts';
+import { primaryInput, type InputSpec } from '../data/spec.ts';
 import { VERSION, type StageName } from '../run/record.ts';
 import type { RunInfo } from '../run/folder.ts';
 import type { Quantization } from './quantize.ts';
@@ -25,7 +26,7 @@ export interface ModelCard {
     quantizationRule: string;
   };
   size: { parameters: number; bytes: number; weightBytes: number; float32WeightBytes: number };
-  input: { shape: number[]; dtype: 'float32'; preprocessing: string | Unknown };
+  input: { shape: number[]; dtype: 'float32'; preprocessing: string | Unknown; spec?: InputSpec };
   output: { kind: 'logits'; classes: number; classNames: string[] | Unknown };
   dataset:
     | {
@@ -185,12 +186,19 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
       shape: input.inputShape,
       dtype: 'float32',
       preprocessing: runDataset?.preprocessing ?? (sameData ? dataset!.preprocessing : 'unknown'),
+      // Machine-readable preprocessing (image size / channels / scale, a table's training-split
+      // mean/std and vocabularies) so that whoever ships the model applies the same.
+      ...(sameData && dataset!.spec ? { spec: primaryInput(dataset!.spec) } : {}),
     },
     output: {
       kind: 'logits',
       classes: input.classes,
       classNames:
-        sameData && dataset!.classNames.length === input.classes ? dataset!.classNames : 'unknown',
+        runDataset?.classNames?.length === input.classes
+          ? runDataset.classNames
+          : sameData && dataset!.classNames.length === input.classes
+            ? dataset!.classNames
+            : 'unknown',
     },
     dataset: runDataset
       ? {

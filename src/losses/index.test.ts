@@ -441,6 +441,60 @@ test('no tensor leak: every function, inside and outside tf.tidy, with results d
   tf.dispose([teacher, student, labels]);
 });
 
+test('crossEntropy with unlabelled rows (y = -1): mean over labelled rows × labelled fraction', async () => {
+  await import('@tensorflow/tfjs-backend-wasm');
+  for (const backend of ['cpu', 'wasm']) {
+    assert.ok(await tf.setBackend(backend), backend);
+    const rng = createRng(7);
+    const [batch, classes] = [8, 5];
+    const logits = Array.from({ length: batch }, () =>
+      Array.from({ length: classes }, () => 4 * rng() - 2),
+    );
+    const labels = [3, -1, 0, -1, -1, 4, 1, -1];
+    const labelled = labels.map((y, i) => [y, i] as const).filter(([y]) => y >= 0);
+    // float64 reference: −log softmax(s_i)[y_i] over the labelled rows only.
+    const nll = labelled.map(([y, i]) => {
+      const row = logits[i];
+      const max = Math.max(...row);
+      const logZ = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
+      return logZ - row[y];
+    });
+    const meanLabelled = nll.reduce((a, b) => a + b, 0) / nll.length;
+    const expected = meanLabelled * (labelled.length / batch);
+    const s = tf.tensor2d(logits);
+    const y = tf.tensor1d(labels, 'int32');
+    assertClose(value(crossEntropy(y, s)), expected, `${backend}: mixed batch`);
+    // Unlabelled rows get no gradient from the hard term.
+    const grad = matrix(tf.grad((x: Tensor) => crossEntropy(y, x))(s));
+    labels.forEach((l, i) => {
+      if (l < 0)
+        assert.ok(
+          grad[i].every((g) => g === 0),
+          `${backend}: row ${i}`,
+        );
+    });
+    // A batch with no labels: zero, not NaN (label smoothing included).
+    const none = tf.tensor1d(Array(batch).fill(-1), 'int32');
+    assert.ok(value(crossEntropy(none, s)) === 0, `${backend}: no labels`);
+    assert.ok(value(crossEntropy(none, s, 0.1)) === 0, `${backend}: no labels, smoothed`);
+    // Smoothing of a mixed batch: the labelled rows' smoothed terms only, over the whole batch.
+    const smoothed = labelled.map(([yy, i]) => {
+      const row = logits[i];
+      const max = Math.max(...row);
+      const logZ = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
+      const logp = row.map((v) => v - logZ);
+      return 0.9 * -logp[yy] + (0.1 * -logp.reduce((a, v) => a + v, 0)) / classes;
+    });
+    assertClose(
+      value(crossEntropy(y, s, 0.1)),
+      smoothed.reduce((a, b) => a + b, 0) / batch,
+      `${backend}: mixed batch, smoothed`,
+    );
+    tf.dispose([s, y, none]);
+  }
+  await tf.setBackend('cpu');
+});
+
 test('crossEntropy with label smoothing ε equals PyTorch CrossEntropyLoss(label_smoothing=ε)', () => {
   // PyTorch: (1 − ε)·CE(y) + ε·mean over classes of −log softmax (float64 here).
   const logits = [

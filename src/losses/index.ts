@@ -58,8 +58,13 @@ function reduce(perElement: Tensor, reduction: Reduction): Scalar {
 }
 
 /**
- * Cross-entropy against integer labels, averaged over the batch: mean(-log softmax(s)[y]).
- * Labels outside [0, classes) contribute zero (as tf.oneHot makes them): loaders validate labels.
+ * Cross-entropy against integer labels: (1/batch) Σ_{labelled i} −log softmax(s_i)[y_i].
+ * A label of -1 marks an unlabelled row (a transfer-set example): it contributes zero, and the
+ * sum is still divided by the whole batch. So when a batch mixes both, the hard term is the
+ * mean over the labelled rows × the labelled fraction of the batch: each labelled example keeps
+ * the weight 1/batch it has in a fully labelled batch, the hard:soft ratio per labelled example
+ * stays hardWeight:softWeight, and a batch with no labels has a hard term of 0 (not NaN).
+ * (tf.oneHot gives an all-zero row for any label outside [0, classes); loaders validate labels.)
  */
 export function crossEntropy(labels: Tensor, logits: Tensor, labelSmoothing = 0): Scalar {
   checkLogits(logits, 'crossEntropy');
@@ -73,8 +78,14 @@ export function crossEntropy(labels: Tensor, logits: Tensor, labelSmoothing = 0)
     const logProbs = tf.logSoftmax(logits); // [batch, classes]
     let target = tf.oneHot(tf.reshape(tf.cast(labels, 'int32'), [-1]), classes); // [batch, classes]
     // Label smoothing (Szegedy et al. 2016, §7): (1 − ε)·one-hot + ε/classes, PyTorch's form.
-    if (labelSmoothing > 0)
-      target = tf.add(tf.mul(target, 1 - labelSmoothing), labelSmoothing / classes);
+    // Unlabelled rows (label -1) have an all-zero one-hot row and stay all-zero: no smoothing mass.
+    if (labelSmoothing > 0) {
+      const labelled = tf.sum(target, 1, true); // [batch, 1]: 1 labelled, 0 unlabelled
+      target = tf.add(
+        tf.mul(target, 1 - labelSmoothing),
+        tf.mul(labelled, labelSmoothing / classes),
+      );
+    }
     return tf.neg(tf.div(tf.sum(tf.mul(target, logProbs)), logits.shape[0] ?? 1)) as Scalar;
   });
 }

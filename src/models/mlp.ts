@@ -51,8 +51,12 @@ export function denseHead(
 /** Returns an uncompiled model whose output is logits [batch, classes]. */
 export function createMlp(options: MlpOptions): LayersModel {
   const seed = options.seed ?? 1;
+  // flatten needs rank ≥ 2 per example; a feature vector (tables) passes through a reshape.
+  const flat = options.inputShape.reduce((a, b) => a * b, 1);
   const layers: tf.layers.Layer[] = [
-    tf.layers.flatten({ inputShape: options.inputShape, name: 'flatten' }),
+    options.inputShape.length > 1
+      ? tf.layers.flatten({ inputShape: options.inputShape, name: 'flatten' })
+      : tf.layers.reshape({ inputShape: options.inputShape, targetShape: [flat], name: 'flatten' }),
   ];
   if (options.inputDropout)
     layers.push(tf.layers.dropout({ rate: options.inputDropout, name: 'input_dropout' }));

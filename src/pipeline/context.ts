@@ -4,7 +4,14 @@
 import { resolve } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
-import { datasetRefOf, loadDataset, type Dataset, type SplitName } from '../data/index.ts';
+import {
+  datasetRefOf,
+  loadDataset,
+  type Dataset,
+  type Split,
+  type SplitName,
+} from '../data/index.ts';
+import { appendExamples, loadTransferSet, transferSetRefOf } from '../data/transfer-set.ts';
 import { selectBackend, type BackendInfo } from '../backend/index.ts';
 import type { BatchInfo, EpochRecord } from '../train/loop.ts';
 import type { RunCommand, RunResults, StageName, StageResult } from '../run/record.ts';
@@ -30,6 +37,10 @@ export interface RunContext {
   backend: BackendInfo;
   runDir: string;
   data: Dataset;
+  /** Unlabelled examples (y = -1) of --transfer-set: only the distilled student trains on them. */
+  transfer?: Split;
+  /** The distilled student's training examples: data.train, then the transfer set if any. */
+  distillTrain: Split;
   events: PipelineEvents;
   /** Models of the stages done so far (trained, resumed or loaded). */
   models: Partial<Record<StageName, LayersModel>>;
@@ -80,16 +91,27 @@ export async function openRun(options: OpenRunOptions): Promise<RunContext> {
     events.onInfo?.(
       `${data.name}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
     );
+    for (const note of data.notes ?? []) events.onInfo?.(`${data.name}: ${note}`);
     if (command !== 'tune') {
       for (const warning of await checkModels({ config, command, data, teacherDirs }))
         events.onInfo?.(warning);
     }
+    // Unlabelled examples (y = -1) of --transfer-set join the distilled student's set only.
+    const transferRef =
+      options.splits?.includes('train') === false ? undefined : transferSetRefOf(config);
+    const transfer = transferRef ? await loadTransferSet(transferRef, data) : undefined;
+    if (transfer)
+      events.onInfo?.(
+        `transfer set: ${data.train.count} labelled + ${transfer.count} unlabelled examples for the distilled student`,
+      );
     return {
       config,
       command,
       backend,
       runDir,
       data,
+      transfer,
+      distillTrain: transfer ? appendExamples(data.train, transfer) : data.train,
       events,
       models: {},
       stages: {},

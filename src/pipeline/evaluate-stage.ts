@@ -34,6 +34,7 @@ export async function evaluateStage(
     },
     data: ctx.data.test,
     reference: 'teacher',
+    classNames: ctx.data.classNames,
   });
   const acc = (name: string) => evaluation.rows.find((r) => r.name === name)?.accuracy;
   const params = (name: string) => evaluation.rows.find((r) => r.name === name)?.parameters;
@@ -46,7 +47,7 @@ export async function evaluateStage(
     config,
     backend: ctx.backend,
     environment: await describeEnvironment(),
-    dataset: describeDataset(ctx.data),
+    dataset: { ...describeDataset(ctx.data), transferSet: ctx.transfer?.count },
     teacher: options.teacher.describe(),
     method: { name: method.name, paper: method.paper, params: { ...method.params } },
     stages: ctx.stages,

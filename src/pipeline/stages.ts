@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { TrainingConfig } from '../config.ts';
+import type { Split } from '../data/index.ts';
 import { isModelDir, saveModel } from '../models/io.ts';
 import { fit, type TrainStep } from '../train/loop.ts';
 import { createOptimizer } from '../train/optimizers.ts';
@@ -24,6 +25,8 @@ export interface StageSpec {
   step(model: LayersModel): TrainStep | Promise<TrainStep>;
   /** Seed stream of shuffling, augmentation and dropout (scratch and distilled share 'student'). */
   seedKey: string;
+  /** Training examples (default the dataset's train split; the distilled student's may add a transfer set). */
+  train?: Split;
 }
 
 /** Runs one stage, or reloads it if a previous attempt of this run folder finished it. */
@@ -74,14 +77,14 @@ async function trainStage(
   events.onStageStart?.(stage, {
     epochs: settings.epochs,
     startEpoch,
-    batches: Math.ceil(data.train.count / config.batchSize),
+    batches: Math.ceil((spec.train ?? data.train).count / config.batchSize),
   });
   const t0 = performance.now();
   const result = await fit({
     model,
     step,
     optimizer,
-    train: data.train,
+    train: spec.train ?? data.train,
     validation: data.validation,
     inputShape: data.inputShape,
     epochs: settings.epochs,

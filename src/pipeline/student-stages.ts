@@ -47,6 +47,7 @@ export async function studentStages(
         teacherLogits: await transferLogits({
           config,
           data: ctx.data,
+          train: ctx.distillTrain,
           teacher,
           method,
           onInfo: ctx.events.onInfo,
@@ -56,6 +57,7 @@ export async function studentStages(
         labelSmoothing: config.student.labelSmoothing,
       }).trainStep(),
     seedKey: 'student',
+    train: ctx.distillTrain,
   });
 }
 

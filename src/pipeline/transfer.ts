@@ -3,7 +3,7 @@
 // no teacher layer taps — and the config allows it; otherwise the teacher runs live each step.
 import { resolve } from 'node:path';
 import type { RunConfig } from '../config.ts';
-import type { Dataset } from '../data/index.ts';
+import type { Dataset, Split } from '../data/index.ts';
 import type { DistillMethod } from '../distill/method.ts';
 import {
   cachedTeacherLogits,
@@ -28,6 +28,8 @@ export function cacheBlocker(config: RunConfig, method: DistillMethod): string |
 export async function transferLogits(options: {
   config: RunConfig;
   data: Dataset;
+  /** The examples the student trains on (default data.train; may include a transfer set). */
+  train?: Split;
   teacher: Teacher;
   method: DistillMethod;
   onInfo?: (message: string) => void;
@@ -43,7 +45,7 @@ export async function transferLogits(options: {
     );
   }
   const t0 = performance.now();
-  const cached = await cachedTeacherLogits(teacher, data.train, {
+  const cached = await cachedTeacherLogits(teacher, options.train ?? data.train, {
     dir: resolve(config.outDir, '.cache'),
     preprocessing: `${data.name}: ${data.preprocessing}`,
     inputShape: data.inputShape,

@@ -621,6 +621,31 @@ export function comparisonTable(rows: ReportRow[], reference?: string): string {
   return `<div class="table-wrap"><table class="comparison"><thead><tr>${head.map((h) => `<th>${h.split('|').map(escapeHtml).join('<br>')}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>`;
 }
 
+/** One table: F1 per class for each model, precision and recall of the last student. */
+function perClassSection(results: RunResults): string {
+  const rows = results.evaluation.rows.filter((r) => r.perClass?.length);
+  if (rows.length === 0) return '';
+  const focus = rows.at(-1)!;
+  const head = [
+    'class',
+    'support',
+    ...rows.map((r) => `F1 ${r.name}`),
+    `precision ${focus.name}`,
+    `recall ${focus.name}`,
+  ];
+  const body = focus.perClass!.map((c, k) => [
+    c.name,
+    c.support,
+    ...rows.map((r) => r.perClass![k].f1.toFixed(3)),
+    c.precision.toFixed(3),
+    c.recall.toFixed(3),
+  ]);
+  const macro = rows.map((r) => `${escapeHtml(r.name)} ${r.macroF1?.toFixed(4)}`).join(', ');
+  return `<h2 id="per-class">Per class</h2>
+<p>Precision, recall and F1 of each class on the test split (one class against the rest); macro-F1 (the unweighted mean): ${macro}.</p>
+<div class="table-wrap">${simpleTable(head, body)}</div>`;
+}
+
 function simpleTable(head: string[], rows: (string | number)[][], textColumns = 1): string {
   const cell = (tag: string, v: string | number, i: number) =>
     `<${tag}${i < textColumns ? ' class="text"' : ''}>${escapeHtml(v)}</${tag}>`;
@@ -693,6 +718,7 @@ ${verdict(results)}
   sections.push(`<h2 id="comparison">Comparison on the test split</h2>
 <p>${results.dataset.test.toLocaleString('en-US')} test examples; ${results.dataset.train.toLocaleString('en-US')} training and ${results.dataset.validation.toLocaleString('en-US')} validation examples. Latency is the median wall time of predict + read-back on ${escapeHtml(results.backend.description)}; agreement is top-1 agreement with the ${escapeHtml(results.evaluation.reference ?? 'reference')}; ECE is the expected calibration error (see <a href="#calibration">calibration</a>).</p>
 ${comparisonTable(rows, results.evaluation.reference)}`);
+  sections.push(perClassSection(results));
 
   // Learning curves
   const trained = Object.fromEntries(

@@ -17,9 +17,13 @@ export function renderTable(header: string[], rows: string[][]): string {
 }
 
 export function evaluationTable(rows: ModelEvaluation[], reference?: string): string {
+  const top5 = rows.some((r) => r.top5Accuracy !== undefined);
+  const pct = (x?: number) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
   const header = [
     'model',
     'test acc',
+    ...(top5 ? ['top-5'] : []),
+    'macro-F1',
     'errors',
     'params',
     'weights',
@@ -31,7 +35,9 @@ export function evaluationTable(rows: ModelEvaluation[], reference?: string): st
     header,
     rows.map((r) => [
       r.name,
-      `${(100 * r.accuracy).toFixed(2)}%`,
+      pct(r.accuracy),
+      ...(top5 ? [pct(r.top5Accuracy)] : []),
+      r.macroF1 === undefined ? '-' : r.macroF1.toFixed(4),
       `${r.errors}/${r.examples}`,
       r.parameters.toLocaleString('en-US'),
       formatBytes(r.weightBytes),
@@ -62,11 +68,28 @@ export function resultsSummary(results: RunResults): string {
   }
   if (compression !== undefined)
     lines.push(`Student is ${sizeComparison(compression)} the teacher (parameters).`);
+  const focus = results.evaluation.rows.at(-1);
+  if (focus?.perClass && focus.perClass.length <= 20)
+    lines.push('', `Per class (${focus.name}):`, perClassTable(focus));
   const d = results.dataset;
   lines.push(
     `Data: ${d.name}, ${d.train} train / ${d.validation} validation / ${d.test} test. Backend: ${results.backend.description}, ${results.backend.threads} thread(s). ${results.seconds.toFixed(0)} s in all.`,
   );
   return lines.join('\n');
+}
+
+/** Per-class precision / recall / F1 of one evaluated model (e.g. the distilled student). */
+export function perClassTable(row: ModelEvaluation): string {
+  return renderTable(
+    ['class', 'precision', 'recall', 'F1', 'support'],
+    (row.perClass ?? []).map((c) => [
+      c.name,
+      c.precision.toFixed(3),
+      c.recall.toFixed(3),
+      c.f1.toFixed(3),
+      String(c.support),
+    ]),
+  );
 }
 
 /** "4.0× smaller than" for teacher/student parameters = 4, "1.7× larger than" for 0.6. */

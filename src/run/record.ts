@@ -43,6 +43,8 @@ export interface DatasetRecord {
   classNames?: string[];
   /** Inputs as data (shape, dtype, preprocessing): what export and the demo apply. */
   spec?: DataSpec;
+  /** Unlabelled examples (--transfer-set) added to the distilled student's training set. */
+  transferSet?: number;
 }
 
 export interface RunResults {

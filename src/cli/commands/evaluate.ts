@@ -7,7 +7,7 @@ export async function evaluateCommand(
     testLimit?: number;
     backend?: string;
     json?: boolean;
-  },
+  } & import('../options.ts').Flags,
 ): Promise<void> {
   const { loadModel } = await import('../../models/io.ts');
   const { selectBackend } = await import('../../backend/index.ts');
@@ -15,11 +15,21 @@ export async function evaluateCommand(
   const { evaluate } = await import('../../eval/evaluate.ts');
   const { evaluationTable } = await import('../../report/table.ts');
   const backend = await selectBackend((flags.backend ?? 'auto') as never);
-  const name = flags.dataset ?? 'mnist';
+  const { dataFlagsToConfig } = await import('../options.ts');
+  const { findRunInfo } = await import('../../run/folder.ts');
+  // A model inside a run folder is evaluated on the run's data (same seed: same test split)
+  // unless --dataset or --data says otherwise.
+  const given = dataFlagsToConfig(flags);
+  const fromRun = flags.dataset || given.data ? undefined : findRunInfo(modelDir)?.config;
+  const name = flags.dataset ?? fromRun?.dataset ?? 'mnist';
   // Only the test split is evaluated: sources skip reading the training files.
   const data = await loadDataset({
     dataset: name,
-    dataDir: flags.dataDir,
+    data: given.data ?? fromRun?.data,
+    dataKind: given.dataKind ?? fromRun?.dataKind,
+    options: (given.dataOptions as Record<string, unknown>) ?? fromRun?.dataOptions,
+    seed: fromRun?.seed,
+    dataDir: flags.dataDir ?? fromRun?.dataDir,
     testLimit: flags.testLimit,
     splits: ['test'],
   });

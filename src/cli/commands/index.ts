@@ -1,7 +1,14 @@
 // The command table: one entry per command. An entry configures its options (cheap: commander
 // only) and imports its implementation when it runs. Adding a command = one entry here + one file.
 import { Argument, Option, type Command } from 'commander';
-import { addTrainingOptions, backendOption, collect, int, type Flags } from '../options.ts';
+import {
+  addDataOptions,
+  addTrainingOptions,
+  backendOption,
+  collect,
+  int,
+  type Flags,
+} from '../options.ts';
 import type { TuneFlags } from './tune.ts';
 
 export interface CommandSpec {
@@ -138,13 +145,15 @@ export const commands: CommandSpec[] = [
     name: 'evaluate',
     description: 'evaluate a saved model on a test split',
     configure: (cmd) =>
-      cmd
-        .argument('<model-dir>', 'a tfjs LayersModel folder (model.json + weights)')
-        .option('--dataset <name>', 'mnist | fashion-mnist', 'mnist')
-        .option('--data-dir <dir>', 'directory with the dataset files')
-        .option('--test-limit <n>', 'use only the first n test examples', int)
-        .addOption(backendOption())
-        .option('--json', 'print only the results as JSON on stdout'),
+      addDataOptions(
+        cmd
+          .argument('<model-dir>', 'a tfjs LayersModel folder (model.json + weights)')
+          .option('--dataset <name>', "mnist | fashion-mnist (default: the run's data, else mnist)")
+          .option('--data-dir <dir>', 'directory with the dataset files')
+          .option('--test-limit <n>', 'use only the first n test examples', int)
+          .addOption(backendOption())
+          .option('--json', 'print only the results as JSON on stdout'),
+      ),
     action: async (
       modelDir: string,
       flags: Parameters<typeof import('./evaluate.ts').evaluateCommand>[1],

@@ -106,6 +106,27 @@ test('no tensor leak, inside or outside tf.tidy', () => {
   checkNoLeak(dkd);
 });
 
+test("unlabelled rows (label -1) decouple around the teacher's top-1, with no hard term", () => {
+  for (let seed = 1; seed <= 6; seed++) {
+    const { raw } = randomStep(seed);
+    const top1 = raw.teacher.map((row) => row.indexOf(Math.max(...row)));
+    const unlabelled = stepTensors(
+      raw.teacher,
+      raw.student,
+      raw.labels.map(() => -1),
+    );
+    const asTop1 = stepTensors(raw.teacher, raw.student, top1);
+    const method = dkd();
+    const a = read(method.losses(unlabelled));
+    const b = read(method.losses(asTop1));
+    assert.ok(a.hard === 0, `seed ${seed}: hard term of an unlabelled batch is 0`);
+    assertClose(a.targetClassKd, b.targetClassKd, `seed ${seed} TCKD`);
+    assertClose(a.nonTargetClassKd, b.nonTargetClassKd, `seed ${seed} NCKD`);
+    unlabelled.dispose();
+    asTop1.dispose();
+  }
+});
+
 test("warm-up: the KD terms scale by min(epoch / warmupEpochs, 1), mdistiller's factor; hard does not", () => {
   const step = randomStep(7);
   const at = (epoch: number) =>

@@ -81,7 +81,9 @@ export const dkd = defineMethod<DkdParams>({
   losses({ studentLogits, teacherLogits, labels, labelSmoothing, context }, p) {
     return tf.tidy(() => {
       const classes = studentLogits.shape[1] as number;
-      const ids = tf.cast(tf.reshape(labels, [-1]), 'int32'); // [batch]
+      // Unlabelled rows (label -1, transfer-set examples) decouple around the teacher's top-1.
+      const given = tf.cast(tf.reshape(labels, [-1]), 'int32'); // [batch]
+      const ids = tf.where(tf.greaterEqual(given, 0), given, tf.argMax(teacherLogits, 1)); // [batch]
       const isTarget = tf.cast(tf.oneHot(ids, classes), 'bool'); // [batch, classes]
       const student = decoupled(studentLogits, isTarget, p.temperature);
       const teacher = decoupled(teacherLogits, isTarget, p.temperature);
