@@ -5,6 +5,7 @@ import { dataError, usageError } from '../errors.ts';
 import type { Dataset, SplitOptions } from './dataset.ts';
 import { loadFashionMnist, loadMnist } from './image-idx.ts';
 import { defineDataSource, type CommonDataOptions, type DataSourceDefinition } from './source.ts';
+import { spamAssassinSource } from './sources/text-spam-assassin.ts';
 
 const noOptions = z.object({}).strict();
 
@@ -25,6 +26,7 @@ export const dataSources: Record<string, DataSourceDefinition<object>> = Object.
       needsPath: false,
       load: (o) => loadFashionMnist(o),
     }),
+    'spam-assassin': spamAssassinSource,
   },
 );
 
@@ -34,7 +36,7 @@ export function registerDataSource(definition: DataSourceDefinition<object>): vo
 }
 
 /** Names of the built-in datasets (no path needed), for --dataset. */
-export const datasetNames = ['mnist', 'fashion-mnist'];
+export const datasetNames = ['mnist', 'fashion-mnist', 'spam-assassin'];
 
 export interface DatasetRef extends SplitOptions {
   /** A registered dataset name ('mnist'); ignored when `data` is set. */

@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig, TrainingConfig } from '../config.ts';
 import { validateConfig } from '../config.ts';
-import { datasetRefOf, loadDataset, type Dataset } from '../data/index.ts';
+import { datasetRefOf, loadDataset, primaryInput, type Dataset } from '../data/index.ts';
+import { writeTokenizerFile } from '../text/tokenizer-file.ts';
 import { buildModel, checkCompatible } from '../models/index.ts';
 import { isModelDir, loadModel, saveModel, writeAtomic } from '../export/model-io.ts';
 import { fit, type BatchInfo, type EpochRecord, type TrainStep } from '../train/loop.ts';
@@ -234,6 +235,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       });
       optimizer.dispose();
       await saveModel(model, modelDir);
+      writeTokenizerFile(modelDir, data.spec);
       checkpoints.clear();
       return {
         source: restored ? 'resumed' : 'trained',
@@ -252,6 +254,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     inputDropout: settings.inputDropout,
     seed: deriveSeed(config.seed, seedKey, 'init'),
     name: role,
+    input: primaryInput(data.spec),
   });
 
   // 1. Teacher: trained here, or loaded from --teacher.
