@@ -6,6 +6,7 @@ import type { Dataset, SplitOptions } from './dataset.ts';
 import { loadFashionMnist, loadMnist } from './image-idx.ts';
 import { defineDataSource, type CommonDataOptions, type DataSourceDefinition } from './source.ts';
 import { spamAssassinSource } from './sources/text-spam-assassin.ts';
+import { textRecordsSource } from './sources/text-records.ts';
 
 const noOptions = z.object({}).strict();
 
@@ -27,6 +28,7 @@ export const dataSources: Record<string, DataSourceDefinition<object>> = Object.
       load: (o) => loadFashionMnist(o),
     }),
     'spam-assassin': spamAssassinSource,
+    text: textRecordsSource,
   },
 );
 

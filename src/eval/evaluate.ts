@@ -4,6 +4,7 @@ import { tf, type LayersModel } from '../tf.ts';
 import type { Split } from '../data/dataset.ts';
 import { inputShapeOf, parameterCount, weightBytes } from '../models/index.ts';
 import { argmaxRows, predictLogits } from './metrics.ts';
+import { classificationMetrics, type ClassificationMetrics } from './classification.ts';
 
 export interface EvaluateOptions {
   models: Record<string, LayersModel>;
@@ -14,7 +15,7 @@ export interface EvaluateOptions {
   latency?: boolean;
 }
 
-export interface ModelEvaluation {
+export interface ModelEvaluation extends Partial<ClassificationMetrics> {
   name: string;
   accuracy: number;
   errors: number;
@@ -54,6 +55,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
       examples: data.count,
       parameters: parameterCount(model),
       weightBytes: weightBytes(model),
+      ...classificationMetrics(logits, data.y, logits.length / data.count, data.groups),
     };
     if (options.latency ?? true) {
       row.latencyBatch1Ms = measureLatency(model, 1, 30);

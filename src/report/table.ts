@@ -17,9 +17,15 @@ export function renderTable(header: string[], rows: string[][]): string {
 }
 
 export function evaluationTable(rows: ModelEvaluation[], reference?: string): string {
+  // Two-class runs (spam) add macro-F1, the positive class's F1, ROC-AUC and the costly error:
+  // negatives (ham) called positive.
+  const binary = rows.some((r) => r.binary);
+  const pct = (v?: number) =>
+    v === undefined || Number.isNaN(v) ? '-' : `${(100 * v).toFixed(2)}%`;
   const header = [
     'model',
     'test acc',
+    ...(binary ? ['macro-F1', 'F1 (pos)', 'ROC-AUC', 'FPR (neg)'] : []),
     'errors',
     'params',
     'weights',
@@ -31,13 +37,21 @@ export function evaluationTable(rows: ModelEvaluation[], reference?: string): st
     header,
     rows.map((r) => [
       r.name,
-      `${(100 * r.accuracy).toFixed(2)}%`,
+      pct(r.accuracy),
+      ...(binary
+        ? [
+            pct(r.macroF1),
+            pct(r.binary?.f1),
+            r.binary ? r.binary.rocAuc.toFixed(4) : '-',
+            pct(r.binary?.falsePositiveRate),
+          ]
+        : []),
       `${r.errors}/${r.examples}`,
       r.parameters.toLocaleString('en-US'),
       formatBytes(r.weightBytes),
       r.latencyBatch1Ms === undefined ? '-' : r.latencyBatch1Ms.toFixed(3),
       r.latencyBatch256MsPerExample === undefined ? '-' : r.latencyBatch256MsPerExample.toFixed(4),
-      r.agreement === undefined ? '-' : `${(100 * r.agreement).toFixed(2)}%`,
+      r.agreement === undefined ? '-' : pct(r.agreement),
     ]),
   );
 }

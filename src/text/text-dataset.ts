@@ -56,7 +56,11 @@ export function stratifiedSplit(
     rest.push(shuffled.slice(nTest));
   }
   const restTotal = rest.reduce((a, r) => a + r.length, 0);
-  const wanted = Math.min(options.validationSize ?? Math.round(restTotal * 0.1), restTotal);
+  // At most a fifth of the rest, so a small file still trains on most of its rows.
+  const wanted = Math.min(
+    options.validationSize ?? Math.round(restTotal * 0.1),
+    Math.round(restTotal * 0.2),
+  );
   for (const r of rest) {
     const nVal = restTotal === 0 ? 0 : Math.round((r.length / restTotal) * wanted);
     validation.push(...r.slice(0, nVal));
