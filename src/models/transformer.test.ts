@@ -10,7 +10,7 @@ import { tf } from '../tf.ts';
 import { createRng } from '../random.ts';
 import { MaskedMeanPooling, TransformerEncoderLayer } from './transformer.ts';
 import { createTransformer } from './text.ts';
-import { loadModel, saveModel } from '../export/model-io.ts';
+import { loadModel, saveModel } from './io.ts';
 import type { InputSpec } from '../data/spec.ts';
 
 await tf.setBackend('cpu');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { DataSpec } from '../data/spec.ts';
 import { primaryInput } from '../data/spec.ts';
-import { writeAtomic } from '../export/model-io.ts';
+import { writeAtomic } from '../io/atomic.ts';
 import { modelError } from '../errors.ts';
 import {
   checkTokenizerSpec,
