@@ -17,6 +17,10 @@ export const collect = (value: string, previous: string[] = []) => [...previous,
 export interface Flags {
   config?: string;
   dataset?: string;
+  data?: string;
+  dataKind?: string;
+  textField?: string[];
+  labelField?: string;
   dataDir?: string;
   trainLimit?: number;
   testLimit?: number;
@@ -63,6 +67,10 @@ export function addTrainingOptions(
     .option('--config <file>', 'JSON config file (flags override it; it overrides defaults)')
     .option('--dataset <name>', 'mnist | fashion-mnist')
     .option('--data-dir <dir>', 'directory with the dataset files (default: the packaged copy)')
+    .option('--data <path>', "a user's data file (text: .jsonl / .csv / .tsv with --text-field)")
+    .option('--data-kind <kind>', 'the kind of --data (text, …) when it is not detected')
+    .option('--text-field <name...>', 'text field(s) of --data (implies --data-kind text)')
+    .option('--label-field <name>', 'label field of --data (default label)')
     .option(
       '--train-limit <n>',
       'use only the first n training examples (validation included)',
@@ -203,6 +211,12 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
   return {
     dataset: f.dataset,
     dataDir: f.dataDir,
+    data: f.data,
+    dataKind: f.dataKind ?? (f.textField || f.labelField ? 'text' : undefined),
+    dataOptions:
+      f.textField || f.labelField
+        ? { textField: f.textField, labelField: f.labelField }
+        : undefined,
     trainLimit: f.trainLimit,
     testLimit: f.testLimit,
     validationSize: f.validationSize,
