@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { readFileSync } from 'node:fs';
 import { usageError } from './errors.ts';
 import { backendNames } from './backend/names.ts';
-import { datasetNames } from './data/index.ts';
+import { datasetNames, resolveDataSource } from './data/index.ts';
 import { methodNames, methods } from './distill/methods/index.ts';
 import { optimizerNames } from './train/optimizers.ts';
 import { combineRules } from './distill/ensemble-rules.ts';
@@ -118,6 +118,7 @@ export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartia
 /** Merges layers (later wins, nested objects merged key by key) and validates the result. */
 export function resolveConfig(...layers: DeepPartial<RunConfig>[]): RunConfig {
   let merged: Record<string, unknown> = structuredClone(defaultConfig) as Record<string, unknown>;
+  merged = mergeDeep(merged, dataSourceDefaults(layers));
   for (const layer of layers) merged = mergeDeep(merged, layer as Record<string, unknown>);
   // A different method starts from its own defaults, not kd's.
   const methodLayer = layers
@@ -152,6 +153,25 @@ export function resolveConfig(...layers: DeepPartial<RunConfig>[]): RunConfig {
     });
   }
   return validateConfig(merged);
+}
+
+/** The run defaults of the data source the layers name (text kinds need text models). */
+function dataSourceDefaults(layers: DeepPartial<RunConfig>[]): Record<string, unknown> {
+  const last = <K extends keyof RunConfig>(key: K) =>
+    layers
+      .map((l) => l[key])
+      .filter((v) => v !== undefined)
+      .at(-1) as RunConfig[K] | undefined;
+  try {
+    const source = resolveDataSource({
+      dataset: last('dataset'),
+      data: last('data'),
+      dataKind: last('dataKind'),
+    });
+    return structuredClone(source.runDefaults ?? {});
+  } catch {
+    return {}; // an unknown kind is reported by validation or by the loader
+  }
 }
 
 export function validateConfig(value: unknown): RunConfig {

@@ -17,9 +17,11 @@ export const collect = (value: string, previous: string[] = []) => [...previous,
 export interface Flags {
   config?: string;
   dataset?: string;
-  dataDir?: string;
   data?: string;
   dataKind?: string;
+  textField?: string[];
+  labelField?: string;
+  dataDir?: string;
   imageSize?: number;
   channels?: number;
   fit?: string;
@@ -189,6 +191,11 @@ export function addDataOptions(cmd: Command): Command {
       ).choices(['cover', 'contain', 'fill', 'inside', 'outside']),
     )
     .option('--label-column <name>', 'table data: the column holding the class')
+    .option(
+      '--text-field <name...>',
+      'text data: text field(s) of --data (implies --data-kind text)',
+    )
+    .option('--label-field <name>', 'text data: label field of --data (default label)')
     .option('--skip-bad-files', 'image data: skip unreadable images (their count is reported)')
     .option(
       '--data-option <key=value>',
@@ -210,12 +217,14 @@ export function dataFlagsToConfig(f: Flags): DeepPartial<RunConfig> {
       fit: f.fit,
       labelColumn: f.labelColumn,
       skipBadFiles: f.skipBadFiles,
+      textField: f.textField,
+      labelField: f.labelField,
       ...Object.fromEntries((f.dataOption ?? []).map(parseParam)),
     }).filter(([, v]) => v !== undefined),
   );
   return {
     data: f.data,
-    dataKind: f.dataKind,
+    dataKind: f.dataKind ?? (f.textField || f.labelField ? 'text' : undefined),
     transferSet: f.transferSet,
     dataOptions: Object.keys(options).length ? options : undefined,
   };

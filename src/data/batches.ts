@@ -6,7 +6,7 @@ import { exampleSize, type Split } from './dataset.ts';
 import { usageError } from '../errors.ts';
 
 export interface Batch {
-  /** [size, ...inputShape] float32 */
+  /** [size, ...inputShape] float32, or int32 for int32 storage (token ids) */
   x: Tensor;
   /** [size] int32 class indices */
   labels: Tensor;
@@ -46,21 +46,23 @@ export function* batches(split: Split, options: BatchOptions): Generator<Batch> 
   for (let start = 0; start < split.count; start += batchSize) {
     const indices = order.subarray(start, Math.min(start + batchSize, split.count));
     const size = indices.length;
-    const x = new Float32Array(size * per);
+    const ids = split.x instanceof Int32Array;
+    const x = ids ? new Int32Array(size * per) : new Float32Array(size * per);
     const y = new Int32Array(size);
     for (let i = 0; i < size; i++) {
       const row = indices[i];
       x.set(split.x.subarray(row * per, (row + 1) * per), i * per);
       y[i] = split.y[row];
     }
-    if (!(split.x instanceof Float32Array)) {
+    if (split.x instanceof Uint8Array) {
       const scale = split.xScale ?? 1; // uint8 storage → float per batch
       for (let k = 0; k < x.length; k++) x[k] *= scale;
     }
-    // Pixel shifts apply to image inputs [h, w, c] only (a table's feature vector has no pixels).
-    if (shift > 0 && inputShape.length === 3) randomShift(x, size, inputShape, shift, augmentRng);
+    // Pixel shifts apply to image inputs [h, w, c] only (a table's feature vector, token ids have no pixels).
+    if (shift > 0 && !ids && inputShape.length === 3)
+      randomShift(x as Float32Array, size, inputShape, shift, augmentRng);
     yield {
-      x: tf.tensor(x, [size, ...inputShape], 'float32'),
+      x: tf.tensor(x, [size, ...inputShape], ids ? 'int32' : 'float32'),
       labels: tf.tensor1d(y, 'int32'),
       indices,
       size,

@@ -6,14 +6,19 @@ import type { DataSpec } from './spec.ts';
 export interface Split {
   /**
    * Features, row-major [count, ...inputShape]: float32 already preprocessed, or uint8 raw bytes
-   * (images) that batches convert as `x * xScale` per batch, so memory is the uint8 size.
+   * (images) that batches convert as `x * xScale` per batch, so memory is the uint8 size, or
+   * int32 ids (token inputs, dtype 'int32') that batches yield as int32 tensors unchanged.
    */
-  x: Float32Array | Uint8Array;
+  x: Float32Array | Uint8Array | Int32Array;
   /** For uint8 `x`: the multiplier to float (e.g. 1/255). Ignored for float32 `x`. */
   xScale?: number;
   /** Class index per example, [count]; -1 = unlabelled (transfer-set examples: soft term only). */
   y: Int32Array;
   count: number;
+  /** Optional per-example raw text (text sources), for reports of misclassified examples. */
+  texts?: string[];
+  /** Optional per-example subgroup (e.g. 'hard-ham-1'), for per-group error rates. */
+  groups?: string[];
 }
 
 export interface Dataset {
@@ -58,6 +63,8 @@ export function sliceSplit(split: Split, start: number, end: number): Split {
     xScale: split.xScale,
     y: split.y.slice(start, end),
     count: end - start,
+    texts: split.texts?.slice(start, end),
+    groups: split.groups?.slice(start, end),
   };
 }
 
@@ -72,6 +79,7 @@ export function featuresAsFloat(split: Split, start = 0, end = split.count): Flo
   const per = split.x.length / Math.max(split.count, 1);
   const raw = split.x.subarray(start * per, end * per);
   if (raw instanceof Float32Array) return raw;
+  if (raw instanceof Int32Array) return Float32Array.from(raw); // token ids as numbers
   const scale = split.xScale ?? 1;
   const out = new Float32Array(raw.length);
   for (let i = 0; i < raw.length; i++) out[i] = raw[i] * scale;

@@ -9,6 +9,8 @@ import type { DataSpec } from './spec.ts';
 import { imageFolderSource } from './sources/image-folder.ts';
 import { jsonlSource } from './sources/jsonl.ts';
 import { tableSource } from './sources/table.ts';
+import { spamAssassinSource } from './sources/text-spam-assassin.ts';
+import { textRecordsSource } from './sources/text-records.ts';
 
 const noOptions = z.object({}).strict();
 
@@ -32,6 +34,8 @@ export const dataSources: Record<string, DataSourceDefinition<object>> = Object.
     'image-folder': imageFolderSource,
     table: tableSource,
     jsonl: jsonlSource,
+    'spam-assassin': spamAssassinSource,
+    text: textRecordsSource,
   },
 );
 
@@ -41,7 +45,7 @@ export function registerDataSource(definition: DataSourceDefinition<object>): vo
 }
 
 /** Names of the built-in datasets (no path needed), for --dataset. */
-export const datasetNames = ['mnist', 'fashion-mnist'];
+export const datasetNames = ['mnist', 'fashion-mnist', 'spam-assassin'];
 
 export interface DatasetRef extends SplitOptions {
   /** A registered dataset name ('mnist'); ignored when `data` is set. */

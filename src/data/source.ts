@@ -37,6 +37,11 @@ export interface DataSourceDefinition<O extends object = Record<string, unknown>
   readonly needsPath: boolean;
   /** For --data <path> without --data-kind: does this kind recognise the path? */
   detect?(path: string): boolean;
+  /**
+   * Run settings this kind needs instead of the MNIST defaults (a partial RunConfig: e.g. text
+   * architectures, no pixel shifts); flags and config files still override them.
+   */
+  readonly runDefaults?: Record<string, unknown>;
   load(options: O & CommonDataOptions): Promise<Dataset>;
 }
 

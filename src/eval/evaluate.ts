@@ -15,6 +15,7 @@ import {
   topKAccuracy,
   type ClassMetrics,
 } from './metrics.ts';
+import { classificationMetrics, type ClassificationMetrics } from './classification.ts';
 import { dataError } from '../errors.ts';
 
 export interface EvaluateOptions {
@@ -28,7 +29,7 @@ export interface EvaluateOptions {
   classNames?: string[];
 }
 
-export interface ModelEvaluation {
+export interface ModelEvaluation extends Partial<ClassificationMetrics> {
   name: string;
   accuracy: number;
   errors: number;
@@ -84,6 +85,8 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
       examples: data.count,
       parameters: parameterCount(model),
       weightBytes: weightBytes(model),
+      // Binary metrics (ROC-AUC, spam P/R/F1, ham FPR) and per-group error rates.
+      ...classificationMetrics(logits, data.y, logits.length / data.count, data.groups),
       macroF1: macroF1(perClass, predicted),
       ...(classes > 10 ? { top5Accuracy: topKAccuracy(logits, data.y, classes, 5) } : {}),
       perClass,

@@ -5,6 +5,14 @@ import { modelError, usageError } from '../errors.ts';
 import { isModelDir, loadModel } from './io.ts';
 import { createCnn } from './cnn.ts';
 import { createMlp } from './mlp.ts';
+import type { InputSpec } from '../data/spec.ts';
+import {
+  createBiGru,
+  createBiLstm,
+  createEmbeddingBag,
+  createTextCnn,
+  createTransformer,
+} from './text.ts';
 
 export interface BuildOptions {
   inputShape: number[];
@@ -13,6 +21,8 @@ export interface BuildOptions {
   inputDropout?: number;
   seed?: number;
   name?: string;
+  /** The dataset's input (text models read the tokenizer's vocabulary size from it). */
+  input?: InputSpec;
 }
 
 /** name → factory from a parsed spec. A new architecture adds one entry. */
@@ -22,6 +32,15 @@ export const modelFactories = {
   /** cnn:<filters>-…:<dense>-… e.g. cnn:32-64:128 */
   cnn: (args: number[][], o: BuildOptions) =>
     createCnn({ ...o, filters: args[0] ?? [32, 64], dense: args[1] ?? [128] }),
+  /** Text (token ids), see text.ts: embbag:<dim>[:<hidden>] e.g. embbag:16 */
+  embbag: createEmbeddingBag,
+  /** textcnn:<dim>:<filters>:<widths> e.g. textcnn:32:64:3-4-5 (Kim 2014) */
+  textcnn: createTextCnn,
+  /** bigru:<dim>:<units>[:<hidden>] e.g. bigru:32:32 (Tang et al. 2019) */
+  bigru: createBiGru,
+  bilstm: createBiLstm,
+  /** transformer:<layers>:<dim>-<heads>-<ffn> e.g. transformer:2:128-4-256 */
+  transformer: createTransformer,
 } satisfies Record<string, (args: number[][], o: BuildOptions) => LayersModel>;
 
 export type ArchKind = keyof typeof modelFactories;

@@ -15,6 +15,8 @@ import { readStageRecord, runFiles, writeStageRecord } from '../run/folder.ts';
 import { StageCheckpoints } from './checkpoint.ts';
 import { loadVerifiedModel, sealFolder } from './checksums.ts';
 import { saveMetrics, type RunContext } from './context.ts';
+import { primaryInput } from '../data/spec.ts';
+import { writeTokenizerFile } from '../text/tokenizer-file.ts';
 
 export interface StageSpec {
   stage: StageName;
@@ -106,6 +108,7 @@ async function trainStage(
   });
   optimizer.dispose();
   await saveModel(model, modelDir);
+  writeTokenizerFile(modelDir, ctx.data.spec);
   sealFolder(modelDir);
   checkpoints.clear();
   return {
@@ -132,6 +135,7 @@ export function buildOptions(
     inputDropout: settings.inputDropout,
     seed: deriveSeed(ctx.config.seed, seedKey, 'init'),
     name: role,
+    input: primaryInput(ctx.data.spec),
   };
 }
 

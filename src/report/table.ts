@@ -17,13 +17,18 @@ export function renderTable(header: string[], rows: string[][]): string {
 }
 
 export function evaluationTable(rows: ModelEvaluation[], reference?: string): string {
+  // Two-class runs (spam) add the positive class's F1, ROC-AUC and the costly error: negatives
+  // (ham) called positive. More than 10 classes add top-5.
   const top5 = rows.some((r) => r.top5Accuracy !== undefined);
-  const pct = (x?: number) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
+  const binary = rows.some((r) => r.binary);
+  const pct = (v?: number) =>
+    v === undefined || Number.isNaN(v) ? '-' : `${(100 * v).toFixed(2)}%`;
   const header = [
     'model',
     'test acc',
     ...(top5 ? ['top-5'] : []),
     'macro-F1',
+    ...(binary ? ['F1 (pos)', 'ROC-AUC', 'FPR (neg)'] : []),
     'errors',
     'params',
     'weights',
@@ -38,12 +43,19 @@ export function evaluationTable(rows: ModelEvaluation[], reference?: string): st
       pct(r.accuracy),
       ...(top5 ? [pct(r.top5Accuracy)] : []),
       r.macroF1 === undefined ? '-' : r.macroF1.toFixed(4),
+      ...(binary
+        ? [
+            pct(r.binary?.f1),
+            r.binary ? r.binary.rocAuc.toFixed(4) : '-',
+            pct(r.binary?.falsePositiveRate),
+          ]
+        : []),
       `${r.errors}/${r.examples}`,
       r.parameters.toLocaleString('en-US'),
       formatBytes(r.weightBytes),
       r.latencyBatch1Ms === undefined ? '-' : r.latencyBatch1Ms.toFixed(3),
       r.latencyBatch256MsPerExample === undefined ? '-' : r.latencyBatch256MsPerExample.toFixed(4),
-      r.agreement === undefined ? '-' : `${(100 * r.agreement).toFixed(2)}%`,
+      r.agreement === undefined ? '-' : pct(r.agreement),
     ]),
   );
 }

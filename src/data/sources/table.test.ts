@@ -47,7 +47,7 @@ test('a real CSV: label names sorted, numeric standardised with training-split s
   assert.equal(data.inputShape[0], 20 + 4, '20 numeric + 4 quadrant values');
   // Train features have mean 0 / std 1 per numeric column; validation/test do not exactly.
   const width = data.inputShape[0];
-  const stats = (x: Float32Array | Uint8Array, n: number, j: number) => {
+  const stats = (x: ArrayLike<number>, n: number, j: number) => {
     let s = 0;
     let s2 = 0;
     for (let i = 0; i < n; i++) s += x[i * width + j];

@@ -1,0 +1,189 @@
+// Users' labelled text from a .jsonl, .csv or .tsv file (`--data reviews.jsonl --text-field text
+// --label-field label`; several text fields are joined by newlines). Bad input never reaches
+// tfjs: invalid UTF-8 or JSON is a one-line error naming the line; rows without a label and
+// rows whose text is empty are skipped and counted; over-long texts are cut and counted; a single
+// class is an error. A small reader of its own (JSONL by lines, CSV/TSV through csv-parse) until
+// the records/table sources of the data issue land; the integrator may unify them.
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
+import { defineDataSource } from '../source.ts';
+import { dataError, usageError } from '../../errors.ts';
+import { buildTextDataset } from '../../text/text-dataset.ts';
+import { readTokenizerFile } from '../../text/tokenizer-file.ts';
+import { textRunDefaults } from './text-spam-assassin.ts';
+
+export const textRecordsOptions = z
+  .object({
+    /** Field(s) holding the text; several are joined with newlines. */
+    textField: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).default('text'),
+    labelField: z.string().min(1).default('label'),
+    sequenceLength: z.number().int().min(8).max(4096).default(128),
+    maxChars: z.number().int().min(10).default(20_000),
+    tokenizer: z.enum(['words', 'char-ngrams']).default('words'),
+    vocabularySize: z.number().int().min(10).default(10_000),
+    testShare: z.number().min(0.05).max(0.9).default(0.2),
+    /** A model's tokenizer.json to encode with (evaluate / export), instead of fitting one. */
+    tokenizerFile: z.string().optional(),
+  })
+  .strict();
+
+export type TextRecordsOptions = z.infer<typeof textRecordsOptions>;
+type Row = Record<string, unknown>;
+
+/** Decodes UTF-8 strictly; a bad byte is reported with its line. */
+export function decodeUtf8(bytes: Uint8Array, path: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
+  } catch {
+    // Find the first bad byte for the message: decode growing prefixes by line.
+    let line = 1;
+    let start = 0;
+    for (let i = 0; i <= bytes.length; i++) {
+      if (i === bytes.length || bytes[i] === 0x0a) {
+        try {
+          new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(start, i));
+        } catch {
+          break;
+        }
+        line++;
+        start = i + 1;
+      }
+    }
+    throw dataError(
+      `${path}: line ${line} is not valid UTF-8 (e.g. Latin-1 or Windows-1252 bytes): re-save the file as UTF-8`,
+    );
+  }
+}
+
+/** Rows of a .jsonl / .csv / .tsv file. */
+export function readRecords(path: string): Row[] {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch {
+    throw dataError(`--data ${path}: cannot read the file`);
+  }
+  const text = decodeUtf8(bytes, path);
+  const ext = extname(path).toLowerCase();
+  if (ext === '.jsonl' || ext === '.ndjson') {
+    const rows: Row[] = [];
+    text.split(/\r?\n/).forEach((line, i) => {
+      if (line.trim() === '') return;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (e) {
+        throw dataError(`${path}: line ${i + 1} is not JSON (${(e as Error).message})`);
+      }
+      if (!value || typeof value !== 'object' || Array.isArray(value))
+        throw dataError(`${path}: line ${i + 1} is not a JSON object`);
+      rows.push(value as Row);
+    });
+    return rows;
+  }
+  if (ext === '.csv' || ext === '.tsv') {
+    try {
+      return parse(text, {
+        columns: true,
+        delimiter: ext === '.tsv' ? '\t' : ',',
+        skip_empty_lines: true,
+        relax_column_count: true,
+      }) as Row[];
+    } catch (e) {
+      throw dataError(
+        `${path}: not a readable ${ext.slice(1).toUpperCase()} file (${(e as Error).message.split('\n')[0]})`,
+      );
+    }
+  }
+  throw usageError(`--data ${path}: text data must be .jsonl, .csv or .tsv`);
+}
+
+const present = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== '';
+
+export const textRecordsSource = defineDataSource({
+  name: 'text',
+  description: 'labelled text in a .jsonl / .csv / .tsv file (--text-field, --label-field)',
+  schema: textRecordsOptions,
+  needsPath: true,
+  runDefaults: textRunDefaults,
+  // Chosen explicitly (--data-kind text, or any --text-field): .csv / .jsonl may be tables too.
+  detect: () => false,
+  load: async (o) => {
+    const path = o.path!;
+    const rows = readRecords(path);
+    if (rows.length === 0) throw dataError(`${path}: no rows`);
+    const fields = Array.isArray(o.textField) ? o.textField : [o.textField];
+    const known = new Set(rows.flatMap((r) => Object.keys(r)));
+    for (const f of [...fields, o.labelField])
+      if (!known.has(f))
+        throw usageError(
+          `${path}: no field '${f}' in any row (fields: ${[...known].slice(0, 20).join(', ')})`,
+        );
+    let noLabel = 0;
+    let empty = 0;
+    let cut = 0;
+    const texts: string[] = [];
+    const labelValues: string[] = [];
+    for (const row of rows) {
+      if (!present(row[o.labelField])) {
+        noLabel++;
+        continue;
+      }
+      let text = fields
+        .map((f) => row[f])
+        .filter(present)
+        .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+        .join('\n')
+        .trim();
+      if (text === '') {
+        empty++;
+        continue;
+      }
+      if (text.length > o.maxChars) {
+        text = text.slice(0, o.maxChars);
+        cut++;
+      }
+      texts.push(text);
+      labelValues.push(String(row[o.labelField]).trim());
+    }
+    if (texts.length === 0)
+      throw dataError(
+        `${path}: no row has both a label ('${o.labelField}') and a text (${fields.join(', ')})`,
+      );
+    const numeric = labelValues.every((v) => Number.isFinite(Number(v)));
+    const classNames = [...new Set(labelValues)].sort((a, b) =>
+      numeric ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0,
+    );
+    const index = new Map(classNames.map((c, i) => [c, i]));
+    const fitted = o.tokenizerFile ? readTokenizerFile(o.tokenizerFile) : undefined;
+    if (o.tokenizerFile && !fitted)
+      throw usageError(`tokenizerFile ${o.tokenizerFile}: no such file`);
+    const notes = [
+      `${rows.length} rows`,
+      ...(noLabel ? [`${noLabel} rows without a label skipped`] : []),
+      ...(empty ? [`${empty} rows with an empty text skipped`] : []),
+      ...(cut ? [`${cut} texts cut to ${o.maxChars} characters`] : []),
+    ];
+    return buildTextDataset(
+      { texts, labels: Int32Array.from(labelValues, (v) => index.get(v)!) },
+      {
+        name: path,
+        source: path,
+        classNames,
+        length: fitted?.length ?? o.sequenceLength,
+        tokenizer: { type: o.tokenizer, vocabularySize: o.vocabularySize },
+        fitted: fitted?.tokenizer,
+        textDescription: `${fields.join(' + ')} (≤ ${o.maxChars} chars)`,
+        notes,
+        seed: o.seed ?? 1,
+        testShare: o.testShare,
+        validationSize: o.validationSize,
+        trainLimit: o.trainLimit,
+        testLimit: o.testLimit,
+        splits: o.splits,
+      },
+    );
+  },
+});
