@@ -60,6 +60,8 @@ export const runConfigSchema = z
       .object({ combine: z.enum(combineRules), weights: z.array(z.number().min(0)).optional() })
       .strict(),
     outDir: z.string().min(1),
+    /** A logit store (`distillery label --out`) serving the teacher's logits of the training split. */
+    teacherLogits: z.string().min(1).optional(),
   })
   .strict();
 

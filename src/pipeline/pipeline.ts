@@ -22,6 +22,11 @@ import { ioError, usageError } from '../errors.ts';
 import { StageCheckpoints } from './checkpoint.ts';
 import { cachedTeacherLogits, checkCacheAllowed } from '../distill/teacher-cache.ts';
 import { createEnsemble } from '../distill/ensemble.ts';
+import { loadStoreLogits } from '../labels/teacher-logits.ts';
+import type { Teacher } from '../teachers/teacher.ts';
+import { layersTeacher } from '../teachers/layers.ts';
+
+const modelIdentity = (model: LayersModel) => layersTeacher(model).identity();
 
 export const stageNames = ['teacher', 'scratch', 'distilled'] as const;
 /** 'teacher' | 'scratch' | 'distilled', or 'generation-<k>' in born-again runs. */
@@ -254,9 +259,15 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     name: role,
   });
 
-  // 1. Teacher: trained here, or loaded from --teacher.
+  // 1. Teacher: trained here, or loaded from --teacher, or a logit store (--teacher-logits).
   const teacherDirs = options.teacherDirs ?? [];
   const members: LayersModel[] = [];
+  if (config.teacherLogits && command !== 'distill')
+    throw usageError(`teacherLogits (a logit store) serves 'distill' only, not '${command}'`);
+  const store = config.teacherLogits
+    ? loadStoreLogits(resolve(config.teacherLogits), data.train)
+    : undefined;
+  if (store) events.onInfo?.(`teacher logits: the store ${config.teacherLogits}`);
   if (teacherDirs.length === 1) {
     models.teacher = await loadModel(teacherDirs[0]);
     stages.teacher = { source: 'loaded', epochs: 0, seconds: 0, modelDir: resolve(teacherDirs[0]) };
@@ -271,6 +282,13 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       modelDir: teacherDirs.map((d) => resolve(d)).join(', '),
     };
     events.onInfo?.(`teacher: ensemble (${config.ensemble.combine}) of ${teacherDirs.join(', ')}`);
+  } else if (store) {
+    stages.teacher = {
+      source: 'loaded',
+      epochs: 0,
+      seconds: 0,
+      modelDir: store.teacher.describe().source,
+    };
   } else {
     await runStage(
       'teacher',
@@ -278,7 +296,15 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       () => buildModel(config.teacher.arch, buildOptions(config.teacher, 'teacher')),
     );
   }
-  const teacher = models.teacher!;
+  const teacher: LayersModel | Teacher = models.teacher ?? store!.teacher;
+  if (
+    store &&
+    teacherDirs.length === 1 &&
+    (await modelIdentity(models.teacher!)) !== store.manifest.teacher.identity
+  )
+    throw usageError(
+      `${config.teacherLogits} was labelled by another teacher than ${teacherDirs[0]}: label with this teacher, or drop one of --teacher / --teacher-logits`,
+    );
 
   // 2 + 3. Students: the baseline and the distilled one, identical but for the loss.
   const { name: methodName, ...methodParams } = config.method;
@@ -313,7 +339,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
         config.student.arch,
         buildOptions(config.student, 'student'),
       );
-      checkCompatible(teacher, student);
+      if (models.teacher) checkCompatible(models.teacher, student);
       return student;
     };
     await runStage(
@@ -323,6 +349,10 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     );
     // Teacher logits once per fixed transfer set (no augmentation, no teacher layer taps).
     const teacherLogits = async () => {
+      if (store) {
+        checkCacheAllowed(config.student.shiftPixels);
+        return store.table;
+      }
       const fixed = config.student.shiftPixels === 0 && !method.taps?.teacher.length;
       if (config.teacherCache === 'off' || (config.teacherCache === 'auto' && !fixed))
         return undefined;

@@ -87,7 +87,10 @@ export class HttpClient {
       maxBackoffMs: 8_000,
       maxRetryAfterMs: 60_000,
       concurrency: 8,
-      ...options,
+      // An option given as undefined (an unset flag) keeps its default.
+      ...(Object.fromEntries(
+        Object.entries(options).filter(([, v]) => v !== undefined),
+      ) as HttpClientOptions),
     };
     this.slots = new Semaphore(this.options.concurrency);
     if (options.requestsPerSecond) this.requestBucket = new TokenBucket(options.requestsPerSecond);

@@ -14,6 +14,8 @@ export type RemoteTeacherSettings = Omit<RemoteTeacherOptions, 'url'> &
 export interface TeacherProtocol {
   name: string;
   description: string;
+  /** What its teachers read: tensors (default) or the texts of records (LLMs). */
+  reads?: 'text';
   /** Does a bare URL look like this protocol's? */
   detect(url: string): boolean;
   create(url: string, settings: RemoteTeacherSettings): Promise<RemoteTeacher>;
@@ -35,6 +37,7 @@ export const teacherProtocols: Record<string, TeacherProtocol> = {
   openai: {
     name: 'openai',
     description: 'OpenAI-compatible chat completions with logprobs (LLM teachers): …/v1',
+    reads: 'text',
     detect: () => false,
     create: async (url, s) => {
       if (!s.model) throw usageError('an LLM teacher needs --teacher-model <name>');
