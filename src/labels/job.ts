@@ -29,6 +29,8 @@ export interface LabelRows {
   reads: 'tensor' | 'text';
   count: number;
   data: StoreData;
+  /** One example's shape (tensor rows). */
+  shape?: number[];
   /** Features of rows [start, end) as [rows, ...shape] (tensor rows). */
   tensor?(start: number, end: number): Tensor;
   /** Texts of rows [start, end) (text rows). */
@@ -43,6 +45,7 @@ export function splitRows(
   return {
     reads: 'tensor',
     count: split.count,
+    shape: inputShape,
     data: { ...info, count: split.count, hash: splitHash(split), rows: 'tensor' },
     tensor: (start, end) =>
       tf.tensor(
@@ -81,6 +84,12 @@ export async function labelManifest(
       reads === 'text'
         ? `the ${teacher.kind} teacher reads texts: pass --data <file.jsonl> with a 'text' field`
         : `the ${teacher.kind} teacher reads tensors, but the data are texts: use an LLM teacher (openai:…) or a tensor dataset`,
+    );
+  const want = teacher.dataShape?.join('×');
+  const have = rows.shape?.join('×');
+  if (want !== undefined && have !== undefined && want !== have)
+    throw usageError(
+      `the ${teacher.kind} teacher takes examples of shape ${want}, but the data are ${have}: pass data of the teacher's input shape`,
     );
   return storeManifest(
     { identity: await teacher.identity(), record: teacher.describe(), classes: teacher.classes },

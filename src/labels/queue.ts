@@ -44,6 +44,27 @@ export function redisOptions(url: string): Record<string, unknown> {
   };
 }
 
+/** Rejects with a one-line error when Redis is not reachable within `ms`. */
+async function reachable(ready: Promise<unknown>, url: string, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, fail) => {
+    timer = setTimeout(
+      () =>
+        fail(
+          usageError(
+            `cannot reach Redis at ${url} within ${ms / 1000} s: start redis-server there, or check --queue`,
+          ),
+        ),
+      ms,
+    );
+  });
+  try {
+    await Promise.race([ready, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function bullmq() {
   try {
     return await import('bullmq');
@@ -62,6 +83,8 @@ export interface QueueLabelOptions {
   /** Attempts per shard job before the label job fails (default 5). */
   attempts?: number;
   pollMs?: number;
+  /** How long to wait for Redis at the start (default 10 s). */
+  connectTimeoutMs?: number;
   onProgress?(info: {
     done: number;
     total: number;
@@ -106,6 +129,7 @@ export async function labelWithQueue(
       })),
     );
   try {
+    await reachable(queue.waitUntilReady(), options.queue, options.connectTimeoutMs ?? 10_000);
     // A failed job of an earlier run keeps its id: clear it so the shard is tried again.
     for (const shard of first) {
       const job = await queue.getJob(`${manifest.key}-${shard}`);
@@ -155,6 +179,7 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Job lock: a worker silent this long is presumed dead and its job retried (default 30 s). */
   lockMs?: number;
+  connectTimeoutMs?: number;
   onEvent?(message: string): void;
 }
 
@@ -207,7 +232,12 @@ export async function startWorker(options: WorkerOptions): Promise<{ stop(): Pro
   worker.on('failed', (job, err) =>
     options.onEvent?.(`shard ${job?.data.shard} failed: ${err.message}`),
   );
-  await worker.waitUntilReady();
+  try {
+    await reachable(worker.waitUntilReady(), options.queue, options.connectTimeoutMs ?? 10_000);
+  } catch (e) {
+    await worker.close(true).catch(() => {});
+    throw e;
+  }
   return {
     stop: async () => {
       await worker.close();
