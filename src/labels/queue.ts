@@ -5,14 +5,21 @@
 // restart without persistence), and fails with the reason of a job that used up its attempts.
 // A killed worker's job stalls (its lock expires) and BullMQ hands it to another worker; a shard
 // two workers both finish is published once (see store.ts). bullmq is imported lazily.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { usageError } from '../errors.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import { labelManifest, labelShard, type LabelRows } from './job.ts';
-import { missingShards, readManifest, type StoreManifest } from './store.ts';
+import { checkShard, missingShards, readManifest, shardPath, type StoreManifest } from './store.ts';
 import { openTarget, type LabelTarget } from './target.ts';
 
 export const DEFAULT_QUEUE = 'distillery-label';
+
+/** One job per (store folder, store key, shard): two stores of the same key are two jobs. */
+export const shardJobId = (dir: string, key: string, shard: number) =>
+  `${key.slice(0, 16)}-${createHash('sha256').update(dir).digest('hex').slice(0, 8)}-${shard}`;
 
 export interface ShardJob {
   dir: string;
@@ -120,7 +127,7 @@ export async function labelWithQueue(
           chunk: options.chunk,
         },
         opts: {
-          jobId: `${manifest.key}-${shard}`,
+          jobId: shardJobId(dir, manifest.key, shard),
           attempts,
           backoff: { type: 'exponential', delay: 500 },
           removeOnComplete: true,
@@ -132,7 +139,7 @@ export async function labelWithQueue(
     await reachable(queue.waitUntilReady(), options.queue, options.connectTimeoutMs ?? 10_000);
     // A failed job of an earlier run keeps its id: clear it so the shard is tried again.
     for (const shard of first) {
-      const job = await queue.getJob(`${manifest.key}-${shard}`);
+      const job = await queue.getJob(shardJobId(dir, manifest.key, shard));
       if (job && (await job.isFailed())) await job.remove();
     }
     await enqueue(first);
@@ -155,7 +162,7 @@ export async function labelWithQueue(
       });
       if (missing.length === 0) break;
       for (const job of await queue.getFailed(0, 100)) {
-        if (job.data?.key === manifest.key && job.attemptsMade >= attempts)
+        if (job.data?.key === manifest.key && job.data.dir === dir && job.attemptsMade >= attempts)
           throw usageError(
             `shard ${job.data.shard} failed ${job.attemptsMade} times on the workers: ${job.failedReason}`,
           );
@@ -207,7 +214,17 @@ export async function startWorker(options: WorkerOptions): Promise<{ stop(): Pro
     options.queueName ?? DEFAULT_QUEUE,
     async (job) => {
       const data = job.data;
+      if (!existsSync(join(data.dir, 'manifest.json')))
+        throw new UnrecoverableError(`${data.dir} is no longer a logit store (removed?)`);
       const manifest = readManifest(data.dir);
+      // A job re-added while its shard was being published: nothing left to do.
+      const published = shardPath(data.dir, data.shard);
+      if (
+        manifest.key === data.key &&
+        existsSync(published) &&
+        checkShard(manifest, data.shard, readFileSync(published)) === undefined
+      )
+        return 'present';
       const { teacher, rows, key } = await open(data);
       if (key !== manifest.key || key !== data.key)
         throw new UnrecoverableError(
