@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../src/tf.ts';
 import { createMlp } from '../src/models/index.ts';
-import { saveModel } from '../src/export/model-io.ts';
+import { saveModel } from '../src/models/io.ts';
 import { selectBackend, type BackendName } from '../src/backend/index.ts';
 import { renderTable } from '../src/report/table.ts';
 import { startKServeServer } from '../src/teachers/http/testing.ts';

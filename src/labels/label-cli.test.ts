@@ -12,7 +12,7 @@ import { tf } from '../tf.ts';
 import { loadMnist } from '../data/index.ts';
 import { createMlp } from '../models/index.ts';
 import { trainModel } from '../train/train-model.ts';
-import { saveModel } from '../export/model-io.ts';
+import { saveModel } from '../models/io.ts';
 import { startOpenAiServer, type TestServer } from '../teachers/http/testing.ts';
 import { readManifest, readStoreLogits } from './store.ts';
 

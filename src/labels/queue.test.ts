@@ -13,7 +13,7 @@ import { tf, type LayersModel } from '../tf.ts';
 import { loadMnist } from '../data/index.ts';
 import { createMlp } from '../models/index.ts';
 import { trainModel } from '../train/train-model.ts';
-import { saveModel } from '../export/model-io.ts';
+import { saveModel } from '../models/io.ts';
 import { startKServeServer, type TestServer } from '../teachers/http/testing.ts';
 import { label } from './label.ts';
 import type { LabelTarget } from './target.ts';

@@ -23,7 +23,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { ioError, usageError, dataError } from '../errors.ts';
-import { writeAtomic } from '../export/model-io.ts';
+import { writeAtomic } from '../io/atomic.ts';
 import { decodeFloat16, encodeFloat16 } from '../export/quantize.ts';
 import type { TeacherRecord } from '../teachers/teacher.ts';
 

@@ -6,7 +6,7 @@
 // src/teachers/load.ts (issue 8) once it lands.
 import { resolve } from 'node:path';
 import { loadDataset, type DatasetRef, type SplitName } from '../data/index.ts';
-import { isModelDir, loadModel } from '../export/model-io.ts';
+import { isModelDir, loadModel } from '../models/io.ts';
 import { usageError } from '../errors.ts';
 import { layersTeacher } from '../teachers/layers.ts';
 import type { Teacher } from '../teachers/teacher.ts';

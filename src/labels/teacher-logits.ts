@@ -46,6 +46,22 @@ export function loadStoreLogits(
   };
 }
 
+/**
+ * The store at `dir` as the teacher of a `distill` on `split`: refused for another command or
+ * other data (reads the manifest only; the shards are read by loadStoreLogits).
+ */
+export function openStoreTeacher(dir: string, command: string, split: Split): Teacher {
+  if (command !== 'distill')
+    throw usageError(`--teacher-logits (a logit store) serves 'distill' only, not '${command}'`);
+  const manifest = readManifest(dir);
+  checkStoreData(dir, manifest, {
+    hash: splitHash(split),
+    count: split.count,
+    what: 'the training split',
+  });
+  return storeTeacher(dir, manifest);
+}
+
 /** A Teacher for a store: identity and record of its teacher; rows come from the table only. */
 export function storeTeacher(dir: string, manifest: StoreManifest): Teacher {
   return {
