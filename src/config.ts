@@ -68,6 +68,8 @@ export const runConfigSchema = z
     outDir: z.string().min(1),
     /** Set by recipe files (recipes/*.json): the source and the published numbers. */
     recipe: recipeInfoSchema.optional(),
+    /** A logit store (`distillery label --out`) serving the teacher's logits of the training split. */
+    teacherLogits: z.string().min(1).optional(),
   })
   .strict();
 

@@ -132,3 +132,18 @@ export {
   type LogitsFunction,
 } from './teachers/index.ts';
 export { ensembleTeacher } from './distill/ensemble.ts';
+
+// Remote teachers (KServe v2, TF Serving, OpenAI-compatible LLMs) and labelling (issue 10)
+export {
+  remoteTeacher,
+  teacherProtocols,
+  kserveV2Teacher,
+  tfServingTeacher,
+  openAiTeacher,
+  HttpClient,
+  type RemoteTeacher,
+  type RemoteTeacherOptions,
+  type OpenAiTeacherOptions,
+  type TextTeacher,
+} from './teachers/http/index.ts';
+export * from './labels/index.ts';

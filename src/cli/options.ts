@@ -63,6 +63,7 @@ export interface Flags {
   teacher?: string[];
   ensemble?: string;
   teacherWeights?: string;
+  teacherLogits?: string;
 }
 
 /** Options shared by the training commands; each maps onto one key of RunConfig. */
@@ -289,6 +290,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
     outDir: f.out,
     teacherCache: f.teacherCache as RunConfig['teacherCache'],
     generations: f.generations,
+    teacherLogits: f.teacherLogits,
     schedules: f.schedule ? Object.fromEntries(f.schedule.map(parseSchedule)) : undefined,
     ensemble: {
       combine: f.ensemble as NonNullable<RunConfig['ensemble']>['combine'],

@@ -2,6 +2,7 @@
 // fails in a second with one line instead of after the teacher trained: schedules over the whole
 // epoch budget, the method's loss on a random batch (finite, not identically zero), empty splits,
 // and class counts and input shapes of saved students and teachers against the data.
+import { resolve } from 'node:path';
 import { tf, type LayersModel } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
 import type { RunCommand } from '../run/record.ts';
@@ -12,6 +13,7 @@ import { scheduleValue } from '../distill/schedule.ts';
 import { isModelDir, loadModel } from '../models/io.ts';
 import { inputShapeOf, outputSize } from '../models/index.ts';
 import { dataError, modelError, usageError } from '../errors.ts';
+import { openStoreTeacher } from '../labels/teacher-logits.ts';
 
 type Command = Exclude<RunCommand, 'tune'>;
 
@@ -169,5 +171,6 @@ export async function checkModels(options: {
   if ((command === 'run' || command === 'distill') && isModelDir(config.student.arch))
     await check(config.student.arch, 'student architecture', false);
   if (distills(command)) checkMethodLoss(config, command, data.classes);
+  if (config.teacherLogits) openStoreTeacher(resolve(config.teacherLogits), command, data.train);
   return warnings;
 }

@@ -10,6 +10,8 @@ import { layersTeacher } from '../teachers/layers.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import type { RunContext } from './context.ts';
 import { buildOptions, runStage } from './stages.ts';
+import { openStoreTeacher } from '../labels/teacher-logits.ts';
+import { usageError } from '../errors.ts';
 
 export interface TeacherStage {
   teacher: Teacher;
@@ -20,6 +22,20 @@ export interface TeacherStage {
 export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Promise<TeacherStage> {
   const { config, events } = ctx;
   const members: LayersModel[] = [];
+  // A logit store (distill --teacher-logits) stands for the teacher that labelled it.
+  const store = config.teacherLogits
+    ? openStoreTeacher(resolve(config.teacherLogits), ctx.command, ctx.data.train)
+    : undefined;
+  if (store && teacherDirs.length === 0) {
+    ctx.stages.teacher = {
+      source: 'loaded',
+      epochs: 0,
+      seconds: 0,
+      modelDir: store.describe().source,
+    };
+    events.onInfo?.(`teacher: the logit store ${config.teacherLogits}`);
+    return { teacher: store, members };
+  }
   let model: LayersModel;
   if (teacherDirs.length === 1) {
     model = await loadModel(teacherDirs[0]);
@@ -50,6 +66,14 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
     });
   }
   ctx.models.teacher = model;
+  if (
+    store &&
+    teacherDirs.length === 1 &&
+    (await layersTeacher(model).identity()) !== (await store.identity())
+  )
+    throw usageError(
+      `${config.teacherLogits} was labelled by another teacher than ${teacherDirs[0]}: label with this teacher, or drop one of --teacher / --teacher-logits`,
+    );
   const source = ctx.stages.teacher?.modelDir ?? 'trained in this run';
   return {
     teacher: layersTeacher(model, {

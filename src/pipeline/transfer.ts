@@ -12,6 +12,7 @@ import {
 } from '../distill/teacher-cache.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import { usageError } from '../errors.ts';
+import { loadStoreLogits } from '../labels/teacher-logits.ts';
 
 /** Why the teacher cannot be cached for this config and method, or undefined if it can. */
 export function cacheBlocker(config: RunConfig, method: DistillMethod): string | undefined {
@@ -35,6 +36,14 @@ export async function transferLogits(options: {
   onInfo?: (message: string) => void;
 }): Promise<TeacherLogits | undefined> {
   const { config, data, teacher, method } = options;
+  if (config.teacherLogits) {
+    const blocker = cacheBlocker(config, method);
+    if (blocker !== undefined)
+      throw usageError(`--teacher-logits: ${blocker}, so a logit store cannot serve it`);
+    const store = loadStoreLogits(resolve(config.teacherLogits), data.train);
+    options.onInfo?.(`teacher logits read from the store: ${store.table.count} examples`);
+    return store.table;
+  }
   if (config.teacherCache === 'off') return undefined;
   const blocker = cacheBlocker(config, method);
   if (blocker !== undefined) {

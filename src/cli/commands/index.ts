@@ -10,6 +10,7 @@ import {
   type Flags,
 } from '../options.ts';
 import type { TuneFlags } from './tune.ts';
+import * as labelOptions from './label.ts';
 
 export interface CommandSpec {
   name: string;
@@ -54,7 +55,11 @@ export const commands: CommandSpec[] = [
               'confidence',
             ]),
           )
-          .option('--teacher-weights <w1,w2,…>', 'ensemble weight per teacher (default equal)'),
+          .option('--teacher-weights <w1,w2,…>', 'ensemble weight per teacher (default equal)')
+          .option(
+            '--teacher-logits <dir>',
+            'a logit store written by `distillery label` on the same training data: the teacher table (no teacher needed)',
+          ),
         { teacher: false, student: true },
       ),
     action: async (flags: Flags, cmd: Command) =>
@@ -241,5 +246,36 @@ export const commands: CommandSpec[] = [
         .option('--no-export', 'do not write <run-dir>/exports/uint8 (the quantized student)'),
     action: async (runDir: string | undefined, flags: import('./serve.ts').ServeFlags) =>
       (await import('./serve.ts')).serveCommand(runDir, flags),
+  },
+  {
+    name: 'label',
+    description:
+      "a teacher's logits over a dataset into a sharded logit store (in this process, or on a queue of workers); resumes",
+    configure: (cmd) =>
+      labelOptions
+        .addLabelDataOptions(labelOptions.addLabelOptions(cmd))
+        .requiredOption('--out <dir>', 'the logit store folder (created, or resumed)')
+        .option('--shard-size <n>', 'rows per shard', int, 4096)
+        .addOption(
+          new Option('--dtype <type>', 'stored precision')
+            .choices(['float16', 'float32'])
+            .default('float16'),
+        )
+        .option('--top-k <k>', 'keep the k largest logits per row (large label sets)', int)
+        .option('--queue <redis-url>', 'label on `distillery worker`s through BullMQ on this Redis')
+        .option('--queue-name <name>', 'queue name (default distillery-label)')
+        .option('--parallel-shards <n>', 'in process: shards labelled at once (default 1)', int)
+        .addOption(backendOption())
+        .option('--json', 'print only the summary as JSON on stdout'),
+    action: async (flags: labelOptions.LabelFlags) =>
+      (await import('./label.ts')).labelCommand(flags),
+  },
+  {
+    name: 'worker',
+    description:
+      'process shard jobs of `distillery label --queue` (any number, on any machine sharing the store)',
+    configure: (cmd) => labelOptions.workerOptions(cmd),
+    action: async (flags: labelOptions.WorkerFlags) =>
+      (await import('./label.ts')).workerCommand(flags),
   },
 ];

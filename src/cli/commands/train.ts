@@ -27,7 +27,7 @@ export async function runTraining(
     config = saved.config;
     teacherDirs = saved.teacherDirs;
   } else {
-    if (command === 'distill' && !teacherDirs?.length) {
+    if (command === 'distill' && !teacherDirs?.length && !flags.teacherLogits) {
       throw usageError(
         `distill needs --teacher <model-dir> (a saved teacher, e.g. runs/<run>/models/teacher)`,
       );

@@ -1,0 +1,238 @@
+// The HTTP client every remote teacher shares: JSON over Node's built-in fetch with bounded
+// concurrency, a per-attempt timeout (headers and body), retries with exponential backoff and
+// jitter on connection errors, timeouts, truncated or malformed bodies, 429 and 5xx, `Retry-After`
+// honoured, rate limits (requests/s, tokens/min) and an API key read from an environment
+// variable. The key is sent as a header and redacted from every message this file produces.
+// Leaves out: HTTP/2, streaming responses, proxies beyond what undici does by itself.
+import { modelError, type DistilleryError } from '../../errors.ts';
+import { Semaphore, TokenBucket } from './limits.ts';
+
+export interface HttpClientOptions {
+  /** Server root, e.g. http://127.0.0.1:8000 (credentials in the URL are refused). */
+  baseUrl: string;
+  /** Per attempt, headers and body (default 30 s). */
+  timeoutMs?: number;
+  /** Retries after the first attempt (default 5). */
+  retries?: number;
+  /** First backoff (default 250 ms), doubled per retry up to `maxBackoffMs` (default 8 s). */
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** A longer Retry-After than this fails the request instead of waiting (default 60 s). */
+  maxRetryAfterMs?: number;
+  /** Requests in flight at most (default 8). */
+  concurrency?: number;
+  requestsPerSecond?: number;
+  /** LLM servers: estimated tokens per minute (each request states its cost). */
+  tokensPerMinute?: number;
+  /** Name of the environment variable holding the API key (never the key itself). */
+  apiKeyEnv?: string;
+  /** Header carrying the key: 'authorization' sends `Bearer <key>` (default). */
+  apiKeyHeader?: string;
+  /** For tests: jitter source in [0, 1) and the sleep between attempts. */
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  onRetry?(info: RetryInfo): void;
+}
+
+export interface RetryInfo {
+  path: string;
+  attempt: number;
+  reason: string;
+  delayMs: number;
+}
+
+export interface ClientStats {
+  requests: number;
+  attempts: number;
+  retries: number;
+  /** Retries by reason: 'connection', 'timeout', 'http-429', 'http-503', 'malformed-json', … */
+  retryReasons: Record<string, number>;
+}
+
+interface Attempt {
+  ok: boolean;
+  value?: unknown;
+  reason?: string;
+  message?: string;
+  retryAfterMs?: number;
+  fatal?: boolean;
+}
+
+export class HttpClient {
+  readonly baseUrl: string;
+  readonly stats: ClientStats = { requests: 0, attempts: 0, retries: 0, retryReasons: {} };
+  private readonly options: Required<
+    Pick<
+      HttpClientOptions,
+      'timeoutMs' | 'retries' | 'backoffMs' | 'maxBackoffMs' | 'maxRetryAfterMs' | 'concurrency'
+    >
+  > &
+    HttpClientOptions;
+  private readonly slots: Semaphore;
+  private readonly requestBucket?: TokenBucket;
+  private readonly tokenBucket?: TokenBucket;
+  private readonly apiKey?: string;
+
+  constructor(options: HttpClientOptions) {
+    const url = new URL(options.baseUrl);
+    if (url.username || url.password)
+      throw modelError(
+        `teacher URL ${url.host}: credentials in the URL are not accepted; put the key in an environment variable and pass its name (--api-key-env)`,
+      );
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.options = {
+      timeoutMs: 30_000,
+      retries: 5,
+      backoffMs: 250,
+      maxBackoffMs: 8_000,
+      maxRetryAfterMs: 60_000,
+      concurrency: 8,
+      // An option given as undefined (an unset flag) keeps its default.
+      ...(Object.fromEntries(
+        Object.entries(options).filter(([, v]) => v !== undefined),
+      ) as HttpClientOptions),
+    };
+    this.slots = new Semaphore(this.options.concurrency);
+    if (options.requestsPerSecond) this.requestBucket = new TokenBucket(options.requestsPerSecond);
+    if (options.tokensPerMinute)
+      this.tokenBucket = new TokenBucket(options.tokensPerMinute / 60, options.tokensPerMinute);
+    if (options.apiKeyEnv) {
+      const key = process.env[options.apiKeyEnv];
+      if (!key)
+        throw modelError(
+          `the API key variable ${options.apiKeyEnv} is not set: export ${options.apiKeyEnv}=<key> before running`,
+        );
+      this.apiKey = key;
+    }
+  }
+
+  /** Removes the API key from any text (messages, bodies quoted in errors). */
+  redact(text: string): string {
+    return this.apiKey ? text.split(this.apiKey).join('[redacted]') : text;
+  }
+
+  /** GET (no body) or POST (JSON body) `path`, returning the parsed JSON response. */
+  async json(
+    path: string,
+    init: { body?: unknown; tokens?: number; allowEmpty?: boolean } = {},
+  ): Promise<unknown> {
+    this.stats.requests++;
+    const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+    const { retries, backoffMs, maxBackoffMs, maxRetryAfterMs } = this.options;
+    const random = this.options.random ?? Math.random;
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+    for (let attempt = 0; ; attempt++) {
+      await this.requestBucket?.take(1);
+      if (init.tokens) await this.tokenBucket?.take(init.tokens);
+      const release = await this.slots.acquire();
+      let result: Attempt;
+      try {
+        result = await this.attempt(path, body, init.allowEmpty ?? false);
+      } finally {
+        release();
+      }
+      if (result.ok) return result.value;
+      const where = `${this.baseUrl}${path}`;
+      if (result.fatal || attempt >= retries) {
+        const tries = attempt + 1;
+        throw this.error(
+          `${where}: ${result.message}${result.fatal ? '' : ` (gave up after ${tries} attempt${tries > 1 ? 's' : ''}; raise --retries or --timeout if the server is slow)`}`,
+        );
+      }
+      if (result.retryAfterMs !== undefined && result.retryAfterMs > maxRetryAfterMs)
+        throw this.error(
+          `${where}: ${result.message}; the server asks to retry after ${Math.round(result.retryAfterMs / 1000)} s, more than the ${maxRetryAfterMs / 1000} s allowed (--max-retry-after)`,
+        );
+      const cap = Math.min(maxBackoffMs, backoffMs * 2 ** attempt);
+      // Equal jitter: half the exponential step, plus a random part, so retries spread out.
+      const backoff = cap / 2 + random() * (cap / 2);
+      const delayMs = Math.max(backoff, result.retryAfterMs ?? 0);
+      this.stats.retries++;
+      this.stats.retryReasons[result.reason!] = (this.stats.retryReasons[result.reason!] ?? 0) + 1;
+      this.options.onRetry?.({ path, attempt: attempt + 1, reason: result.reason!, delayMs });
+      await sleep(delayMs);
+    }
+  }
+
+  private async attempt(
+    path: string,
+    body: string | undefined,
+    allowEmpty: boolean,
+  ): Promise<Attempt> {
+    this.stats.attempts++;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.apiKey) {
+      const name = (this.options.apiKeyHeader ?? 'authorization').toLowerCase();
+      headers[name] = name === 'authorization' ? `Bearer ${this.apiKey}` : this.apiKey;
+    }
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers,
+        body,
+        signal,
+      });
+      text = await response.text();
+    } catch (e) {
+      const timedOut = signal.aborted;
+      return {
+        ok: false,
+        reason: timedOut ? 'timeout' : 'connection',
+        message: timedOut
+          ? `no complete response within ${this.options.timeoutMs} ms`
+          : `connection failed (${causeOf(e)})`,
+      };
+    }
+    if (response.status === 429 || response.status >= 500) {
+      return {
+        ok: false,
+        reason: `http-${response.status}`,
+        message: `HTTP ${response.status}${snippet(this.redact(text))}`,
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+      };
+    }
+    if (!response.ok) {
+      return {
+        ok: false,
+        fatal: true,
+        message: `HTTP ${response.status}${snippet(this.redact(text))}${response.status === 401 || response.status === 403 ? ' (check the API key variable)' : ''}`,
+      };
+    }
+    if (allowEmpty && text.trim() === '') return { ok: true, value: null };
+    try {
+      return { ok: true, value: JSON.parse(text) };
+    } catch {
+      return {
+        ok: false,
+        reason: 'malformed-json',
+        message: `the response is not JSON${snippet(this.redact(text))}`,
+      };
+    }
+  }
+
+  private error(message: string): DistilleryError {
+    return modelError(this.redact(message));
+  }
+}
+
+/** Retry-After as milliseconds: delta seconds or an HTTP date; undefined when absent or bad. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function causeOf(e: unknown): string {
+  const err = e as { cause?: { code?: string; message?: string }; message?: string };
+  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
+}
+
+function snippet(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line ? `: ${line.length > 160 ? `${line.slice(0, 160)}…` : line}` : '';
+}
