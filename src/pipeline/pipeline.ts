@@ -22,6 +22,7 @@ import { ioError, usageError } from '../errors.ts';
 import { StageCheckpoints } from './checkpoint.ts';
 import { cachedTeacherLogits, checkCacheAllowed } from '../distill/teacher-cache.ts';
 import { createEnsemble } from '../distill/ensemble.ts';
+import { gainVerdict, type GainVerdict } from '../eval/seed-stats.ts';
 
 export const stageNames = ['teacher', 'scratch', 'distilled'] as const;
 /** 'teacher' | 'scratch' | 'distilled', or 'generation-<k>' in born-again runs. */
@@ -78,6 +79,8 @@ export interface RunResults {
      * last generation − teacher (the same architecture trained without distillation).
      */
     distillationGain?: number;
+    /** The gain with its seed-noise verdict (one seed here: it says one seed cannot tell). */
+    verdict?: GainVerdict;
     /** teacher parameters / student parameters. */
     compression?: number;
   };
@@ -405,6 +408,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
           : acc('distilled') !== undefined && acc('scratch') !== undefined
             ? acc('distilled')! - acc('scratch')!
             : undefined,
+      verdict: gainArms(generationNames.at(-1), acc),
       compression:
         params('teacher') && params('distilled')
           ? params('teacher')! / params('distilled')!
@@ -426,6 +430,19 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     );
   }
   return results;
+}
+
+/** The one-seed verdict of the gain: distilled vs scratch, or last generation vs teacher. */
+function gainArms(
+  lastGeneration: string | undefined,
+  acc: (name: string) => number | undefined,
+): GainVerdict | undefined {
+  const [baseline, candidate] = lastGeneration
+    ? [acc('teacher'), acc(lastGeneration)]
+    : [acc('scratch'), acc('distilled')];
+  return baseline !== undefined && candidate !== undefined
+    ? gainVerdict([baseline], [candidate])
+    : undefined;
 }
 
 function describeDataset(data: Dataset): RunResults['dataset'] {

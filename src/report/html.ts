@@ -13,7 +13,7 @@ import type { ModelEvaluation } from '../eval/evaluate.ts';
 import type { Dataset, DatasetName } from '../data/index.ts';
 import type { ModelJson } from '../export/model-io.ts';
 import { ioError, usageError } from '../errors.ts';
-import { formatBytes } from './table.ts';
+import { baselineOf, formatBytes, verdictOf } from './table.ts';
 import {
   calibrationOf,
   DEFAULT_CALIBRATION_BINS,
@@ -685,18 +685,14 @@ function simpleTable(head: string[], rows: (string | number)[][], textColumns = 
 }
 
 function verdict(results: RunResults): string {
-  const { distillationGain: gain, compression } = results.summary;
+  const { compression } = results.summary;
   const parts: string[] = [];
   let cls = '';
-  if (gain !== undefined) {
-    const points = (100 * gain).toFixed(2);
-    cls = gain > 0 ? 'good' : gain < 0 ? 'bad' : '';
+  const v = verdictOf(results);
+  if (v) {
+    cls = v.verdict === 'beyond-noise' ? (v.mean > 0 ? 'good' : 'bad') : '';
     parts.push(
-      gain > 0
-        ? `Distillation helped: <b>+${points} points</b> of test accuracy over the same student trained from scratch`
-        : gain < 0
-          ? `Distillation did not help here: <b>${points} points</b> against the same student trained from scratch`
-          : 'Distillation made no difference in test accuracy here',
+      `Distillation over ${escapeHtml(baselineOf(results))}: <b>${escapeHtml(v.sentence)}</b>`,
     );
   }
   if (compression !== undefined)

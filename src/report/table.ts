@@ -1,6 +1,7 @@
 // Plain-text tables of a run's results, for the terminal and the README.
 import type { RunResults } from '../pipeline/pipeline.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
+import { gainVerdict, type GainVerdict } from '../eval/seed-stats.ts';
 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
@@ -42,24 +43,12 @@ export function evaluationTable(rows: ModelEvaluation[], reference?: string): st
   );
 }
 
-/** The table plus a one-line verdict on whether distillation helped. */
+/** The table plus a one-line verdict on whether distillation helped, and if noise can tell. */
 export function resultsSummary(results: RunResults): string {
   const lines = [evaluationTable(results.evaluation.rows, results.evaluation.reference)];
-  const { distillationGain: gain, compression, generationAccuracies } = results.summary;
-  const baseline = generationAccuracies
-    ? 'the teacher (the same architecture trained without distillation)'
-    : 'the same student trained from scratch';
-  if (gain !== undefined) {
-    const points = (100 * gain).toFixed(2);
-    lines.push(
-      '',
-      gain > 0
-        ? `Distillation helped: +${points} points of test accuracy over ${baseline}.`
-        : gain < 0
-          ? `Distillation did not help here: ${points} points against ${baseline}.`
-          : `Distillation made no difference in test accuracy against ${baseline}.`,
-    );
-  }
+  const { compression } = results.summary;
+  const verdict = verdictOf(results);
+  if (verdict) lines.push('', `Distillation over ${baselineOf(results)}: ${verdict.sentence}.`);
   if (compression !== undefined)
     lines.push(`Student is ${compression.toFixed(1)}× smaller than the teacher (parameters).`);
   const d = results.dataset;
@@ -67,4 +56,19 @@ export function resultsSummary(results: RunResults): string {
     `Data: ${d.name}, ${d.train} train / ${d.validation} validation / ${d.test} test. Backend: ${results.backend.description}, ${results.backend.threads} thread(s). ${results.seconds.toFixed(0)} s in all.`,
   );
   return lines.join('\n');
+}
+
+/** What the gain is measured against, in words. */
+export function baselineOf(results: Pick<RunResults, 'summary'>): string {
+  return results.summary.generationAccuracies
+    ? 'the teacher (the same architecture trained without distillation)'
+    : 'the same student trained from scratch';
+}
+
+/** The run's verdict; results.json files written before verdicts existed get one computed. */
+export function verdictOf(results: Pick<RunResults, 'summary'>): GainVerdict | undefined {
+  const { verdict, distillationGain } = results.summary;
+  return (
+    verdict ?? (distillationGain === undefined ? undefined : gainVerdict([0], [distillationGain]))
+  );
 }
