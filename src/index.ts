@@ -78,6 +78,14 @@ export { saveModel, loadModel } from './export/model-io.ts';
 export { selectBackend, type BackendInfo, type BackendName } from './backend/index.ts';
 export { patchWasmMatMul } from './backend/wasm-patched.ts';
 export { runPipeline, type RunResults, type PipelineOptions } from './pipeline/pipeline.ts';
+export { runSeeds, type SeedsOptions, type SeedsResults } from './pipeline/seeds.ts';
+export {
+  gainVerdict,
+  pairedDifference,
+  summarize,
+  type GainVerdict,
+  type PairedDifference,
+} from './eval/seed-stats.ts';
 export { defaultConfig, resolveConfig, type RunConfig } from './config.ts';
 export { tune, type TuneOptions, type TuneResults } from './tune/tune.ts';
 export { createEnsemble, combineLogits, type EnsembleOptions } from './distill/ensemble.ts';

@@ -59,6 +59,8 @@ export interface Flags {
   teacher?: string[];
   ensemble?: string;
   teacherWeights?: string;
+  seeds?: string;
+  repeats?: number;
 }
 
 /** Options shared by the training commands; each maps onto one key of RunConfig. */
@@ -155,6 +157,16 @@ export function addTrainingOptions(
   return cmd
     .option('--out <dir>', 'parent folder of run folders', undefined)
     .option('--json', 'print only the final results as JSON on stdout');
+}
+
+/** `--seeds` / `--repeats`: the same job over several seeds, with mean ± std and a verdict. */
+export function addSeedOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--seeds <list>',
+      'run once per seed, e.g. 1,2,3: mean ± std per model and the gain paired by seed',
+    )
+    .option('--repeats <n>', 'shorthand for --seeds <seed>,<seed+1>,… (n seeds)', int);
 }
 
 /**

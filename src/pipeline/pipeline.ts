@@ -99,6 +99,8 @@ export interface PipelineOptions {
   teacherDirs?: string[];
   /** Existing run folder to continue. */
   resumeDir?: string;
+  /** A new folder to write the run into (default: a timestamped one under config.outDir). */
+  runDir?: string;
   events?: PipelineEvents;
 }
 
@@ -116,6 +118,15 @@ export function createRunDir(outDir: string, prefix = ''): string {
       return dir;
     }
   }
+}
+
+/** Creates the given run folder; refuses one that already holds a run. */
+function newRunDir(dir: string): string {
+  const path = resolve(dir);
+  if (existsSync(join(path, 'config.json')))
+    throw usageError(`${path} already holds a run: continue it with --resume or pick a new folder`);
+  mkdirSync(path, { recursive: true });
+  return path;
 }
 
 /** Reads the config a run folder was started with (for --resume). */
@@ -141,7 +152,11 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   const backend = await selectBackend(config.backend, { threads: config.threads });
   events.onInfo?.(`backend: ${backend.description}, ${backend.threads} thread(s)`);
 
-  const runDir = options.resumeDir ? resolve(options.resumeDir) : createRunDir(config.outDir);
+  const runDir = options.resumeDir
+    ? resolve(options.resumeDir)
+    : options.runDir
+      ? newRunDir(options.runDir)
+      : createRunDir(config.outDir);
   if (options.resumeDir && existsSync(join(runDir, 'results.json'))) {
     throw usageError(
       `${runDir} already finished (results.json exists): start a new run instead of --resume`,

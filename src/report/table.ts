@@ -1,7 +1,8 @@
 // Plain-text tables of a run's results, for the terminal and the README.
 import type { RunResults } from '../pipeline/pipeline.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
-import { gainVerdict, type GainVerdict } from '../eval/seed-stats.ts';
+import { gainVerdict, type GainVerdict, type Summary } from '../eval/seed-stats.ts';
+import type { SeedsResults } from '../pipeline/seeds.ts';
 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
@@ -71,4 +72,30 @@ export function verdictOf(results: Pick<RunResults, 'summary'>): GainVerdict | u
   return (
     verdict ?? (distillationGain === undefined ? undefined : gainVerdict([0], [distillationGain]))
   );
+}
+
+/** "97.91% ± 0.12" (std in points). */
+export function meanStd(s: Summary): string {
+  return `${(100 * s.mean).toFixed(2)}% ± ${(100 * s.std).toFixed(2)}`;
+}
+
+/** The multi-seed table: mean ± std and each seed's value per model, then the verdict. */
+export function seedsSummary(results: SeedsResults): string {
+  const table = renderTable(
+    ['model', 'test acc (mean ± std)', ...results.seeds.map((s) => `seed ${s}`)],
+    results.rows.map((r) => [
+      r.name,
+      meanStd(r.accuracy),
+      ...r.accuracy.values.map((v) => `${(100 * v).toFixed(2)}%`),
+    ]),
+  );
+  const lines = [table, ''];
+  if (results.gain)
+    lines.push(
+      `Distillation (${results.gain.candidate} − ${results.gain.baseline}, paired by seed): ${results.gain.sentence}.`,
+    );
+  lines.push(
+    `Seeds ${results.seeds.join(', ')}: ${results.teacher}. ${results.seconds.toFixed(0)} s in all.`,
+  );
+  return lines.join('\n');
 }

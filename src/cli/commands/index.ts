@@ -1,7 +1,14 @@
 // The command table: one entry per command. An entry configures its options (cheap: commander
 // only) and imports its implementation when it runs. Adding a command = one entry here + one file.
 import { Option, type Command } from 'commander';
-import { addTrainingOptions, backendOption, collect, int, type Flags } from '../options.ts';
+import {
+  addSeedOptions,
+  addTrainingOptions,
+  backendOption,
+  collect,
+  int,
+  type Flags,
+} from '../options.ts';
 import type { TuneFlags } from './tune.ts';
 
 export interface CommandSpec {
@@ -18,7 +25,7 @@ export const commands: CommandSpec[] = [
     name: 'run',
     description:
       'train a teacher, a scratch student and a distilled student; evaluate all three side by side',
-    configure: (cmd) => addTrainingOptions(cmd, { teacher: true, student: true }),
+    configure: (cmd) => addSeedOptions(addTrainingOptions(cmd, { teacher: true, student: true })),
     action: async (flags: Flags, cmd: Command) =>
       (await import('./train.ts')).runTraining('run', flags, cmd.args),
   },
@@ -34,7 +41,7 @@ export const commands: CommandSpec[] = [
     description: 'train a scratch student and a distilled student from a saved teacher',
     configure: (cmd) =>
       addTrainingOptions(
-        cmd
+        addSeedOptions(cmd)
           .option(
             '--teacher <model-dir>',
             'saved teacher (a tfjs LayersModel folder, e.g. runs/<run>/models/teacher); repeat for an ensemble',
@@ -59,7 +66,11 @@ export const commands: CommandSpec[] = [
       'self-distillation: a teacher, then generations of its own architecture, each distilled from the last',
     configure: (cmd) =>
       addTrainingOptions(
-        cmd.option('--generations <n>', 'student generations after the teacher (default 3)', int),
+        addSeedOptions(cmd).option(
+          '--generations <n>',
+          'student generations after the teacher (default 3)',
+          int,
+        ),
         { teacher: true, student: false, method: true },
       ),
     action: async (flags: Flags, cmd: Command) =>
