@@ -49,7 +49,8 @@ export interface Flags {
   schedule?: string[];
   method?: string;
   preset?: string;
-  temperature?: number;
+  temperature?: number | 'auto';
+  autoTune?: string;
   hardWeight?: number;
   softWeight?: number;
   param?: string[];
@@ -130,7 +131,17 @@ export function addTrainingOptions(
         '--preset <name>',
         "a method's preset of another library's conventions, e.g. textbrewer",
       )
-      .option('--temperature <x>', 'softmax temperature T', num)
+      .option(
+        '--temperature <x>',
+        "softmax temperature T; 'auto' = choose T and the loss weights on the validation split (the default when neither is set)",
+        (v: string) => (v === 'auto' ? 'auto' : num(v)),
+      )
+      .addOption(
+        new Option(
+          '--auto-tune <mode>',
+          'choose temperature and weights automatically: auto = when none is set, on, off',
+        ).choices(['auto', 'on', 'off']),
+      )
       .option(
         '--schedule <param=shape:from:to>',
         'per-epoch schedule of a method parameter, e.g. temperature=linear:8:2 (constant|linear|cosine; repeatable)',
@@ -227,6 +238,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
     outDir: f.out,
     teacherCache: f.teacherCache as RunConfig['teacherCache'],
     generations: f.generations,
+    autoTune: f.autoTune as RunConfig['autoTune'],
     schedules: f.schedule ? Object.fromEntries(f.schedule.map(parseSchedule)) : undefined,
     ensemble: {
       combine: f.ensemble as NonNullable<RunConfig['ensemble']>['combine'],

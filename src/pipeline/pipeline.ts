@@ -23,6 +23,8 @@ import { StageCheckpoints } from './checkpoint.ts';
 import { cachedTeacherLogits, checkCacheAllowed } from '../distill/teacher-cache.ts';
 import { createEnsemble } from '../distill/ensemble.ts';
 import { gainVerdict, type GainVerdict } from '../eval/seed-stats.ts';
+import type { DistillMethod } from '../distill/method.ts';
+import { autoTuneStage, type AutoTuneRecord } from '../tune/auto.ts';
 
 export const stageNames = ['teacher', 'scratch', 'distilled'] as const;
 /** 'teacher' | 'scratch' | 'distilled', or 'generation-<k>' in born-again runs. */
@@ -67,6 +69,8 @@ export interface RunResults {
   };
   method: { name: string; paper?: string; params: Record<string, unknown> };
   stages: Partial<Record<StageName, Omit<StageResult, 'history'>>>;
+  /** The automatic choice of temperature and weights, when it ran (or why it was skipped). */
+  autoTune?: { record?: AutoTuneRecord; skipped?: string };
   evaluation: { split: 'test'; reference?: string; rows: ModelEvaluation[] };
   summary: {
     teacherAccuracy?: number;
@@ -305,7 +309,8 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
 
   // 2 + 3. Students: the baseline and the distilled one, identical but for the loss.
   const { name: methodName, ...methodParams } = config.method;
-  const method = methods[methodName as keyof typeof methods](methodParams);
+  let method: DistillMethod = methods[methodName as keyof typeof methods](methodParams);
+  let autoTune: Awaited<ReturnType<typeof autoTuneStage>>;
   if (command === 'born-again') {
     // Each generation: the teacher's architecture and training settings, its own seed, distilled
     // from the generation before (live teacher: the teacher's augmentation forbids a cache).
@@ -361,6 +366,18 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       );
       return cached;
     };
+    // Temperature and weights chosen on the validation split when the user set neither.
+    autoTune = await autoTuneStage({
+      config,
+      command,
+      runDir,
+      data,
+      teacher,
+      method,
+      metrics,
+      ...events,
+    });
+    method = autoTune?.method ?? method;
     await runStage(
       'distilled',
       trainStage('distilled', config.student, (m) =>
@@ -409,6 +426,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     dataset: describeDataset(data),
     method: { name: method.name, paper: method.paper, params: { ...method.params } },
     stages,
+    autoTune: autoTune && { record: autoTune.record, skipped: autoTune.skipped },
     evaluation: { split: 'test', reference: evaluation.reference, rows: evaluation.rows },
     summary: {
       teacherAccuracy: acc('teacher'),

@@ -14,6 +14,7 @@ import type { Dataset, DatasetName } from '../data/index.ts';
 import type { ModelJson } from '../export/model-io.ts';
 import { ioError, usageError } from '../errors.ts';
 import { baselineOf, formatBytes, verdictOf } from './table.ts';
+import { autoTuneSection } from './auto-tune.ts';
 import {
   calibrationOf,
   DEFAULT_CALIBRATION_BINS,
@@ -430,6 +431,7 @@ const CONFIG_FLAGS: [key: string, flag: string, scope: FlagScope][] = [
   ['student.dropout', '--student-dropout', 'student'],
   ['student.shiftPixels', '--student-shift-pixels', 'student'],
   ['teacherCache', '--teacher-cache', 'student'],
+  ['autoTune', '--auto-tune', 'student'],
   ['ensemble.combine', '--ensemble', 'distill'],
   ['ensemble.weights', '--teacher-weights', 'distill'],
   ['outDir', '--out', 'all'],
@@ -729,6 +731,7 @@ export async function renderReport(data: ReportData): Promise<string> {
 <p class="muted">${facts.map(escapeHtml).join(' · ')}</p>
 ${verdict(results)}
 <nav><a href="#comparison">Comparison</a><a href="#curves">Learning curves</a><a href="#errors">Errors</a><a href="#calibration">Calibration</a><a href="#reproduce">Reproduce</a></nav>`);
+  sections.push(autoTuneSection(results));
   if (data.notes.length)
     sections.push(
       `<div class="notes"><ul>${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></div>`,

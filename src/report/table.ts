@@ -3,6 +3,7 @@ import type { RunResults } from '../pipeline/pipeline.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
 import { gainVerdict, type GainVerdict, type Summary } from '../eval/seed-stats.ts';
 import type { SeedsResults } from '../pipeline/seeds.ts';
+import { autoTuneLines } from './auto-tune.ts';
 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
@@ -50,6 +51,7 @@ export function resultsSummary(results: RunResults): string {
   const { compression } = results.summary;
   const verdict = verdictOf(results);
   if (verdict) lines.push('', `Distillation over ${baselineOf(results)}: ${verdict.sentence}.`);
+  lines.push(...autoTuneLines(results));
   if (compression !== undefined)
     lines.push(`Student is ${compression.toFixed(1)}× smaller than the teacher (parameters).`);
   const d = results.dataset;
