@@ -52,6 +52,8 @@ export interface SeedsResults {
   rows: SeedRow[];
   /** Candidate − baseline, paired by seed. */
   gain?: GainVerdict & { baseline: string; candidate: string };
+  /** The automatic temperature and weights of each seed, when the search ran. */
+  autoTune?: { seed: number; chosen?: Record<string, unknown>; reason: string; seconds?: number }[];
   seconds: number;
 }
 
@@ -149,6 +151,14 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsResults> {
     runs: results.map((r, i) => ({ seed: seeds[i], runDir: r.runDir, seconds: r.seconds })),
     rows: aggregateRows(results),
     gain: pairedGain(results),
+    autoTune: results.some((r) => r.autoTune)
+      ? results.map((r, i) => ({
+          seed: seeds[i],
+          chosen: r.autoTune?.record?.chosen,
+          reason: r.autoTune?.record?.reason ?? r.autoTune?.skipped ?? 'not run',
+          seconds: r.autoTune?.record?.seconds,
+        }))
+      : undefined,
     seconds: (performance.now() - started) / 1000,
   };
   writeAtomic(join(dir, AGGREGATE), JSON.stringify(aggregate, null, 2));

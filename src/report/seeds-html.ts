@@ -49,6 +49,24 @@ ${verdict}
 <p>${escapeHtml(aggregate.teacher)}.</p>
 <div class="table-wrap"><table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>
 ${perSeedGain}
+${
+  aggregate.autoTune
+    ? `<h2>Automatic temperature and weights</h2><ul>${aggregate.autoTune
+        .map(
+          (a) =>
+            `<li>seed ${a.seed}: ${
+              a.chosen
+                ? `<b>${escapeHtml(
+                    Object.entries(a.chosen)
+                      .map(([k, v]) => `${k} ${v}`)
+                      .join(', '),
+                  )}</b> — `
+                : ''
+            }${escapeHtml(a.reason)}</li>`,
+        )
+        .join('')}</ul>`
+    : ''
+}
 <h2>Timings</h2>
 <table><thead><tr><th>run</th><th>seconds</th></tr></thead><tbody>${timings}</tbody></table>
 <p class="muted">${escapeHtml(aggregate.seconds.toFixed(1))} s in all. Aggregate record: aggregate.json.</p>`,

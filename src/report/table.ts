@@ -96,6 +96,16 @@ export function seedsSummary(results: SeedsResults): string {
     lines.push(
       `Distillation (${results.gain.candidate} − ${results.gain.baseline}, paired by seed): ${results.gain.sentence}.`,
     );
+  for (const a of results.autoTune ?? [])
+    lines.push(
+      `Seed ${a.seed}: ${
+        a.chosen
+          ? `chose ${Object.entries(a.chosen)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')} — `
+          : 'automatic choice: '
+      }${a.reason}.`,
+    );
   lines.push(
     `Seeds ${results.seeds.join(', ')}: ${results.teacher}. ${results.seconds.toFixed(0)} s in all.`,
   );
