@@ -375,6 +375,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       teacher,
       method,
       metrics,
+      stages,
       ...events,
     });
     method = autoTune?.method ?? method;

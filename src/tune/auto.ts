@@ -25,8 +25,17 @@ import { deriveSeed } from '../random.ts';
 import { grid } from './tune.ts';
 import { AUTO_KEYS } from './auto-mode.ts';
 
-/** A validation pass costs about a third of a training pass (forward only): the unit below. */
-const EVAL_COST = 1 / 3;
+/**
+ * A validation example costs about a third of a training example (forward only) in theory, more
+ * in practice (measured ~2×: small batches of work, a sync per batch): counted as a half.
+ */
+const EVAL_COST = 1 / 2;
+/**
+ * The plan fills this share of the budget; the rest absorbs per-trial overheads (model builds,
+ * warm-up) so that the time guard rarely has to cut the search, which keeps the choice a function
+ * of the seed and the data, not of the machine's load.
+ */
+const PLAN_SHARE = 0.8;
 const TEMPERATURES = [1, 2, 4, 8];
 /** The alternative weighting tried besides the configured one (mdistiller's, soft-heavy). */
 const SOFT_HEAVY = { hardWeight: 0.1, softWeight: 0.9 };
@@ -146,7 +155,10 @@ export function planSearch(options: {
   const stageUnits = epochs * (n + v * EVAL_COST);
   const evalUnits = (candidates + finalists) * v * EVAL_COST;
   const perExample = candidates * shortEpochs + finalists * (longEpochs - shortEpochs);
-  const trialExamples = Math.min(n, Math.floor((budget * stageUnits - evalUnits) / perExample));
+  const trialExamples = Math.min(
+    n,
+    Math.floor((PLAN_SHARE * budget * stageUnits - evalUnits) / perExample),
+  );
   const minimum = 4 * batchSize;
   if (trialExamples < minimum)
     return {
@@ -239,19 +251,27 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
   const timeBound =
     options.stageSeconds === undefined ? undefined : plan.budget * options.stageSeconds;
   let unitsDone = 0;
-  let stoppedEarly: string | undefined;
-  const affordable = (units: number, what: string) => {
-    if (timeBound === undefined || unitsDone === 0 || stoppedEarly) return !stoppedEarly;
-    const elapsed = (performance.now() - started) / 1000;
-    const predicted = elapsed + (elapsed / unitsDone) * units;
-    if (predicted <= timeBound) return true;
-    stoppedEarly = `stopped before ${what}: it would take the search to ${predicted.toFixed(1)} s, past the bound of ${timeBound.toFixed(1)} s (${Math.round(100 * plan.budget)}% of ${options.stageSeconds!.toFixed(1)} s, the scratch stage's training time)`;
-    onInfo?.(`auto temperature: ${stoppedEarly}`);
-    return false;
-  };
+  let stopped = false;
+  const stops: string[] = [];
   const evalUnits = plan.validationExamples * EVAL_COST;
   const shortUnits = plan.trialExamples * plan.shortEpochs + evalUnits;
   const longUnits = plan.trialExamples * (plan.longEpochs - plan.shortEpochs) + evalUnits;
+  // Short trials leave room for the longer trials of the incumbent and the best challenger:
+  // when time is short, fewer candidates are tried rather than skipping the longer look.
+  const reserve = plan.finalists ? 2 * longUnits : 0;
+  const affordable = (units: number, what: string, reserved = 0) => {
+    if (timeBound === undefined || unitsDone === 0 || stopped) return !stopped;
+    const elapsed = (performance.now() - started) / 1000;
+    const rate = elapsed / unitsDone; // seconds per unit, trial overheads included
+    const predicted = elapsed + rate * (units + reserved);
+    if (predicted <= timeBound) return true;
+    stopped = true;
+    stops.push(
+      `stopped before ${what}: the search would reach ${predicted.toFixed(1)} s${reserved ? ' (with the longer trials to come)' : ''}, past its bound of ${timeBound.toFixed(1)} s (${Math.round(100 * plan.budget)}% of ${options.stageSeconds!.toFixed(1)} s, the scratch stage's time)`,
+    );
+    onInfo?.(`auto temperature: ${stops.at(-1)}`);
+    return false;
+  };
 
   const trials: Trial[] = [];
   // The configured setting first, so that it is always scored.
@@ -260,7 +280,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
   );
   try {
     for (const [id, p] of order) {
-      if (!affordable(shortUnits, `candidate #${id}`)) break;
+      if (!affordable(shortUnits, `candidate #${id}`, reserve)) break;
       const student = await buildModel(config.student.arch, {
         inputShape: options.inputShape,
         classes: options.classes,
@@ -307,11 +327,18 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
         ]
       : [];
     for (const t of trials) if (!finalists.includes(t)) dispose(t);
-    // The incumbent continues first; if the time bound cuts this phase, only short scores count.
-    finalists.sort((a, b) => Number(b.candidate.incumbent) - Number(a.candidate.incumbent));
+    // The incumbent continues first, then the challengers by short score. If the time bound
+    // leaves fewer than two longer trials, only the short scores count.
+    finalists.sort(
+      (a, b) =>
+        Number(b.candidate.incumbent) - Number(a.candidate.incumbent) ||
+        b.candidate.shortScore - a.candidate.shortScore,
+    );
+    stopped = false;
     for (const t of finalists) {
       if (!affordable(longUnits, `the longer trial of #${t.candidate.id}`)) {
-        for (const f of finalists) delete f.candidate.longScore;
+        if (finalists.filter((f) => f.candidate.longScore !== undefined).length < 2)
+          for (const f of finalists) delete f.candidate.longScore;
         break;
       }
       t.candidate.longScore = await trainTo(t, plan.longEpochs);
@@ -340,7 +367,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
       plan,
       seconds: (performance.now() - started) / 1000,
       timeBound,
-      stoppedEarly,
+      stoppedEarly: stops.length ? stops.join('; ') : undefined,
     },
   };
 }
@@ -400,6 +427,7 @@ export async function autoTuneStage(options: {
   method: DistillMethod;
   /** Per-epoch records of the stages so far: the scratch stage's epochs bound the search's time. */
   metrics: { scratch?: EpochRecord[] };
+  stages: { scratch?: { seconds: number } };
   onInfo?(message: string): void;
 }): Promise<{ method: DistillMethod; record?: AutoTuneRecord; skipped?: string } | undefined> {
   const { config, method, data } = options;
@@ -436,7 +464,11 @@ export async function autoTuneStage(options: {
     teacher: options.teacher,
     method,
     teacherLogits: cache,
-    stageSeconds: plainStageSeconds(options.metrics.scratch, config.student.epochs),
+    stageSeconds: plainStageSeconds(
+      options.metrics.scratch,
+      config.student.epochs,
+      options.stages.scratch?.seconds,
+    ),
     onInfo: options.onInfo,
   });
   if ('skipped' in result) options.onInfo?.(`auto temperature skipped: ${result.skipped}`);
@@ -446,15 +478,23 @@ export async function autoTuneStage(options: {
 }
 
 /**
- * The training time of the scratch stage as if every epoch took its median epoch (the first one
- * pays kernel warm-up; validation and checkpoints are left out): the scratch student is the
- * distilled one without the soft term, so this underestimates the distilled stage.
+ * The scratch stage's time without the first epoch's kernel warm-up (its wall time minus the
+ * first epoch's excess over the median epoch; without the wall time, median epoch × epochs): the
+ * scratch student is the distilled one without the soft term, so this underestimates the
+ * distilled stage.
  */
-export function plainStageSeconds(history: EpochRecord[] | undefined, epochs: number) {
+export function plainStageSeconds(
+  history: EpochRecord[] | undefined,
+  epochs: number,
+  totalSeconds?: number,
+) {
   if (!history?.length) return undefined;
   const sorted = history.map((r) => r.seconds).sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  // With the stage's wall time: all of it (validation, checkpoints) but the first epoch's excess.
+  if (totalSeconds && history.length === epochs && epochs >= 2)
+    return totalSeconds - Math.max(0, history[0].seconds - median);
   return median * epochs;
 }
 
