@@ -8,10 +8,12 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveConfig, type DeepPartial, type RunConfig } from '../src/config.ts';
-import { createRunDir, runPipeline, type RunResults } from '../src/pipeline/pipeline.ts';
+import { runPipeline } from '../src/pipeline/pipeline.ts';
+import { createRunDir } from '../src/run/folder.ts';
+import type { RunResults } from '../src/run/record.ts';
 import { tune } from '../src/tune/tune.ts';
 import { gainVerdict, summarize } from '../src/eval/seed-stats.ts';
-import { writeAtomic } from '../src/export/model-io.ts';
+import { writeAtomic } from '../src/io/atomic.ts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)

@@ -6,7 +6,7 @@
 //                            [--teacher-epochs 4] [--student-epochs 5] [--backend auto]
 import { writeFileSync } from 'node:fs';
 import { tf } from '../src/tf.ts';
-import { datasets, type DatasetName } from '../src/data/index.ts';
+import { loadDataset } from '../src/data/index.ts';
 import { createMlp } from '../src/models/index.ts';
 import { trainModel } from '../src/train/train-model.ts';
 import { Distiller } from '../src/distill/distiller.ts';
@@ -19,7 +19,7 @@ import { deriveSeed } from '../src/random.ts';
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2)
   args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
-const names = (args.get('datasets') ?? 'mnist,fashion-mnist').split(',') as DatasetName[];
+const names = (args.get('datasets') ?? 'mnist,fashion-mnist').split(',') as string[];
 const seeds = Number(args.get('seeds') ?? 3);
 const trainLimit = Number(args.get('train-limit') ?? 20000);
 const teacherEpochs = Number(args.get('teacher-epochs') ?? 4);
@@ -37,7 +37,7 @@ const skipped: Record<string, string> = {};
 const log = (m: string) => process.stderr.write(m + '\n');
 
 for (const name of names) {
-  const data = await datasets[name]({ trainLimit, validationSize: 2000 });
+  const data = await loadDataset({ dataset: name, trainLimit, validationSize: 2000 });
   const teacher = createMlp({
     inputShape: shape,
     hidden: TEACHER,
@@ -55,7 +55,7 @@ for (const name of names) {
   });
   teacherAccuracy[name] = accuracyOf(teacher, data.test, shape);
   log(`${name}: teacher ${(100 * teacherAccuracy[name]).toFixed(2)}%`);
-  const cache = computeTeacherLogits(teacher, data.train);
+  const cache = await computeTeacherLogits(teacher, data.train);
   for (let seed = 1; seed <= seeds; seed++) {
     const student = () =>
       createMlp({

@@ -54,10 +54,10 @@ async function epochSeconds(
 }
 
 const fills: number[] = [];
-let cache = computeTeacherLogits(teacher, data.train);
+let cache = await computeTeacherLogits(teacher, data.train);
 for (let r = 0; r < reps; r++) {
   const t0 = performance.now();
-  cache = computeTeacherLogits(teacher, data.train);
+  cache = await computeTeacherLogits(teacher, data.train);
   fills.push((performance.now() - t0) / 1000);
 }
 const rows: string[][] = [];

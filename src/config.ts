@@ -10,7 +10,7 @@ import { optimizerNames } from './train/optimizers.ts';
 import { combineRules } from './distill/ensemble-rules.ts';
 import { checkSchedules, scheduleSchema } from './distill/schedule.ts';
 import { parseArch } from './models/index.ts';
-import { isModelDir } from './export/model-io.ts';
+import { isModelDir } from './models/io.ts';
 import { resolveAutoTune, stripAutoValue } from './tune/auto-mode.ts';
 
 const positiveInt = z.number().int().positive();
@@ -31,8 +31,15 @@ const trainingSchema = z
 
 export const runConfigSchema = z
   .object({
+    /** A built-in dataset by name; ignored when `data` (a user's path) is set. */
     dataset: z.enum(datasetNames as [string, ...string[]]),
     dataDir: z.string().optional(),
+    /** A user's data: folder of class folders, .csv/.tsv/.parquet/.jsonl (kind detected). */
+    data: z.string().min(1).optional(),
+    /** Overrides the detected kind of `data`. */
+    dataKind: z.string().min(1).optional(),
+    /** Options of the data kind (e.g. imageSize, labelColumn), validated by the kind's schema. */
+    dataOptions: z.record(z.string(), z.unknown()).optional(),
     trainLimit: positiveInt.optional(),
     testLimit: positiveInt.optional(),
     validationSize: z.number().int().min(1),

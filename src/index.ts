@@ -4,8 +4,14 @@ export { DistilleryError, type ErrorKind } from './errors.ts';
 
 // Data
 export {
-  datasets,
+  dataSources,
   datasetNames,
+  loadDataset,
+  registerDataSource,
+  resolveDataSource,
+  defineDataSource,
+  featuresAsFloat,
+  primaryInput,
   loadMnist,
   loadFashionMnist,
   parseIdx,
@@ -14,7 +20,15 @@ export {
   randomShift,
   sliceSplit,
   type Dataset,
-  type DatasetName,
+  type DatasetRef,
+  type DataSourceDefinition,
+  type CommonDataOptions,
+  type DataSpec,
+  type InputSpec,
+  type Preprocessing,
+  type ImagePreprocessing,
+  type TablePreprocessing,
+  type TokensPreprocessing,
   type Split,
   type SplitOptions,
   type ImageDatasetOptions,
@@ -74,10 +88,19 @@ export {
   type Evaluation,
   type ModelEvaluation,
 } from './eval/evaluate.ts';
-export { saveModel, loadModel } from './export/model-io.ts';
+export { saveModel, loadModel } from './models/io.ts';
 export { selectBackend, type BackendInfo, type BackendName } from './backend/index.ts';
 export { patchWasmMatMul } from './backend/wasm-patched.ts';
-export { runPipeline, type RunResults, type PipelineOptions } from './pipeline/pipeline.ts';
+export { runPipeline, type PipelineOptions } from './pipeline/pipeline.ts';
+export {
+  VERSION,
+  stageNames,
+  type RunResults,
+  type StageName,
+  type StageResult,
+  type DatasetRecord,
+} from './run/record.ts';
+export { readRun, readResults, findNewestRun, type RunRecord } from './run/folder.ts';
 export { runSeeds, type SeedsOptions, type SeedsResults } from './pipeline/seeds.ts';
 export {
   gainVerdict,
@@ -97,3 +120,15 @@ export {
 export { exportModel, compareQuantizations } from './export/export.ts';
 export { writeReport } from './report/html.ts';
 export { startServer, type ServeOptions, type DemoServer } from './serve/server.ts';
+
+// Teachers (any kind behind one contract)
+export {
+  layersTeacher,
+  asTeacher,
+  functionTeacher,
+  isTeacher,
+  type Teacher,
+  type TeacherRecord,
+  type LogitsFunction,
+} from './teachers/index.ts';
+export { ensembleTeacher } from './distill/ensemble.ts';

@@ -2,7 +2,8 @@
 // per epoch otherwise, nothing with --json (stdout then carries only the results).
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
-import type { PipelineEvents, StageName } from '../pipeline/pipeline.ts';
+import type { PipelineEvents } from '../pipeline/context.ts';
+import type { StageName } from '../run/record.ts';
 import { formatTerms } from '../train/loop.ts';
 
 export function createProgress(mode: 'tty' | 'plain' | 'silent'): PipelineEvents {

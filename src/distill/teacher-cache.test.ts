@@ -22,8 +22,8 @@ const data = await loadMnist({ trainLimit: 400, testLimit: 10, validationSize: 1
 const shape = [28, 28, 1];
 const teacher = createMlp({ inputShape: shape, hidden: [32], classes: 10, seed: 1 });
 
-test('looked-up rows equal the teacher’s own predictions for those examples', () => {
-  const table = computeTeacherLogits(teacher, data.train);
+test('looked-up rows equal the teacher’s own predictions for those examples', async () => {
+  const table = await computeTeacherLogits(teacher, data.train);
   const indices = Int32Array.from([5, 0, 299, 17]);
   const rows = sliceSplit(data.train, 0, data.train.count);
   const x = tf.tensor(
@@ -37,19 +37,22 @@ test('looked-up rows equal the teacher’s own predictions for those examples', 
   tf.dispose([x, direct, looked]);
 });
 
-test('the cache is written once, then hit; another teacher or other data misses', () => {
+test('the cache is written once, then hit; another teacher or other data misses', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'distillery-cache-'));
   const options = { dir, preprocessing: 'mnist /255' };
-  const first = cachedTeacherLogits(teacher, data.train, options);
-  const second = cachedTeacherLogits(teacher, data.train, options);
+  const first = await cachedTeacherLogits(teacher, data.train, options);
+  const second = await cachedTeacherLogits(teacher, data.train, options);
   assert.equal(first.hit, false);
   assert.equal(second.hit, true);
   assert.deepEqual(second.logits, first.logits);
   const other = createMlp({ inputShape: shape, hidden: [32], classes: 10, seed: 2 });
-  assert.equal(cachedTeacherLogits(other, data.train, options).hit, false);
-  assert.equal(cachedTeacherLogits(teacher, sliceSplit(data.train, 0, 200), options).hit, false);
+  assert.equal((await cachedTeacherLogits(other, data.train, options)).hit, false);
   assert.equal(
-    cachedTeacherLogits(teacher, data.train, { ...options, preprocessing: 'other' }).hit,
+    (await cachedTeacherLogits(teacher, sliceSplit(data.train, 0, 200), options)).hit,
+    false,
+  );
+  assert.equal(
+    (await cachedTeacherLogits(teacher, data.train, { ...options, preprocessing: 'other' })).hit,
     false,
   );
   assert.equal(readdirSync(dir).length, 4);
@@ -68,7 +71,7 @@ test('distilling from the cache runs no teacher forward pass and trains like the
       teacher: spy,
       student,
       method: kd(),
-      teacherLogits: cached ? computeTeacherLogits(teacher, data.train) : undefined,
+      teacherLogits: cached ? await computeTeacherLogits(teacher, data.train) : undefined,
     });
     const result = await distiller.fit(data.train, { epochs: 2, batchSize: 50, seed: 4 });
     return { calls, loss: result.history.at(-1)!.loss };
@@ -87,7 +90,7 @@ test('refused under random augmentation, with the reason and the fix', async () 
     teacher,
     student,
     method: kd(),
-    teacherLogits: computeTeacherLogits(teacher, data.train),
+    teacherLogits: await computeTeacherLogits(teacher, data.train),
   });
   await assert.rejects(
     distiller.fit(data.train, { epochs: 1, shiftPixels: 1 }),

@@ -8,10 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, type LayersModel } from '../tf.ts';
 import type { Split } from '../data/dataset.ts';
-import { predictLogits } from '../eval/metrics.ts';
-import { inputShapeOf, outputSize } from '../models/index.ts';
-import { writeAtomic } from '../export/model-io.ts';
+import { batches } from '../data/batches.ts';
+import { writeAtomic } from '../io/atomic.ts';
 import { usageError } from '../errors.ts';
+import { asTeacher, modelHash } from '../teachers/layers.ts';
+import type { Teacher } from '../teachers/teacher.ts';
+
+export { modelHash };
 
 export interface TeacherLogits {
   /** Row-major [count, classes], row i = teacher logits of split example i. */
@@ -22,17 +25,6 @@ export interface TeacherLogits {
   key?: string;
 }
 
-/** Hash of a model's topology and weight values. */
-export function modelHash(model: LayersModel): string {
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify(model.toJSON(null, false)));
-  for (const w of model.getWeights()) {
-    const data = w.dataSync();
-    hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  }
-  return hash.digest('hex');
-}
-
 /** Hash of a split's contents (features and labels). */
 export function splitHash(split: Split): string {
   const hash = createHash('sha256');
@@ -41,13 +33,36 @@ export function splitHash(split: Split): string {
   return hash.digest('hex');
 }
 
-/** Computes the teacher's logits for every example of `split` (inference mode). */
-export function computeTeacherLogits(teacher: LayersModel, split: Split): TeacherLogits {
-  return {
-    logits: predictLogits(teacher, split, inputShapeOf(teacher)),
-    count: split.count,
-    classes: outputSize(teacher, 'teacher'),
-  };
+/**
+ * Computes the teacher's logits for every example of `split` (inference mode), in batches of the
+ * teacher's preferred size (default 1000), in split order.
+ */
+export async function computeTeacherLogits(
+  teacherOrModel: Teacher | LayersModel,
+  split: Split,
+  inputShape?: number[],
+): Promise<TeacherLogits> {
+  const teacher = asTeacher(teacherOrModel);
+  const { classes } = teacher;
+  const shape = inputShape ?? teacher.dataShape;
+  if (!shape)
+    throw usageError(
+      `the ${teacher.kind} teacher declares no input shape: pass the data's input shape`,
+    );
+  const logits = new Float32Array(split.count * classes);
+  let offset = 0;
+  for (const batch of batches(split, { batchSize: teacher.batchSize ?? 1000, inputShape: shape })) {
+    try {
+      const out = await teacher.logits(batch.x); // [b, classes]
+      const values = out.dataSync();
+      out.dispose();
+      logits.set(values, offset);
+      offset += values.length;
+    } finally {
+      tf.dispose([batch.x, batch.labels]);
+    }
+  }
+  return { logits, count: split.count, classes };
 }
 
 export interface CacheOptions {
@@ -58,17 +73,18 @@ export interface CacheOptions {
 }
 
 /** Loads the teacher's logits for `split` from the cache, computing and storing them if absent. */
-export function cachedTeacherLogits(
-  teacher: LayersModel,
+export async function cachedTeacherLogits(
+  teacherOrModel: Teacher | LayersModel,
   split: Split,
-  options: CacheOptions,
-): TeacherLogits & { hit: boolean } {
+  options: CacheOptions & { inputShape?: number[] },
+): Promise<TeacherLogits & { hit: boolean }> {
+  const teacher = asTeacher(teacherOrModel);
   const key = createHash('sha256')
-    .update([modelHash(teacher), splitHash(split), options.preprocessing].join('\n'))
+    .update([await teacher.identity(), splitHash(split), options.preprocessing].join('\n'))
     .digest('hex')
     .slice(0, 32);
   const file = join(options.dir, `teacher-logits-${key}.bin`);
-  const classes = outputSize(teacher, 'teacher');
+  const classes = teacher.classes;
   if (existsSync(file)) {
     const bytes = readFileSync(file);
     if (bytes.byteLength === split.count * classes * 4) {
@@ -78,7 +94,7 @@ export function cachedTeacherLogits(
       return { logits, count: split.count, classes, key, hit: true };
     }
   }
-  const computed = computeTeacherLogits(teacher, split);
+  const computed = await computeTeacherLogits(teacher, split, options.inputShape);
   writeAtomic(file, new Uint8Array(computed.logits.buffer));
   return { ...computed, key, hit: false };
 }

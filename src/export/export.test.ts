@@ -15,7 +15,7 @@ import { loadMnist, sliceSplit, type Dataset } from '../data/index.ts';
 import { argmaxRows, predictLogits } from '../eval/metrics.ts';
 import { createMlp } from '../models/index.ts';
 import { trainModel } from '../train/train-model.ts';
-import { SHARD_BYTES, saveModel, type ModelJson } from './model-io.ts';
+import { SHARD_BYTES, saveModel, type ModelJson } from '../models/io.ts';
 import { compareQuantizations, exportModel, quantizations, type Quantization } from './export.ts';
 
 await selectBackend('wasm');

@@ -15,12 +15,13 @@ import {
   loadModel,
   oneLine,
   readModelArtifacts,
-  writeAtomic,
   writeModelFiles,
   type ModelJson,
-} from './model-io.ts';
+} from '../models/io.ts';
+import { writeAtomic } from '../io/atomic.ts';
 import { quantizations, quantizeWeights, type Quantization } from './quantize.ts';
-import { buildModelCard, findRunInfo, type ModelCard } from './model-card.ts';
+import { buildModelCard, type ModelCard } from './model-card.ts';
+import { findRunInfo } from '../run/folder.ts';
 
 export { quantizations, type Quantization };
 

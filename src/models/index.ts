@@ -2,7 +2,7 @@
 // (parameters, weight bytes, output size). Any saved tfjs LayersModel folder works as a spec too.
 import type { LayersModel } from '../tf.ts';
 import { modelError, usageError } from '../errors.ts';
-import { isModelDir, loadModel } from '../export/model-io.ts';
+import { isModelDir, loadModel } from './io.ts';
 import { createCnn } from './cnn.ts';
 import { createMlp } from './mlp.ts';
 

@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, type LayersModel, type Tensor } from '../tf.ts';
-import { loadModel, saveModel, writeAtomic } from '../export/model-io.ts';
+import { loadModel, saveModel } from '../models/io.ts';
+import { writeAtomic } from '../io/atomic.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import { trainableVariables } from '../train/loop.ts';
 import { ioError } from '../errors.ts';

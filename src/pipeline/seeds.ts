@@ -7,16 +7,12 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RunConfig } from '../config.ts';
 import { validateConfig } from '../config.ts';
-import { writeAtomic } from '../export/model-io.ts';
+import { writeAtomic } from '../io/atomic.ts';
+import { createRunDir } from '../run/folder.ts';
+import { VERSION, type RunResults } from '../run/record.ts';
 import { usageError } from '../errors.ts';
 import { gainVerdict, summarize, type GainVerdict, type Summary } from '../eval/seed-stats.ts';
-import {
-  createRunDir,
-  runPipeline,
-  VERSION,
-  type PipelineEvents,
-  type RunResults,
-} from './pipeline.ts';
+import { runPipeline, type PipelineEvents } from './pipeline.ts';
 
 export type SeedsCommand = 'run' | 'distill' | 'born-again';
 

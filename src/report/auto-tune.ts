@@ -1,6 +1,6 @@
 // How the automatic temperature and weights were chosen, for the terminal and the report: what
 // was tried, each validation score, why the winner won and what the search cost.
-import type { RunResults } from '../pipeline/pipeline.ts';
+import type { RunResults } from '../run/record.ts';
 import type { AutoTuneRecord } from '../tune/auto.ts';
 import { escapeHtml } from './html.ts';
 

@@ -3,7 +3,7 @@
 // Everything comes from the aggregate record and the per-seed results; nothing is recomputed.
 import { join, relative } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import type { RunResults } from '../pipeline/pipeline.ts';
+import type { RunResults } from '../run/record.ts';
 import type { SeedsResults } from '../pipeline/seeds.ts';
 import { escapeHtml, htmlPage, percent } from './html.ts';
 import { meanStd } from './table.ts';

@@ -1,5 +1,5 @@
 // Plain-text tables of a run's results, for the terminal and the README.
-import type { RunResults } from '../pipeline/pipeline.ts';
+import type { RunResults } from '../run/record.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
 import { gainVerdict, type GainVerdict, type Summary } from '../eval/seed-stats.ts';
 import type { SeedsResults } from '../pipeline/seeds.ts';

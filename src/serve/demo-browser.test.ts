@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tf, type LayersModel } from '../tf.ts';
-import { loadMnist } from '../data/index.ts';
-import '../export/model-io.ts'; // registers the file:// loader for tf.loadLayersModel in Node
+import { featuresAsFloat, loadMnist } from '../data/index.ts';
+import '../models/io.ts'; // registers the file:// loader for tf.loadLayersModel in Node
 import { startServer } from './server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -75,17 +75,17 @@ test(
       const data = await loadMnist({ trainLimit: 2, validationSize: 1, testLimit: IMAGES });
       const teacherLogits = await nodeLogits(
         join(runDir, 'models', 'teacher', 'model.json'),
-        data.test.x,
+        featuresAsFloat(data.test),
         IMAGES,
       );
       const uint8Logits = await nodeLogits(
         join(runDir, 'exports', 'uint8', 'model.json'),
-        data.test.x,
+        featuresAsFloat(data.test),
         4,
       );
       const float32Logits = await nodeLogits(
         join(runDir, 'models', 'distilled', 'model.json'),
-        data.test.x,
+        featuresAsFloat(data.test),
         4,
       );
       const quantizationShift = Math.max(

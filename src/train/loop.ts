@@ -24,8 +24,14 @@ export interface StepContext {
 export interface TrainStep {
   /** Trainable variables besides the model's own (e.g. a FitNets regressor). */
   variables?: tf.Variable[];
-  /** Tensors computed outside the gradient for this batch; disposed after the step. */
-  prepare?(batch: Batch, context: StepContext): Record<string, Tensor>;
+  /**
+   * Tensors computed outside the gradient for this batch (may be asynchronous, e.g. an ONNX or
+   * remote teacher); disposed after the step.
+   */
+  prepare?(
+    batch: Batch,
+    context: StepContext,
+  ): Record<string, Tensor> | Promise<Record<string, Tensor>>;
   /** Named, weighted loss terms; their sum is minimised. Runs inside the gradient tape. */
   terms(
     batch: Batch,
@@ -120,7 +126,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
           batches: nBatches,
           progress: (epoch - 1 + b / nBatches) / epochs,
         };
-        values = runStep(step, batch, context, optimizer, variables, dropoutRng);
+        values = await runStep(step, batch, context, optimizer, variables, dropoutRng);
       } finally {
         tf.dispose([batch.x, batch.labels]);
       }
@@ -166,15 +172,17 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   };
 }
 
-function runStep(
+async function runStep(
   step: TrainStep,
   batch: Batch,
   context: StepContext,
   optimizer: tf.Optimizer,
   variables: tf.Variable[],
   dropoutRng: () => number,
-): Record<string, number> {
-  const prepared = step.prepare ? step.prepare(batch, context) : {};
+): Promise<Record<string, number>> {
+  const pending = step.prepare ? step.prepare(batch, context) : {};
+  // Synchronous teachers stay synchronous: no await (and no microtask) on the hot path.
+  const prepared = pending instanceof Promise ? await pending : pending;
   try {
     const names: string[] = [];
     const termTensors: Scalar[] = [];

@@ -17,7 +17,9 @@ import { loadMnist } from '../data/index.ts';
 import { buildModel } from '../models/index.ts';
 import { methods } from '../distill/methods/index.ts';
 import { computeTeacherLogits } from '../distill/teacher-cache.ts';
-import { runPipeline, type RunResults } from '../pipeline/pipeline.ts';
+import { layersTeacher } from '../teachers/layers.ts';
+import { runPipeline } from '../pipeline/pipeline.ts';
+import type { RunResults } from '../run/record.ts';
 import {
   candidateSpace,
   chooseAutomatically,
@@ -26,8 +28,6 @@ import {
   autoTuneStage,
   type AutoTuneCandidate,
 } from './auto.ts';
-
-const EMPTY = { x: new Float32Array(0), y: new Int32Array(0), count: 0 };
 
 const out = mkdtempSync(join(tmpdir(), 'distillery-auto-'));
 
@@ -213,48 +213,19 @@ test('never reads the test split: poisoned test labels give the same choice; cos
   if (scored(a) === scored(b)) assert.deepEqual(b.chosen, a.chosen);
 });
 
-test('the pipeline hook does nothing when explicit values turned the choice off', async () => {
+test('the pipeline hook keeps the configured method when explicit values turned it off', async () => {
   const config = resolveConfig({ ...SLICE, method: { temperature: 4 } });
   assert.equal(config.autoTune, 'off');
-  const hook = await autoTuneStage({
-    config,
-    command: 'distill',
-    runDir: out,
-    data: {
-      name: 'none',
-      preprocessing: '',
-      train: EMPTY,
-      validation: EMPTY,
-      inputShape: [1],
-      classes: 2,
-    },
-    teacher: undefined as never,
-    method: methods.kd({ temperature: 4 }),
-    metrics: {},
-    stages: {},
-  });
-  assert.equal(hook, undefined);
+  const method = methods.kd({ temperature: 4 });
+  // A context with no data and no teacher: the hook must return before touching either.
+  const ctx = (command: string, c = config) =>
+    ({ config: c, command, runDir: out, events: {}, metrics: {}, stages: {} }) as never;
+  assert.equal(await autoTuneStage(ctx('distill'), undefined as never, method), method);
   // born-again and train-teacher never search, whatever the mode.
   for (const command of ['born-again', 'train-teacher'])
     assert.equal(
-      await autoTuneStage({
-        config: { ...config, autoTune: 'on' },
-        command,
-        runDir: out,
-        data: {
-          name: 'none',
-          preprocessing: '',
-          train: EMPTY,
-          validation: EMPTY,
-          inputShape: [1],
-          classes: 2,
-        },
-        teacher: undefined as never,
-        method: methods.kd({ temperature: 4 }),
-        metrics: {},
-        stages: {},
-      }),
-      undefined,
+      await autoTuneStage(ctx(command, { ...config, autoTune: 'on' }), undefined as never, method),
+      method,
     );
 });
 
@@ -262,8 +233,9 @@ test('a search leaks no tensors, and its time guard stops it at the bound', asyn
   await selectBackend('wasm');
   const data = await loadMnist({ trainLimit: 4700, validationSize: 500, testLimit: 1 });
   const config = resolveConfig({ ...SLICE, student: { arch: 'mlp:16', epochs: 8 } });
-  const teacher = await buildModel('mlp:32', { inputShape: data.inputShape, classes: 10, seed: 1 });
-  const teacherLogits = computeTeacherLogits(teacher, data.train);
+  const model = await buildModel('mlp:32', { inputShape: data.inputShape, classes: 10, seed: 1 });
+  const teacher = layersTeacher(model);
+  const teacherLogits = await computeTeacherLogits(teacher, data.train);
   const before = tf.memory().numTensors;
   const result = await chooseAutomatically({
     config,
@@ -295,5 +267,5 @@ test('a search leaks no tensors, and its time guard stops it at the bound', asyn
   assert.match(cut.record.stoppedEarly!, /stopped before candidate #\d+: the search would reach/);
   assert.deepEqual(cut.record.chosen, { temperature: 2, hardWeight: 0.5, softWeight: 0.5 });
   assert.equal(tf.memory().numTensors, before);
-  teacher.dispose();
+  await teacher.dispose();
 });

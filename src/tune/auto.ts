@@ -12,15 +12,21 @@ import { tf } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
 import { defaultConfig } from '../config.ts';
 import { sliceSplit, type Split } from '../data/dataset.ts';
-import { buildModel, checkCompatible } from '../models/index.ts';
+import { buildModel } from '../models/index.ts';
 import { fit, type EpochRecord } from '../train/loop.ts';
 import { createOptimizer } from '../train/optimizers.ts';
 import { Distiller } from '../distill/distiller.ts';
 import type { DistillMethod } from '../distill/method.ts';
 import { methods } from '../distill/methods/index.ts';
-import { cachedTeacherLogits, type TeacherLogits } from '../distill/teacher-cache.ts';
+import type { TeacherLogits } from '../distill/teacher-cache.ts';
 import { accuracyOf } from '../eval/metrics.ts';
-import { isModelDir, writeAtomic } from '../export/model-io.ts';
+import { isModelDir } from '../models/io.ts';
+import { writeAtomic } from '../io/atomic.ts';
+import { runFiles } from '../run/folder.ts';
+import type { AutoTuneOutcome } from '../run/record.ts';
+import type { RunContext } from '../pipeline/context.ts';
+import { transferLogits } from '../pipeline/transfer.ts';
+import type { Teacher } from '../teachers/teacher.ts';
 import { deriveSeed } from '../random.ts';
 import { grid } from './tune.ts';
 import { AUTO_KEYS } from './auto-mode.ts';
@@ -89,7 +95,8 @@ export interface AutoTuneOptions {
   validation: Split;
   inputShape: number[];
   classes: number;
-  teacher: LayersModel;
+  /** Any teacher kind (the Distiller checks it fits the student). */
+  teacher: Teacher;
   /** The method as configured; its searched parameters are the incumbent. */
   method: DistillMethod;
   /** Cached teacher logits of `train` (rows in split order), or undefined for a live teacher. */
@@ -289,7 +296,6 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
         seed: deriveSeed(config.seed, 'student', 'init'),
         name: 'student',
       });
-      checkCompatible(options.teacher, student);
       const trial: Trial = {
         candidate: { id, params: p, shortScore: 0, incumbent: sameParams(p, incumbent) },
         student,
@@ -407,74 +413,49 @@ export function pickWinner(
 }
 
 /**
- * The pipeline's hook before the distilled stage: decides whether to search (run and distill,
- * mode 'on', or 'auto' with the method at its defaults), reuses the choice of an interrupted
- * run, and returns the method to distil with plus the record for results.json.
+ * The hook of the students' stages, before the distilled one: decides whether to search (run and
+ * distill; mode 'on', or 'auto' with the method at its defaults), reuses the choice of an
+ * interrupted run, records the outcome in the context and returns the method to distil with.
  */
-export async function autoTuneStage(options: {
-  config: RunConfig;
-  command: string;
-  runDir: string;
-  data: {
-    name: string;
-    preprocessing: string;
-    train: Split;
-    validation: Split;
-    inputShape: number[];
-    classes: number;
-  };
-  teacher: LayersModel;
-  method: DistillMethod;
-  /** Per-epoch records of the stages so far: the scratch stage's epochs bound the search's time. */
-  metrics: { scratch?: EpochRecord[] };
-  stages: { scratch?: { seconds: number } };
-  onInfo?(message: string): void;
-}): Promise<{ method: DistillMethod; record?: AutoTuneRecord; skipped?: string } | undefined> {
-  const { config, method, data } = options;
-  if (options.command !== 'run' && options.command !== 'distill') return undefined;
-  if (!wanted(config)) return undefined;
-  const path = join(options.runDir, 'stages', 'auto-tune.json');
+export async function autoTuneStage(
+  ctx: RunContext,
+  teacher: Teacher,
+  method: DistillMethod,
+): Promise<DistillMethod> {
+  const { config, data } = ctx;
+  if (ctx.command !== 'run' && ctx.command !== 'distill') return method;
+  if (!wanted(config)) return method;
+  const onInfo = ctx.events.onInfo;
+  const path = join(ctx.runDir, 'stages', 'auto-tune.json');
   const factory = methods[method.name as keyof typeof methods];
   if (existsSync(path)) {
-    const saved = JSON.parse(readFileSync(path, 'utf8')) as {
-      record?: AutoTuneRecord;
-      skipped?: string;
-    };
-    options.onInfo?.(`auto temperature: reusing the choice of this run (${path})`);
-    return {
-      ...saved,
-      method: saved.record ? factory(saved.record.methodParams as never) : method,
-    };
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as AutoTuneOutcome;
+    onInfo?.(`auto temperature: reusing the choice of this run (${path})`);
+    ctx.autoTune = saved;
+    return saved.record ? factory(saved.record.methodParams as never) : method;
   }
-  if (isModelDir(join(options.runDir, 'models', 'distilled'))) return undefined;
-  const fixed = config.student.shiftPixels === 0 && !method.taps?.teacher.length;
-  const cache =
-    config.teacherCache === 'on' || (config.teacherCache === 'auto' && fixed)
-      ? cachedTeacherLogits(options.teacher, data.train, {
-          dir: resolve(config.outDir, '.cache'),
-          preprocessing: `${data.name}: ${data.preprocessing}`,
-        })
-      : undefined;
+  if (isModelDir(join(ctx.runDir, runFiles.model('distilled')))) return method;
   const result = await chooseAutomatically({
     config,
     train: data.train,
     validation: data.validation,
     inputShape: data.inputShape,
     classes: data.classes,
-    teacher: options.teacher,
+    teacher,
     method,
-    teacherLogits: cache,
+    // The shared rule of every job: cached when the transfer set is fixed (the stage reuses it).
+    teacherLogits: await transferLogits({ config, data, teacher, method, onInfo }),
     stageSeconds: plainStageSeconds(
-      options.metrics.scratch,
+      ctx.metrics.scratch,
       config.student.epochs,
-      options.stages.scratch?.seconds,
+      ctx.stages.scratch?.seconds,
     ),
-    onInfo: options.onInfo,
+    onInfo,
   });
-  if ('skipped' in result) options.onInfo?.(`auto temperature skipped: ${result.skipped}`);
-  const saved = 'skipped' in result ? { skipped: result.skipped } : { record: result.record };
-  writeAtomic(path, JSON.stringify(saved, null, 2));
-  return { ...saved, method: result.method };
+  if ('skipped' in result) onInfo?.(`auto temperature skipped: ${result.skipped}`);
+  ctx.autoTune = 'skipped' in result ? { skipped: result.skipped } : { record: result.record };
+  writeAtomic(path, JSON.stringify(ctx.autoTune, null, 2));
+  return result.method;
 }
 
 /**

@@ -2,22 +2,25 @@
 // any declared parameter) by successive halving (Jamieson & Talwalkar 2016): every candidate
 // trains a few epochs, the best third continue, and so on until the survivors have the full
 // epoch budget. Scores are validation accuracies only — the test split is never read.
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
 import { validateConfig } from '../config.ts';
-import { datasets, type DatasetName, type Split } from '../data/index.ts';
-import { buildModel, checkCompatible } from '../models/index.ts';
-import { loadModel, writeAtomic } from '../export/model-io.ts';
+import type { Split } from '../data/index.ts';
+import { buildModel } from '../models/index.ts';
+import { writeAtomic } from '../io/atomic.ts';
 import { fit, type EpochRecord } from '../train/loop.ts';
 import { createOptimizer } from '../train/optimizers.ts';
-import { Distiller } from '../distill/distiller.ts';
+import { checkTeacherStudent, Distiller } from '../distill/distiller.ts';
 import { methods } from '../distill/methods/index.ts';
-import { cachedTeacherLogits, type TeacherLogits } from '../distill/teacher-cache.ts';
-import { selectBackend, type BackendInfo } from '../backend/index.ts';
+import type { BackendInfo } from '../backend/index.ts';
 import { createRng, deriveSeed } from '../random.ts';
 import { usageError } from '../errors.ts';
-import { createRunDir, VERSION } from '../pipeline/pipeline.ts';
+import { VERSION } from '../run/record.ts';
+import { openRun } from '../pipeline/context.ts';
+import { teacherStage } from '../pipeline/teacher-stage.ts';
+import { buildOptions } from '../pipeline/stages.ts';
+import { transferLogits } from '../pipeline/transfer.ts';
 import { tf } from '../tf.ts';
 
 /** Values to try per method parameter, e.g. { temperature: [1, 2, 4, 8] }. */
@@ -131,27 +134,29 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     }
   });
 
-  const backend = await selectBackend(config.backend, { threads: config.threads });
-  const dir = createRunDir(config.outDir, 'tune-');
-  const teacher = await loadModel(options.teacherDir);
-  const data = await datasets[config.dataset as DatasetName]({
-    dataDir: config.dataDir,
-    trainLimit: config.trainLimit,
-    testLimit: 1, // the test split is not used by tuning
-    validationSize: config.validationSize,
+  // The same orchestration as run/distill: backend, folder, data (never the test split), teacher.
+  const ctx = await openRun({
+    config,
+    command: 'tune',
+    teacherDirs: [options.teacherDir],
+    splits: ['train', 'validation'],
+    prefix: 'tune-',
   });
+  const { backend, data, runDir: dir } = ctx;
+  const { teacher } = await teacherStage(ctx, [options.teacherDir]);
   const epochsPerRung = rungEpochs(candidates.length, config.student.epochs, eta);
   events.onInfo?.(
     `${candidates.length} candidates, rungs at ${epochsPerRung.join(' / ')} epochs, keeping the best 1/${eta} each time (validation split: ${data.validation.count} examples)`,
   );
 
-  let cache: TeacherLogits | undefined;
-  if (config.student.shiftPixels === 0 && config.teacherCache !== 'off') {
-    cache = cachedTeacherLogits(teacher, data.train, {
-      dir: resolve(config.outDir, '.cache'),
-      preprocessing: `${data.name}: ${data.preprocessing}`,
-    });
-  }
+  // Candidates differ in parameters only, never in taps: one cache decision serves them all.
+  const cache = await transferLogits({
+    config,
+    data,
+    teacher,
+    method: bound[0],
+    onInfo: events.onInfo,
+  });
 
   interface State {
     id: number;
@@ -163,15 +168,11 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
   }
   const states: State[] = [];
   for (let id = 0; id < bound.length; id++) {
-    const student = await buildModel(config.student.arch, {
-      inputShape: data.inputShape,
-      classes: data.classes,
-      dropout: config.student.dropout,
-      inputDropout: config.student.inputDropout,
-      seed: deriveSeed(config.seed, 'student', 'init'),
-      name: 'student',
-    });
-    checkCompatible(teacher, student);
+    const student = await buildModel(
+      config.student.arch,
+      buildOptions(ctx, config.student, 'student'),
+    );
+    checkTeacherStudent(teacher, student);
     states.push({
       id,
       params: candidates[id],
@@ -229,7 +230,7 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     }
   }
   for (const s of alive) dispose(s);
-  teacher.dispose();
+  await teacher.dispose();
 
   const table = [...rows.values()].sort(
     (a, b) => b.rung - a.rung || b.validationAccuracy - a.validationAccuracy || a.id - b.id,

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunResults } from '../../src/pipeline/pipeline.ts';
+import type { RunResults } from '../../src/run/record.ts';
 import { parseSeeds, repeatSeeds, type SeedsResults } from '../../src/pipeline/seeds.ts';
 import { pairedDifference, summarize } from '../../src/eval/seed-stats.ts';
 

@@ -9,23 +9,20 @@ export async function evaluateCommand(
     json?: boolean;
   },
 ): Promise<void> {
-  const { loadModel } = await import('../../export/model-io.ts');
+  const { loadModel } = await import('../../models/io.ts');
   const { selectBackend } = await import('../../backend/index.ts');
-  const { datasets } = await import('../../data/index.ts');
+  const { loadDataset } = await import('../../data/index.ts');
   const { evaluate } = await import('../../eval/evaluate.ts');
   const { evaluationTable } = await import('../../report/table.ts');
-  const { usageError } = await import('../../errors.ts');
   const { checkCompatible } = await import('../../models/index.ts');
   const backend = await selectBackend((flags.backend ?? 'auto') as never);
   const name = flags.dataset ?? 'mnist';
-  if (!(name in datasets))
-    throw usageError(`unknown dataset '${name}': use one of ${Object.keys(datasets).join(', ')}`);
-  const data = await datasets[name as keyof typeof datasets]({
+  // Only the test split is evaluated: sources skip reading the training files.
+  const data = await loadDataset({
+    dataset: name,
     dataDir: flags.dataDir,
     testLimit: flags.testLimit,
-    // Only the test split is evaluated: read as little of the training file as allowed.
-    trainLimit: 2,
-    validationSize: 1,
+    splits: ['test'],
   });
   const model = await loadModel(modelDir);
   const { createMlp } = await import('../../models/index.ts');

@@ -16,27 +16,31 @@ export async function exportCommand(modelDir: string, flags: ExportFlags): Promi
   // Checked before TensorFlow.js loads, so a typo fails at once.
   const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const { modelError, usageError } = await import('../../errors.ts');
+  const { modelError } = await import('../../errors.ts');
   if (!existsSync(join(modelDir, 'model.json')))
     throw modelError(`no model at ${modelDir}: expected a folder with model.json`);
   const { exportModel, compareQuantizations, quantizations } =
     await import('../../export/export.ts');
-  const { findRunInfo } = await import('../../export/model-card.ts');
+  const { findRunInfo } = await import('../../run/folder.ts');
   const { selectBackend } = await import('../../backend/index.ts');
-  const { datasets } = await import('../../data/index.ts');
+  const { loadDataset } = await import('../../data/index.ts');
   const { formatBytes, renderTable } = await import('../../report/table.ts');
 
   const run = findRunInfo(modelDir);
   // A model inside a run folder is evaluated on the run's dataset unless told otherwise.
   const name = flags.dataset ?? run?.config?.dataset ?? 'mnist';
-  if (!(name in datasets))
-    throw usageError(`unknown dataset '${name}': use one of ${Object.keys(datasets).join(', ')}`);
   const backend = await selectBackend((flags.backend ?? 'auto') as never);
-  const data = await datasets[name as keyof typeof datasets]({
-    dataDir: flags.dataDir ?? (flags.dataset ? undefined : run?.config?.dataDir),
+  const fromRun = flags.dataset ? undefined : run?.config;
+  const data = await loadDataset({
+    dataset: name,
+    data: fromRun?.data,
+    dataKind: fromRun?.dataKind,
+    options: fromRun?.dataOptions,
+    seed: fromRun?.seed,
+    validationSize: fromRun?.validationSize,
+    dataDir: flags.dataDir ?? fromRun?.dataDir,
     testLimit: flags.testLimit,
-    trainLimit: 2, // only the test split is used
-    validationSize: 1,
+    splits: ['test'], // only the test split is used
   });
 
   const quantize = flags.quantize ?? 'none';

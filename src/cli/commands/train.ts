@@ -9,7 +9,8 @@ export async function runTraining(
   extraArgs: string[] = [],
 ): Promise<void> {
   const { resolveConfig, readConfigFile } = await import('../../config.ts');
-  const { runPipeline, readRunConfig } = await import('../../pipeline/pipeline.ts');
+  const { runPipeline } = await import('../../pipeline/pipeline.ts');
+  const { readRunConfig } = await import('../../run/folder.ts');
   const { resultsSummary } = await import('../../report/table.ts');
   const { createProgress } = await import('../progress.ts');
   const { usageError } = await import('../../errors.ts');

@@ -1,0 +1,61 @@
+// Stage 1 of a job: the teacher — trained in this run, or loaded from saved folders (several
+// form an ensemble). Whatever its origin, the stages after it see one frozen Teacher.
+import { resolve } from 'node:path';
+import type { LayersModel } from '../tf.ts';
+import { buildModel } from '../models/index.ts';
+import { loadModel } from '../models/io.ts';
+import { supervisedStep } from '../train/train-model.ts';
+import { createEnsemble } from '../distill/ensemble.ts';
+import { layersTeacher } from '../teachers/layers.ts';
+import type { Teacher } from '../teachers/teacher.ts';
+import type { RunContext } from './context.ts';
+import { buildOptions, runStage } from './stages.ts';
+
+export interface TeacherStage {
+  teacher: Teacher;
+  /** Ensemble members, evaluated as rows of their own. */
+  members: LayersModel[];
+}
+
+export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Promise<TeacherStage> {
+  const { config, events } = ctx;
+  const members: LayersModel[] = [];
+  let model: LayersModel;
+  if (teacherDirs.length === 1) {
+    model = await loadModel(teacherDirs[0]);
+    ctx.stages.teacher = {
+      source: 'loaded',
+      epochs: 0,
+      seconds: 0,
+      modelDir: resolve(teacherDirs[0]),
+    };
+    events.onInfo?.(`teacher: loaded from ${teacherDirs[0]}`);
+  } else if (teacherDirs.length > 1) {
+    for (const dir of teacherDirs) members.push(await loadModel(dir));
+    model = createEnsemble(members, config.ensemble);
+    ctx.stages.teacher = {
+      source: 'loaded',
+      epochs: 0,
+      seconds: 0,
+      modelDir: teacherDirs.map((d) => resolve(d)).join(', '),
+    };
+    events.onInfo?.(`teacher: ensemble (${config.ensemble.combine}) of ${teacherDirs.join(', ')}`);
+  } else {
+    model = await runStage(ctx, {
+      stage: 'teacher',
+      settings: config.teacher,
+      build: () => buildModel(config.teacher.arch, buildOptions(ctx, config.teacher, 'teacher')),
+      step: (m) => supervisedStep(m),
+      seedKey: 'teacher',
+    });
+  }
+  ctx.models.teacher = model;
+  const source = ctx.stages.teacher?.modelDir ?? 'trained in this run';
+  return {
+    teacher: layersTeacher(model, {
+      source,
+      kind: teacherDirs.length > 1 ? 'ensemble' : 'layers',
+    }),
+    members,
+  };
+}
