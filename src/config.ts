@@ -126,7 +126,7 @@ export function resolveConfig(...given: DeepPartial<RunConfig>[]): RunConfig {
     .filter(Boolean)
     .map((m) => Object.fromEntries(Object.entries(m!).filter(([, v]) => v !== undefined)));
   const methodName = (merged.method as { name: string }).name;
-  if (methodName in methods) {
+  if (Object.hasOwn(methods, methodName)) {
     const definition = methods[methodName as keyof typeof methods].definition;
     // The default method starts from the run defaults (which may tune it), any other from its own.
     const base =
@@ -139,7 +139,7 @@ export function resolveConfig(...given: DeepPartial<RunConfig>[]): RunConfig {
     let preset = {};
     if (presetName !== undefined) {
       const presets = (definition as { presets?: Record<string, object> }).presets ?? {};
-      if (!(String(presetName) in presets)) {
+      if (!Object.hasOwn(presets, String(presetName))) {
         const known = Object.keys(presets);
         throw usageError(
           `invalid config: method.preset: '${presetName}' is not a preset of ${methodName} (${known.length ? `allowed: ${known.join(', ')}` : 'it has none'})`,
@@ -202,6 +202,9 @@ export function readConfigFile(path: string): DeepPartial<RunConfig> {
     const value = JSON.parse(text);
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       throw new Error('not an object');
+    // A run folder's own config.json ({ command, teacherDirs, config }) works as is.
+    if (typeof value.command === 'string' && value.config && typeof value.config === 'object')
+      return value.config;
     return value;
   } catch (e) {
     throw usageError(`config file ${path} is not a JSON object (${(e as Error).message})`);

@@ -4,6 +4,7 @@ import { tf, type LayersModel } from '../tf.ts';
 import type { Split } from '../data/dataset.ts';
 import { inputShapeOf, parameterCount, weightBytes } from '../models/index.ts';
 import { argmaxRows, predictLogits } from './metrics.ts';
+import { dataError } from '../errors.ts';
 
 export interface EvaluateOptions {
   models: Record<string, LayersModel>;
@@ -38,6 +39,11 @@ export interface Evaluation {
 
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const { models, data } = options;
+  if (data.count === 0) {
+    throw dataError(
+      'the split to evaluate is empty: accuracy is undefined; use at least one example',
+    );
+  }
   const reference = options.reference ?? ('teacher' in models ? 'teacher' : undefined);
   const predictions: Record<string, Int32Array> = {};
   const rows: ModelEvaluation[] = [];

@@ -29,7 +29,7 @@ export type ArchKind = keyof typeof modelFactories;
 /** Parses "kind:a-b:c" into kind and integer lists; throws a usage error naming the problem. */
 export function parseArch(spec: string): { kind: ArchKind; args: number[][] } {
   const [kind, ...groups] = spec.split(':');
-  if (!(kind in modelFactories)) {
+  if (!Object.hasOwn(modelFactories, kind)) {
     throw usageError(
       `unknown architecture '${spec}': use ${Object.keys(modelFactories)
         .map((k) => `'${k}:…'`)

@@ -1,13 +1,11 @@
 // What every stage of a job shares: the validated config, the backend, the run folder, the
 // dataset, event sinks, and the records stages add as they finish (models, stage results,
 // metrics). `openRun` makes one; `run`, `distill`, `born-again` and `tune` all start here.
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
 import { datasetRefOf, loadDataset, type Dataset, type SplitName } from '../data/index.ts';
 import { selectBackend, type BackendInfo } from '../backend/index.ts';
-import { usageError } from '../errors.ts';
 import type { BatchInfo, EpochRecord } from '../train/loop.ts';
 import type {
   AutoTuneOutcome,
@@ -16,7 +14,8 @@ import type {
   StageName,
   StageResult,
 } from '../run/record.ts';
-import { createRunDir, runFiles, writeMetrics, writeStart } from '../run/folder.ts';
+import { openRunDir, writeMetrics, type OpenRun } from '../run/folder.ts';
+import { checkModels } from './preflight.ts';
 
 export interface PipelineEvents {
   onInfo?(message: string): void;
@@ -27,6 +26,8 @@ export interface PipelineEvents {
   onBatchEnd?(stage: StageName, info: BatchInfo): void;
   onEpochEnd?(stage: StageName, record: EpochRecord): void;
   onStageEnd?(stage: StageName, info: StageResult): void;
+  /** The run folder, once created (or locked for --resume). */
+  onRunDir?(dir: string, info: { resumed: boolean }): void;
 }
 
 export interface RunContext {
@@ -43,6 +44,8 @@ export interface RunContext {
   /** The automatic choice of temperature and weights, once the students' stages made it. */
   autoTune?: AutoTuneOutcome;
   started: number;
+  /** The locked folder: `close(failed)` releases it (and removes it if nothing was saved). */
+  folder: OpenRun;
 }
 
 export interface OpenRunOptions {
@@ -61,59 +64,70 @@ export interface OpenRunOptions {
   runDir?: string;
 }
 
+/**
+ * Opens (creates and locks, or locks to resume) the run folder, selects the backend, loads the
+ * data and checks the models against it. On failure the folder is closed again (and removed if
+ * nothing was saved); on success the caller closes `folder` when the job ends.
+ */
 export async function openRun(options: OpenRunOptions): Promise<RunContext> {
   const started = performance.now();
   const { config, command, events = {} } = options;
-  const backend = await selectBackend(config.backend, { threads: config.threads });
-  events.onInfo?.(`backend: ${backend.description}, ${backend.threads} thread(s)`);
+  const teacherDirs = options.teacherDirs?.map((d) => resolve(d));
+  const folder = openRunDir({
+    outDir: config.outDir,
+    prefix: options.prefix,
+    dir: options.runDir,
+    resumeDir: options.resumeDir,
+    record: { command, teacherDirs, config },
+  });
+  const runDir = folder.dir;
+  events.onRunDir?.(runDir, { resumed: folder.resumed });
+  try {
+    const backend = await selectBackend(config.backend, { threads: config.threads });
+    events.onInfo?.(`backend: ${backend.description}, ${backend.threads} thread(s)`);
+    events.onInfo?.(`run folder: ${runDir}`);
 
-  const runDir = options.resumeDir
-    ? resolve(options.resumeDir)
-    : options.runDir
-      ? newRunDir(options.runDir)
-      : createRunDir(config.outDir, options.prefix);
-  if (options.resumeDir && existsSync(join(runDir, runFiles.results))) {
-    throw usageError(
-      `${runDir} already finished (results.json exists): start a new run instead of --resume`,
+    const data = await loadDataset({ ...datasetRefOf(config), splits: options.splits });
+    events.onInfo?.(
+      `${data.name}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
     );
-  }
-  if (!options.resumeDir) {
-    writeStart(runDir, {
-      command,
-      teacherDirs: options.teacherDirs?.map((d) => resolve(d)),
+    if (command !== 'tune') {
+      for (const warning of await checkModels({ config, command, data, teacherDirs }))
+        events.onInfo?.(warning);
+    }
+    return {
       config,
-    });
+      command,
+      backend,
+      runDir,
+      data,
+      events,
+      models: {},
+      stages: {},
+      metrics: {},
+      started,
+      folder,
+    };
+  } catch (e) {
+    if (folder.close(true).removed) events.onInfo?.(`removed ${runDir}: nothing saved yet`);
+    throw e;
   }
-  events.onInfo?.(`run folder: ${runDir}`);
+}
 
-  const data = await loadDataset({ ...datasetRefOf(config), splits: options.splits });
-  events.onInfo?.(
-    `${data.name}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test`,
-  );
-  return {
-    config,
-    command,
-    backend,
-    runDir,
-    data,
-    events,
-    models: {},
-    stages: {},
-    metrics: {},
-    started,
-  };
+/** Runs `job` in an opened run, closing the folder after it (removed if a failure saved nothing). */
+export async function inRun<T>(ctx: RunContext, job: () => Promise<T>): Promise<T> {
+  try {
+    const result = await job();
+    ctx.folder.close(false);
+    return result;
+  } catch (e) {
+    if (ctx.folder.close(true).removed)
+      ctx.events.onInfo?.(`removed ${ctx.runDir}: nothing saved yet`);
+    throw e;
+  }
 }
 
 /** Persists the per-epoch metrics of every stage so far. */
 export function saveMetrics(ctx: RunContext): void {
   writeMetrics(ctx.runDir, ctx.metrics as Record<string, EpochRecord[]>);
-}
-
-/** Creates the given run folder; refuses one that already holds a run. */
-function newRunDir(dir: string): string {
-  const path = resolve(dir);
-  if (existsSync(join(path, runFiles.config)))
-    throw usageError(`${path} already holds a run: continue it with --resume or pick a new folder`);
-  mkdirSync(path, { recursive: true });
-  return path;
 }

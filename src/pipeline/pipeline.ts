@@ -7,7 +7,8 @@ import type { RunConfig } from '../config.ts';
 import { methods } from '../distill/methods/index.ts';
 import type { DistillMethod } from '../distill/method.ts';
 import type { RunCommand, RunResults } from '../run/record.ts';
-import { openRun, type PipelineEvents } from './context.ts';
+import { inRun, openRun, type PipelineEvents, type RunContext } from './context.ts';
+import { checkBeforeStart } from './preflight.ts';
 import { teacherStage } from './teacher-stage.ts';
 import { bornAgainStages, studentStages } from './student-stages.ts';
 import { evaluateStage } from './evaluate-stage.ts';
@@ -21,7 +22,7 @@ export interface PipelineOptions {
    * with a given teacher, 'born-again' = teacher then `generations` students of the teacher's
    * architecture, each distilled from the one before (Furlanello et al. 2018).
    */
-  command: RunCommand;
+  command: Exclude<RunCommand, 'tune'>;
   /** Saved teacher(s) to reuse (skips the teacher stage); several form an ensemble. */
   teacherDirs?: string[];
   /** Existing run folder to continue. */
@@ -29,10 +30,18 @@ export interface PipelineOptions {
   /** A new folder to write the run into (default: a timestamped one under config.outDir). */
   runDir?: string;
   events?: PipelineEvents;
+  /** Write report.html at the end (default true). */
+  report?: boolean;
 }
 
+/** Validates, opens (creates or locks) the run folder, runs, and cleans up after a failure. */
 export async function runPipeline(options: PipelineOptions): Promise<RunResults> {
+  checkBeforeStart({ config: options.config, command: options.command });
   const ctx = await openRun(options);
+  return inRun(ctx, () => runStages(ctx, options));
+}
+
+async function runStages(ctx: RunContext, options: PipelineOptions): Promise<RunResults> {
   const { config, command, events } = ctx;
 
   // 1. Teacher: trained here, or loaded from --teacher.
@@ -51,14 +60,16 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   for (const m of Object.values(ctx.models)) m?.dispose();
 
   // The report is a view of the finished run: failing to draw it never fails the run.
-  try {
-    const { writeReport } = await import('../report/html.ts');
-    const reportPath = await writeReport(ctx.runDir);
-    events.onInfo?.(`report: ${reportPath}`);
-  } catch (e) {
-    events.onInfo?.(
-      `report.html not written (${(e as Error).message}); retry with 'distillery report ${ctx.runDir}'`,
-    );
+  if (options.report !== false) {
+    try {
+      const { writeReport } = await import('../report/html.ts');
+      const reportPath = await writeReport(ctx.runDir);
+      events.onInfo?.(`report: ${reportPath}`);
+    } catch (e) {
+      events.onInfo?.(
+        `report.html not written (${(e as Error).message}); retry with 'distillery report ${ctx.runDir}'`,
+      );
+    }
   }
   return results;
 }

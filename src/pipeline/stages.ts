@@ -4,13 +4,14 @@
 import { join } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { TrainingConfig } from '../config.ts';
-import { isModelDir, loadModel, saveModel } from '../models/io.ts';
+import { isModelDir, saveModel } from '../models/io.ts';
 import { fit, type TrainStep } from '../train/loop.ts';
 import { createOptimizer } from '../train/optimizers.ts';
 import { deriveSeed } from '../random.ts';
 import type { StageName, StageResult } from '../run/record.ts';
 import { readStageRecord, runFiles, writeStageRecord } from '../run/folder.ts';
 import { StageCheckpoints } from './checkpoint.ts';
+import { loadVerifiedModel, sealFolder } from './checksums.ts';
 import { saveMetrics, type RunContext } from './context.ts';
 
 export interface StageSpec {
@@ -31,7 +32,10 @@ export async function runStage(ctx: RunContext, spec: StageSpec): Promise<Layers
   let model: LayersModel;
   let result: StageResult;
   if (isModelDir(modelDir)) {
-    model = await loadModel(modelDir);
+    model = await loadVerifiedModel(
+      modelDir,
+      `delete ${modelDir} to train the ${stage} stage again`,
+    );
     result = {
       ...(readStageRecord(ctx.runDir, stage) ?? emptyStage(modelDir)),
       source: 'loaded' as const,
@@ -63,7 +67,8 @@ async function trainStage(
     name: settings.optimizer,
     learningRate: settings.learningRate,
   });
-  const restored = await checkpoints.restore(model, optimizer);
+  const step = await spec.step(model); // before the restore: its own variables are checkpointed too
+  const restored = await checkpoints.restore(model, optimizer, step.variables);
   const startEpoch = restored?.state.epoch ?? 0;
   if (restored)
     events.onInfo?.(`${stage}: resuming after epoch ${startEpoch} from ${checkpoints.dir}`);
@@ -75,7 +80,7 @@ async function trainStage(
   const t0 = performance.now();
   const result = await fit({
     model,
-    step: await spec.step(model),
+    step,
     optimizer,
     train: data.train,
     validation: data.validation,
@@ -92,12 +97,13 @@ async function trainStage(
     onEpochEnd: async (record, state) => {
       ctx.metrics[stage] = state.history;
       saveMetrics(ctx);
-      await checkpoints.write(model, optimizer, state.history, state.improved);
+      await checkpoints.write(model, optimizer, state.history, state.improved, step.variables);
       events.onEpochEnd?.(stage, record);
     },
   });
   optimizer.dispose();
   await saveModel(model, modelDir);
+  sealFolder(modelDir);
   checkpoints.clear();
   return {
     source: restored ? 'resumed' : 'trained',

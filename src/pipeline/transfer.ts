@@ -49,6 +49,7 @@ export async function transferLogits(options: {
     inputShape: data.inputShape,
   });
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  if (cached.note) options.onInfo?.(cached.note);
   options.onInfo?.(
     `teacher logits ${cached.hit ? 'read from the cache' : 'computed and cached'}: ${cached.count} examples, ${seconds} s`,
   );

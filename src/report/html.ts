@@ -13,7 +13,7 @@ import type { EpochRecord } from '../train/loop.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
 import { featuresAsFloat, type Dataset } from '../data/index.ts';
 import type { ModelJson } from '../models/io.ts';
-import { baselineOf, formatBytes, verdictOf } from './table.ts';
+import { baselineOf, formatBytes, sizeComparison, verdictOf } from './table.ts';
 import { autoTuneSection } from './auto-tune.ts';
 import {
   calibrationOf,
@@ -643,7 +643,7 @@ function verdict(results: RunResults): string {
     );
   }
   if (compression !== undefined)
-    parts.push(`the student is ${compression.toFixed(1)}× smaller than the teacher (parameters)`);
+    parts.push(`the student is ${sizeComparison(compression)} the teacher (parameters)`);
   return parts.length ? `<p class="verdict ${cls}">${parts.join('; ')}.</p>` : '';
 }
 

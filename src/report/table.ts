@@ -53,7 +53,7 @@ export function resultsSummary(results: RunResults): string {
   if (verdict) lines.push('', `Distillation over ${baselineOf(results)}: ${verdict.sentence}.`);
   lines.push(...autoTuneLines(results));
   if (compression !== undefined)
-    lines.push(`Student is ${compression.toFixed(1)}× smaller than the teacher (parameters).`);
+    lines.push(`Student is ${sizeComparison(compression)} the teacher (parameters).`);
   const d = results.dataset;
   lines.push(
     `Data: ${d.name}, ${d.train} train / ${d.validation} validation / ${d.test} test. Backend: ${results.backend.description}, ${results.backend.threads} thread(s). ${results.seconds.toFixed(0)} s in all.`,
@@ -110,4 +110,10 @@ export function seedsSummary(results: SeedsResults): string {
     `Seeds ${results.seeds.join(', ')}: ${results.teacher}. ${results.seconds.toFixed(0)} s in all.`,
   );
   return lines.join('\n');
+}
+
+/** "4.0× smaller than" for teacher/student parameters = 4, "1.7× larger than" for 0.6. */
+export function sizeComparison(compression: number): string {
+  if (compression >= 1) return `${compression.toFixed(1)}× smaller than`;
+  return `${(1 / compression).toFixed(1)}× larger than`;
 }

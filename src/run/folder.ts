@@ -1,13 +1,16 @@
 // Reading and writing a run folder (runs/<timestamp>/): creating it, its config.json,
 // results.json, metrics.json and per-stage records. The one place that knows the layout; every
 // reader gives one-line errors: usage (2) for a folder that is not a run, io (6) for a damaged file.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ioError, usageError } from '../errors.ts';
 import { writeAtomic } from '../io/atomic.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import { validateConfig, type RunConfig } from '../config.ts';
 import type { RunResults, StageName, StageResult, StartRecord } from './record.ts';
+import { readRunRecord } from './run-dir.ts';
+
+export { createRunDir, openRunDir, type OpenRun } from './run-dir.ts';
 
 export const runFiles = {
   config: 'config.json',
@@ -18,18 +21,6 @@ export const runFiles = {
   checkpoints: (stage: StageName) => join('checkpoints', stage),
 };
 
-/** Creates <outDir>/<prefix><timestamp>/ (never reusing an existing folder). */
-export function createRunDir(outDir: string, prefix = ''): string {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
-  for (let i = 0; ; i++) {
-    const dir = resolve(outDir, prefix + (i === 0 ? stamp : `${stamp}-${i}`));
-    if (!existsSync(dir)) {
-      mkdirSync(dir, { recursive: true });
-      return dir;
-    }
-  }
-}
-
 function readJson<T>(path: string): T {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -38,20 +29,13 @@ function readJson<T>(path: string): T {
   }
 }
 
-export function writeStart(runDir: string, start: StartRecord): void {
-  writeAtomic(join(runDir, runFiles.config), JSON.stringify(start, null, 2));
-}
-
 /** Reads the config a run folder was started with (for --resume). */
 export function readRunConfig(runDir: string): {
   config: RunConfig;
   command: StartRecord['command'];
   teacherDirs?: string[];
 } {
-  const path = join(runDir, runFiles.config);
-  if (!existsSync(path))
-    throw usageError(`--resume ${runDir}: no config.json there (is it a Distillery run folder?)`);
-  const saved = readJson<StartRecord>(path);
+  const saved = readRunRecord(runDir);
   return {
     config: validateConfig(saved.config),
     command: saved.command,

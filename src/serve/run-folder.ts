@@ -73,7 +73,8 @@ export async function ensureUint8Export(
   if (!isModelDir(modelDir)) return { reason: `no distilled student in ${dirname(modelDir)}` };
   try {
     const { exportModel } = await import('../export/export.ts');
-    await exportModel({ modelDir, outDir, quantize: 'uint8', name: 'distilled' });
+    // The run's own exports folder: rewriting a stale or partial export there is intended.
+    await exportModel({ modelDir, outDir, quantize: 'uint8', name: 'distilled', overwrite: true });
     return { dir: outDir, created: true };
   } catch (e) {
     return { reason: `could not write ${outDir}: ${(e as Error).message.split('\n')[0]}` };

@@ -139,6 +139,8 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v * batch.size;
       b++;
       options.onBatchEnd?.({ epoch, batch: b, batches: nBatches, terms: values });
+      // Steps are synchronous: give signals (Ctrl-C) and timers a turn between batches.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     const terms = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / train.count]));
     const seconds = (performance.now() - t0) / 1000;

@@ -10,6 +10,7 @@ export interface ExportFlags {
   testLimit?: number;
   backend?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 export async function exportCommand(modelDir: string, flags: ExportFlags): Promise<void> {
@@ -46,8 +47,20 @@ export async function exportCommand(modelDir: string, flags: ExportFlags): Promi
   const quantize = flags.quantize ?? 'none';
   const outcome =
     quantize === 'all'
-      ? await compareQuantizations({ modelDir, data, quantizations, outDir: flags.out })
-      : await exportModel({ modelDir, outDir: flags.out, quantize, data }).then((r) => ({
+      ? await compareQuantizations({
+          modelDir,
+          data,
+          quantizations,
+          outDir: flags.out,
+          overwrite: flags.force,
+        })
+      : await exportModel({
+          modelDir,
+          outDir: flags.out,
+          quantize,
+          data,
+          overwrite: flags.force,
+        }).then((r) => ({
           logitRange: r.logitRange,
           rows: [r.original, r.row],
           exports: [r],

@@ -1,6 +1,6 @@
 // The command table: one entry per command. An entry configures its options (cheap: commander
 // only) and imports its implementation when it runs. Adding a command = one entry here + one file.
-import { Option, type Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import {
   addSeedOptions,
   addTrainingOptions,
@@ -181,9 +181,21 @@ export const commands: CommandSpec[] = [
         .option('--data-dir <dir>', 'directory with the dataset files')
         .option('--test-limit <n>', 'use only the first n test examples', int)
         .addOption(backendOption())
+        .option('--force', 'overwrite a non-empty --out folder (never the source model)')
         .option('--json', 'print only the results as JSON on stdout'),
     action: async (modelDir: string, flags: import('./export.ts').ExportFlags) =>
       (await import('./export.ts')).exportCommand(modelDir, flags),
+  },
+  {
+    name: 'cache',
+    description: 'list the cached teacher logits (with their checksum status) or clear them',
+    configure: (cmd) =>
+      cmd
+        .addArgument(new Argument('<action>', 'list | clear').choices(['list', 'clear']))
+        .option('--out <dir>', 'parent folder of run folders, whose .cache is meant', 'runs')
+        .option('--json', 'print as JSON'),
+    action: async (action: 'list' | 'clear', flags: { out?: string; json?: boolean }) =>
+      (await import('./cache.ts')).cacheCommand(action, flags),
   },
   {
     name: 'serve',

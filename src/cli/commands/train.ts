@@ -2,6 +2,7 @@
 // (once, or once per seed with --seeds / --repeats), print results.
 import type { RunConfig } from '../../config.ts';
 import { flagsToConfig, parseMethodFlags, type Flags } from '../options.ts';
+import { usageError } from '../../errors.ts';
 
 export async function runTraining(
   command: 'run' | 'train-teacher' | 'distill' | 'born-again',
@@ -13,7 +14,6 @@ export async function runTraining(
   const { readRunConfig } = await import('../../run/folder.ts');
   const { resultsSummary } = await import('../../report/table.ts');
   const { createProgress } = await import('../progress.ts');
-  const { usageError } = await import('../../errors.ts');
 
   const seedsModule = await import('../../pipeline/seeds.ts');
   const seedsPlan = flags.resume ? seedsModule.readSeedsPlan(flags.resume) : undefined;
@@ -27,6 +27,7 @@ export async function runTraining(
   let config: RunConfig;
   let teacherDirs = flags.teacher;
   if (seedsPlan) {
+    checkResumeFlags(flags, extraArgs);
     if (seedsPlan.command !== command)
       throw usageError(
         `${flags.resume} was started by 'distillery ${seedsPlan.command}': resume it with that command`,
@@ -34,6 +35,7 @@ export async function runTraining(
     config = seedsPlan.config;
     teacherDirs = seedsPlan.teacherDirs;
   } else if (flags.resume) {
+    checkResumeFlags(flags, extraArgs);
     const saved = readRunConfig(flags.resume);
     if (saved.command !== command) {
       throw usageError(
@@ -92,12 +94,14 @@ export async function runTraining(
     }
     return;
   }
+  const events = createProgress(mode);
+  events.onRunDir = (dir) => stopOnInterrupt(command, dir);
   const results = await runPipeline({
     config,
     command,
     teacherDirs,
     resumeDir: flags.resume,
-    events: createProgress(mode),
+    events,
   });
   if (flags.json) {
     process.stdout.write(JSON.stringify(results, null, 2) + '\n');
@@ -105,4 +109,36 @@ export async function runTraining(
     process.stdout.write(resultsSummary(results) + '\n');
     process.stdout.write(`Results, config, metrics and models: ${results.runDir}\n`);
   }
+}
+
+/** Flags that may accompany --resume: the rest would be silently ignored, so they are refused. */
+const RESUME_FLAGS = new Set(['resume', 'json']);
+
+function flagName(key: string) {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** --resume continues with the run's saved settings: any other setting is an error, not ignored. */
+export function checkResumeFlags(flags: Flags, extraArgs: string[]): void {
+  const extra = [
+    ...Object.entries(flags)
+      .filter(([k, v]) => v !== undefined && !RESUME_FLAGS.has(k))
+      .map(([k]) => flagName(k)),
+    ...extraArgs.filter((a) => a.startsWith('--')),
+  ];
+  if (extra.length > 0) {
+    throw usageError(
+      `--resume continues ${flags.resume} with the settings it was started with, so ${extra.join(', ')} would be ignored: drop ${extra.length > 1 ? 'them' : 'it'}, or start a new run with the new settings`,
+    );
+  }
+}
+
+/** Ctrl-C: stop with 130, say that the checkpoints are kept and how to resume. */
+function stopOnInterrupt(command: string, runDir: string): void {
+  process.once('SIGINT', () => {
+    process.stderr.write(
+      `\ndistillery: interrupted; checkpoints of finished epochs are kept in ${runDir}: continue with 'distillery ${command} --resume ${runDir}'\n`,
+    );
+    process.exit(130);
+  });
 }
