@@ -12,6 +12,8 @@ import { checkSchedules, scheduleSchema } from './distill/schedule.ts';
 import { parseArch } from './models/index.ts';
 import { isModelDir } from './models/io.ts';
 import { resolveAutoTune, stripAutoValue } from './tune/auto-mode.ts';
+import { trainingRecipeShape } from './train/recipe.ts';
+import { recipeInfoSchema } from './recipes/recipe.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -26,6 +28,8 @@ const trainingSchema = z
     inputDropout: z.number().min(0).max(0.95),
     /** Random ±N px shifts of training images (0 = off). */
     shiftPixels: z.number().int().min(0).max(8),
+    /** Schedule, weight decay, max-norm, clipping, label smoothing, early stopping (optional). */
+    ...trainingRecipeShape,
   })
   .strict();
 
@@ -66,6 +70,8 @@ export const runConfigSchema = z
      * when no layer sets them (resolveConfig turns it into 'on' or 'off'), 'on' = always.
      */
     autoTune: z.enum(['auto', 'on', 'off']),
+    /** Set by recipe files (recipes/*.json): the source and the published numbers. */
+    recipe: recipeInfoSchema.optional(),
   })
   .strict();
 

@@ -45,7 +45,7 @@ export function createProgress(mode: 'tty' | 'plain' | 'silent'): PipelineEvents
           ? ''
           : `, val acc ${(100 * r.validationAccuracy).toFixed(2)}%`;
       err(
-        `${label(stage)} epoch ${r.epoch}/${epochs}: ${formatTerms(r.terms)}${val}, ${r.seconds.toFixed(1)} s (${r.samplesPerSecond.toFixed(0)} samples/s)`,
+        `${label(stage)} epoch ${r.epoch}/${epochs}: ${formatTerms(r.terms)}${r.metrics ? ` (${formatTerms(r.metrics)})` : ''}${val}, ${r.seconds.toFixed(1)} s (${r.samplesPerSecond.toFixed(0)} samples/s)`,
       );
     },
     onStageEnd(stage, info) {

@@ -6,6 +6,7 @@ import type { DistillMethod } from '../distill/method.ts';
 import { createEnsemble } from '../distill/ensemble.ts';
 import { evaluate } from '../eval/evaluate.ts';
 import { gainVerdict, type GainVerdict } from '../eval/seed-stats.ts';
+import { describeEnvironment } from '../eval/environment.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import { VERSION, type DatasetRecord, type RunResults, type StageName } from '../run/record.ts';
 import { writeResults } from '../run/folder.ts';
@@ -45,6 +46,7 @@ export async function evaluateStage(
     command: ctx.command,
     config,
     backend: ctx.backend,
+    environment: await describeEnvironment(),
     dataset: describeDataset(ctx.data),
     teacher: options.teacher.describe(),
     method: { name: method.name, paper: method.paper, params: { ...method.params } },

@@ -7,6 +7,7 @@ import type { TrainingConfig } from '../config.ts';
 import { isModelDir, saveModel } from '../models/io.ts';
 import { fit, type TrainStep } from '../train/loop.ts';
 import { createOptimizer } from '../train/optimizers.ts';
+import { stageTraining } from '../train/recipe.ts';
 import { deriveSeed } from '../random.ts';
 import type { StageName, StageResult } from '../run/record.ts';
 import { readStageRecord, runFiles, writeStageRecord } from '../run/folder.ts';
@@ -63,10 +64,8 @@ async function trainStage(
   const { stage, settings } = spec;
   const { config, data, events } = ctx;
   const checkpoints = new StageCheckpoints(join(ctx.runDir, runFiles.checkpoints(stage)));
-  const optimizer = createOptimizer({
-    name: settings.optimizer,
-    learningRate: settings.learningRate,
-  });
+  const training = stageTraining(settings);
+  const optimizer = createOptimizer(training.optimizer);
   const step = await spec.step(model); // before the restore: its own variables are checkpointed too
   const restored = await checkpoints.restore(model, optimizer, step.variables);
   const startEpoch = restored?.state.epoch ?? 0;
@@ -90,6 +89,7 @@ async function trainStage(
     // Scratch and distilled students share this seed: same init, order and dropout.
     seed: deriveSeed(config.seed, spec.seedKey),
     shiftPixels: settings.shiftPixels,
+    recipe: training.recipe,
     startEpoch,
     history: restored?.state.history,
     bestWeights: restored?.bestWeights,

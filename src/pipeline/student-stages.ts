@@ -36,7 +36,7 @@ export async function studentStages(
     stage: 'scratch',
     settings: config.student,
     build,
-    step: (m) => supervisedStep(m),
+    step: (m) => supervisedStep(m, { labelSmoothing: config.student.labelSmoothing }),
     seedKey: 'student',
   });
   // Temperature and weights chosen on the validation split when the user set neither.
@@ -59,6 +59,7 @@ export async function studentStages(
         }),
         seed: deriveSeed(config.seed, 'student'),
         schedules: config.schedules,
+        labelSmoothing: config.student.labelSmoothing,
       }).trainStep(),
     seedKey: 'student',
   });
@@ -86,6 +87,7 @@ export async function bornAgainStages(ctx: RunContext, method: DistillMethod): P
           method,
           seed: deriveSeed(config.seed, stage),
           schedules: config.schedules,
+          labelSmoothing: config.teacher.labelSmoothing,
         }).trainStep(),
       seedKey: stage,
     });

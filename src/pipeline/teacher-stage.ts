@@ -45,7 +45,7 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
       stage: 'teacher',
       settings: config.teacher,
       build: () => buildModel(config.teacher.arch, buildOptions(ctx, config.teacher, 'teacher')),
-      step: (m) => supervisedStep(m),
+      step: (m) => supervisedStep(m, { labelSmoothing: config.teacher.labelSmoothing }),
       seedKey: 'teacher',
     });
   }

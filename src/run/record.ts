@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { RunConfig } from '../config.ts';
 import type { BackendInfo } from '../backend/index.ts';
+import type { Environment } from '../eval/environment.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
 import type { DataSpec } from '../data/spec.ts';
@@ -53,6 +54,8 @@ export interface RunResults {
   command: string;
   config: RunConfig;
   backend: BackendInfo;
+  /** Node, tfjs and OpenBLAS versions and the machine (cores, CPU model). */
+  environment?: Environment;
   dataset: DatasetRecord;
   /** What the teacher was (kind, source, its own input), when not trained in this run too. */
   teacher?: TeacherRecord;

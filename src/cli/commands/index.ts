@@ -98,11 +98,45 @@ export const commands: CommandSpec[] = [
             '--eta <n>',
             'successive halving: keep the best 1/eta at each rung (default 3)',
             int,
+          )
+          .option(
+            '--min-rung-epochs <n>',
+            'the first rung trains at least n epochs (counters the bias towards fast starters)',
+            int,
+          )
+          .option(
+            '--final-top-k <k>',
+            're-train the top k for the full budget and pick the best of them (default 1 = off)',
+            int,
           ),
         { teacher: false, student: true, resume: false },
       ),
     action: async (flags: TuneFlags, cmd: Command) =>
       (await import('./tune.ts')).tuneCommand(flags, cmd.args),
+  },
+  {
+    name: 'recipes',
+    description: 'list the recipe files (recipes/*.json) with their sources and published numbers',
+    configure: (cmd) => cmd.option('--json', 'print as JSON'),
+    action: async (flags: { json?: boolean }) =>
+      (await import('./recipes.ts')).recipesCommand(flags),
+  },
+  {
+    name: 'reproduce',
+    description:
+      "run a recipe with several seeds; print mean ± std next to the paper's numbers; update docs/reproductions.md",
+    configure: (cmd) =>
+      addTrainingOptions(
+        cmd
+          .argument('<recipe>', "a recipe name ('distillery recipes' lists them) or a recipe file")
+          .option('--seeds <list>', "comma-separated seeds (default: the recipe's, e.g. 1,2,3)")
+          .option('--doc <file>', 'Markdown file to update (default docs/reproductions.md)')
+          .option('--no-reuse-teacher', "retrain each seed's teacher even if one was trained")
+          .option('--no-train', 'only report the seeds that already finished (trains nothing)'),
+        { teacher: true, student: true, resume: false },
+      ),
+    action: async (recipe: string, flags: import('./recipes.ts').ReproduceFlags) =>
+      (await import('./recipes.ts')).reproduceCommand(recipe, flags),
   },
   {
     name: 'methods',
