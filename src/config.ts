@@ -11,6 +11,7 @@ import { combineRules } from './distill/ensemble-rules.ts';
 import { checkSchedules, scheduleSchema } from './distill/schedule.ts';
 import { parseArch } from './models/index.ts';
 import { isModelDir } from './models/io.ts';
+import { resolveAutoTune, stripAutoValue } from './tune/auto-mode.ts';
 import { trainingRecipeShape } from './train/recipe.ts';
 import { recipeInfoSchema } from './recipes/recipe.ts';
 
@@ -66,6 +67,11 @@ export const runConfigSchema = z
       .object({ combine: z.enum(combineRules), weights: z.array(z.number().min(0)).optional() })
       .strict(),
     outDir: z.string().min(1),
+    /**
+     * Choose temperature and loss weights on the validation split before distilling: 'auto' =
+     * when no layer sets them (resolveConfig turns it into 'on' or 'off'), 'on' = always.
+     */
+    autoTune: z.enum(['auto', 'on', 'off']),
     /** Set by recipe files (recipes/*.json): the source and the published numbers. */
     recipe: recipeInfoSchema.optional(),
     /** A logit store (`distillery label --out`) serving the teacher's logits of the training split. */
@@ -113,12 +119,15 @@ export const defaultConfig: RunConfig = {
   schedules: {},
   ensemble: { combine: 'mean-logits' },
   outDir: 'runs',
+  autoTune: 'auto',
 };
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 /** Merges layers (later wins, nested objects merged key by key) and validates the result. */
-export function resolveConfig(...layers: DeepPartial<RunConfig>[]): RunConfig {
+export function resolveConfig(...given: DeepPartial<RunConfig>[]): RunConfig {
+  const autoTune = resolveAutoTune(given as Parameters<typeof resolveAutoTune>[0]);
+  const layers = [...given.map(stripAutoValue), { autoTune }];
   let merged: Record<string, unknown> = structuredClone(defaultConfig) as Record<string, unknown>;
   merged = mergeDeep(merged, dataSourceDefaults(layers));
   for (const layer of layers) merged = mergeDeep(merged, layer as Record<string, unknown>);

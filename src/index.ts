@@ -109,6 +109,14 @@ export {
   type DatasetRecord,
 } from './run/record.ts';
 export { readRun, readResults, findNewestRun, type RunRecord } from './run/folder.ts';
+export { runSeeds, type SeedsOptions, type SeedsResults } from './pipeline/seeds.ts';
+export {
+  gainVerdict,
+  pairedDifference,
+  summarize,
+  type GainVerdict,
+  type PairedDifference,
+} from './eval/seed-stats.ts';
 export { defaultConfig, resolveConfig, type RunConfig } from './config.ts';
 export { tune, type TuneOptions, type TuneResults } from './tune/tune.ts';
 export { createEnsemble, combineLogits, type EnsembleOptions } from './distill/ensemble.ts';

@@ -53,7 +53,8 @@ export interface Flags {
   schedule?: string[];
   method?: string;
   preset?: string;
-  temperature?: number;
+  temperature?: number | 'auto';
+  autoTune?: string;
   hardWeight?: number;
   softWeight?: number;
   param?: string[];
@@ -64,6 +65,8 @@ export interface Flags {
   ensemble?: string;
   teacherWeights?: string;
   teacherLogits?: string;
+  seeds?: string;
+  repeats?: number;
 }
 
 /** Options shared by the training commands; each maps onto one key of RunConfig. */
@@ -139,7 +142,17 @@ export function addTrainingOptions(
         '--preset <name>',
         "a method's preset of another library's conventions, e.g. textbrewer",
       )
-      .option('--temperature <x>', 'softmax temperature T', num)
+      .option(
+        '--temperature <x>',
+        "softmax temperature T; 'auto' = choose T and the loss weights on the validation split (the default when neither is set)",
+        (v: string) => (v === 'auto' ? 'auto' : num(v)),
+      )
+      .addOption(
+        new Option(
+          '--auto-tune <mode>',
+          'choose temperature and weights automatically: auto = when none is set, on, off',
+        ).choices(['auto', 'on', 'off']),
+      )
       .option(
         '--schedule <param=shape:from:to>',
         'per-epoch schedule of a method parameter, e.g. temperature=linear:8:2 (constant|linear|cosine; repeatable)',
@@ -231,6 +244,16 @@ export function dataFlagsToConfig(f: Flags): DeepPartial<RunConfig> {
   };
 }
 
+/** `--seeds` / `--repeats`: the same job over several seeds, with mean ± std and a verdict. */
+export function addSeedOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--seeds <list>',
+      'run once per seed, e.g. 1,2,3: mean ± std per model and the gain paired by seed',
+    )
+    .option('--repeats <n>', 'shorthand for --seeds <seed>,<seed+1>,… (n seeds)', int);
+}
+
 /**
  * Method parameters given as `--<method>.<param> value` or `--<method>.<param>=value`
  * (e.g. `--dkd.beta 8`, `--kd.scale-by-temperature-squared false`). Any other leftover token is
@@ -291,6 +314,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
     teacherCache: f.teacherCache as RunConfig['teacherCache'],
     generations: f.generations,
     teacherLogits: f.teacherLogits,
+    autoTune: f.autoTune as RunConfig['autoTune'],
     schedules: f.schedule ? Object.fromEntries(f.schedule.map(parseSchedule)) : undefined,
     ensemble: {
       combine: f.ensemble as NonNullable<RunConfig['ensemble']>['combine'],

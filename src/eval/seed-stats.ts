@@ -60,3 +60,36 @@ export function pairedDifference(a: number[], b: number[]): PairedDifference {
     verdict: beyond ? 'beyond-noise' : 'within-noise',
   };
 }
+
+export interface GainVerdict extends PairedDifference {
+  /** One plain sentence for the table, results.json and the report. */
+  sentence: string;
+}
+
+/** Signed points of accuracy: 0.0052 → "+0.52". */
+export function signedPoints(fraction: number): string {
+  const points = 100 * fraction;
+  const text = Math.abs(points).toFixed(2);
+  return `${points < 0 && text !== '0.00' ? '-' : '+'}${text}`;
+}
+
+/**
+ * The verdict on candidate − baseline accuracies paired by seed (fractions in [0, 1]): the mean
+ * gain in points, its spread, the 95% interval and whether seed noise can explain it.
+ */
+export function gainVerdict(baseline: number[], candidate: number[]): GainVerdict {
+  const d = pairedDifference(baseline, candidate);
+  const gain = `gain ${signedPoints(d.mean)}`;
+  let sentence: string;
+  if (d.verdict === 'one-seed') {
+    sentence = `${gain} points (1 seed): one seed cannot tell a gain from seed noise; run --seeds 1,2,3 to know`;
+  } else {
+    const [lo, hi] = d.interval!;
+    const stats = `${gain} ± ${(100 * d.std).toFixed(2)} points (95% CI [${signedPoints(lo)}, ${signedPoints(hi)}], ${d.n} seeds)`;
+    sentence =
+      d.verdict === 'within-noise'
+        ? `${stats}: within seed noise: run more seeds or tune`
+        : `${stats}: beyond seed noise${d.mean < 0 ? ' (distillation hurt)' : ''}`;
+  }
+  return { ...d, sentence };
+}

@@ -14,7 +14,13 @@ import {
 import { appendExamples, loadTransferSet, transferSetRefOf } from '../data/transfer-set.ts';
 import { selectBackend, type BackendInfo } from '../backend/index.ts';
 import type { BatchInfo, EpochRecord } from '../train/loop.ts';
-import type { RunCommand, RunResults, StageName, StageResult } from '../run/record.ts';
+import type {
+  AutoTuneOutcome,
+  RunCommand,
+  RunResults,
+  StageName,
+  StageResult,
+} from '../run/record.ts';
 import { openRunDir, writeMetrics, type OpenRun } from '../run/folder.ts';
 import { checkModels } from './preflight.ts';
 
@@ -46,6 +52,8 @@ export interface RunContext {
   models: Partial<Record<StageName, LayersModel>>;
   stages: RunResults['stages'];
   metrics: Partial<Record<StageName, EpochRecord[]>>;
+  /** The automatic choice of temperature and weights, once the students' stages made it. */
+  autoTune?: AutoTuneOutcome;
   started: number;
   /** The locked folder: `close(failed)` releases it (and removes it if nothing was saved). */
   folder: OpenRun;
@@ -63,6 +71,8 @@ export interface OpenRunOptions {
   splits?: SplitName[];
   /** Folder name prefix (e.g. 'tune-'). */
   prefix?: string;
+  /** A new folder to write the run into (default: a timestamped one under config.outDir). */
+  runDir?: string;
 }
 
 /**
@@ -77,6 +87,7 @@ export async function openRun(options: OpenRunOptions): Promise<RunContext> {
   const folder = openRunDir({
     outDir: config.outDir,
     prefix: options.prefix,
+    dir: options.runDir,
     resumeDir: options.resumeDir,
     record: { command, teacherDirs, config },
   });

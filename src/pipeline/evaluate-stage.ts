@@ -5,6 +5,7 @@ import type { Dataset } from '../data/index.ts';
 import type { DistillMethod } from '../distill/method.ts';
 import { createEnsemble } from '../distill/ensemble.ts';
 import { evaluate } from '../eval/evaluate.ts';
+import { gainVerdict, type GainVerdict } from '../eval/seed-stats.ts';
 import { describeEnvironment } from '../eval/environment.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import { VERSION, type DatasetRecord, type RunResults, type StageName } from '../run/record.ts';
@@ -51,6 +52,7 @@ export async function evaluateStage(
     teacher: options.teacher.describe(),
     method: { name: method.name, paper: method.paper, params: { ...method.params } },
     stages: ctx.stages,
+    autoTune: ctx.autoTune,
     evaluation: { split: 'test', reference: evaluation.reference, rows: evaluation.rows },
     summary: {
       teacherAccuracy: acc('teacher'),
@@ -65,6 +67,7 @@ export async function evaluateStage(
           : acc('distilled') !== undefined && acc('scratch') !== undefined
             ? acc('distilled')! - acc('scratch')!
             : undefined,
+      verdict: gainArms(generationNames.at(-1), acc),
       compression:
         params('teacher') && params('distilled')
           ? params('teacher')! / params('distilled')!
@@ -74,6 +77,19 @@ export async function evaluateStage(
   };
   writeResults(ctx.runDir, results);
   return results;
+}
+
+/** The one-seed verdict of the gain: distilled vs scratch, or last generation vs teacher. */
+function gainArms(
+  lastGeneration: string | undefined,
+  acc: (name: string) => number | undefined,
+): GainVerdict | undefined {
+  const [baseline, candidate] = lastGeneration
+    ? [acc('teacher'), acc(lastGeneration)]
+    : [acc('scratch'), acc('distilled')];
+  return baseline !== undefined && candidate !== undefined
+    ? gainVerdict([baseline], [candidate])
+    : undefined;
 }
 
 export function describeDataset(data: Dataset): DatasetRecord {

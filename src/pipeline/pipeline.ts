@@ -5,6 +5,7 @@
 // The stages live beside this file; this function only composes them.
 import type { RunConfig } from '../config.ts';
 import { methods } from '../distill/methods/index.ts';
+import type { DistillMethod } from '../distill/method.ts';
 import type { RunCommand, RunResults } from '../run/record.ts';
 import { inRun, openRun, type PipelineEvents, type RunContext } from './context.ts';
 import { checkBeforeStart } from './preflight.ts';
@@ -26,6 +27,8 @@ export interface PipelineOptions {
   teacherDirs?: string[];
   /** Existing run folder to continue. */
   resumeDir?: string;
+  /** A new folder to write the run into (default: a timestamped one under config.outDir). */
+  runDir?: string;
   events?: PipelineEvents;
   /** Write report.html at the end (default true). */
   report?: boolean;
@@ -46,9 +49,10 @@ async function runStages(ctx: RunContext, options: PipelineOptions): Promise<Run
 
   // 2 + 3. Students: the baseline and the distilled one, identical but for the loss.
   const { name: methodName, ...methodParams } = config.method;
-  const method = methods[methodName as keyof typeof methods](methodParams);
+  let method: DistillMethod = methods[methodName as keyof typeof methods](methodParams);
   if (command === 'born-again') await bornAgainStages(ctx, method);
-  else if (command !== 'train-teacher') await studentStages(ctx, teacher, method);
+  // The distilled stage may use automatically chosen temperature and weights.
+  else if (command !== 'train-teacher') method = await studentStages(ctx, teacher, method);
 
   // 4. Evaluate side by side on the test split; write results.json.
   const results = await evaluateStage(ctx, { teacher, members, method });

@@ -12,13 +12,17 @@ import type { StageName } from '../run/record.ts';
 import type { RunContext } from './context.ts';
 import { buildOptions, runStage } from './stages.ts';
 import { transferLogits } from './transfer.ts';
+import { autoTuneStage } from '../tune/auto.ts';
 
-/** Scratch baseline, then the distilled student (same seed, init, order, optimizer, epochs). */
+/**
+ * Scratch baseline, then the distilled student (same seed, init, order, optimizer, epochs).
+ * Returns the method the distilled student used (automatically chosen parameters, if any).
+ */
 export async function studentStages(
   ctx: RunContext,
   teacher: Teacher,
-  method: DistillMethod,
-): Promise<void> {
+  configured: DistillMethod,
+): Promise<DistillMethod> {
   const { config } = ctx;
   const build = async () => {
     const student = await buildModel(
@@ -35,6 +39,8 @@ export async function studentStages(
     step: (m) => supervisedStep(m, { labelSmoothing: config.student.labelSmoothing }),
     seedKey: 'student',
   });
+  // Temperature and weights chosen on the validation split when the user set neither.
+  const method = await autoTuneStage(ctx, teacher, configured);
   await runStage(ctx, {
     stage: 'distilled',
     settings: config.student,
@@ -59,6 +65,7 @@ export async function studentStages(
     seedKey: 'student',
     train: ctx.distillTrain,
   });
+  return method;
 }
 
 /**

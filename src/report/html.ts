@@ -13,7 +13,8 @@ import type { EpochRecord } from '../train/loop.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
 import { featuresAsFloat, type Dataset } from '../data/index.ts';
 import type { ModelJson } from '../models/io.ts';
-import { formatBytes, sizeComparison } from './table.ts';
+import { baselineOf, formatBytes, sizeComparison, verdictOf } from './table.ts';
+import { autoTuneSection } from './auto-tune.ts';
 import {
   calibrationOf,
   DEFAULT_CALIBRATION_BINS,
@@ -375,6 +376,7 @@ const CONFIG_FLAGS: [key: string, flag: string, scope: FlagScope][] = [
   ['student.dropout', '--student-dropout', 'student'],
   ['student.shiftPixels', '--student-shift-pixels', 'student'],
   ['teacherCache', '--teacher-cache', 'student'],
+  ['autoTune', '--auto-tune', 'student'],
   ['ensemble.combine', '--ensemble', 'distill'],
   ['ensemble.weights', '--teacher-weights', 'distill'],
   ['outDir', '--out', 'all'],
@@ -655,18 +657,14 @@ function simpleTable(head: string[], rows: (string | number)[][], textColumns = 
 }
 
 function verdict(results: RunResults): string {
-  const { distillationGain: gain, compression } = results.summary;
+  const { compression } = results.summary;
   const parts: string[] = [];
   let cls = '';
-  if (gain !== undefined) {
-    const points = (100 * gain).toFixed(2);
-    cls = gain > 0 ? 'good' : gain < 0 ? 'bad' : '';
+  const v = verdictOf(results);
+  if (v) {
+    cls = v.verdict === 'beyond-noise' ? (v.mean > 0 ? 'good' : 'bad') : '';
     parts.push(
-      gain > 0
-        ? `Distillation helped: <b>+${points} points</b> of test accuracy over the same student trained from scratch`
-        : gain < 0
-          ? `Distillation did not help here: <b>${points} points</b> against the same student trained from scratch`
-          : 'Distillation made no difference in test accuracy here',
+      `Distillation over ${escapeHtml(baselineOf(results))}: <b>${escapeHtml(v.sentence)}</b>`,
     );
   }
   if (compression !== undefined)
@@ -703,6 +701,7 @@ export async function renderReport(data: ReportData): Promise<string> {
 <p class="muted">${facts.map(escapeHtml).join(' · ')}</p>
 ${verdict(results)}
 <nav><a href="#comparison">Comparison</a><a href="#curves">Learning curves</a><a href="#errors">Errors</a><a href="#calibration">Calibration</a><a href="#reproduce">Reproduce</a></nav>`);
+  sections.push(autoTuneSection(results));
   if (data.notes.length)
     sections.push(
       `<div class="notes"><ul>${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul></div>`,

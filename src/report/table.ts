@@ -1,6 +1,9 @@
 // Plain-text tables of a run's results, for the terminal and the README.
 import type { RunResults } from '../run/record.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
+import { gainVerdict, type GainVerdict, type Summary } from '../eval/seed-stats.ts';
+import type { SeedsResults } from '../pipeline/seeds.ts';
+import { autoTuneLines } from './auto-tune.ts';
 
 export function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
@@ -60,24 +63,13 @@ export function evaluationTable(rows: ModelEvaluation[], reference?: string): st
   );
 }
 
-/** The table plus a one-line verdict on whether distillation helped. */
+/** The table plus a one-line verdict on whether distillation helped, and if noise can tell. */
 export function resultsSummary(results: RunResults): string {
   const lines = [evaluationTable(results.evaluation.rows, results.evaluation.reference)];
-  const { distillationGain: gain, compression, generationAccuracies } = results.summary;
-  const baseline = generationAccuracies
-    ? 'the teacher (the same architecture trained without distillation)'
-    : 'the same student trained from scratch';
-  if (gain !== undefined) {
-    const points = (100 * gain).toFixed(2);
-    lines.push(
-      '',
-      gain > 0
-        ? `Distillation helped: +${points} points of test accuracy over ${baseline}.`
-        : gain < 0
-          ? `Distillation did not help here: ${points} points against ${baseline}.`
-          : `Distillation made no difference in test accuracy against ${baseline}.`,
-    );
-  }
+  const { compression } = results.summary;
+  const verdict = verdictOf(results);
+  if (verdict) lines.push('', `Distillation over ${baselineOf(results)}: ${verdict.sentence}.`);
+  lines.push(...autoTuneLines(results));
   if (compression !== undefined)
     lines.push(`Student is ${sizeComparison(compression)} the teacher (parameters).`);
   const focus = results.evaluation.rows.at(-1);
@@ -102,6 +94,57 @@ export function perClassTable(row: ModelEvaluation): string {
       String(c.support),
     ]),
   );
+}
+
+/** What the gain is measured against, in words. */
+export function baselineOf(results: Pick<RunResults, 'summary'>): string {
+  return results.summary.generationAccuracies
+    ? 'the teacher (the same architecture trained without distillation)'
+    : 'the same student trained from scratch';
+}
+
+/** The run's verdict; results.json files written before verdicts existed get one computed. */
+export function verdictOf(results: Pick<RunResults, 'summary'>): GainVerdict | undefined {
+  const { verdict, distillationGain } = results.summary;
+  return (
+    verdict ?? (distillationGain === undefined ? undefined : gainVerdict([0], [distillationGain]))
+  );
+}
+
+/** "97.91% ± 0.12" (std in points). */
+export function meanStd(s: Summary): string {
+  return `${(100 * s.mean).toFixed(2)}% ± ${(100 * s.std).toFixed(2)}`;
+}
+
+/** The multi-seed table: mean ± std and each seed's value per model, then the verdict. */
+export function seedsSummary(results: SeedsResults): string {
+  const table = renderTable(
+    ['model', 'test acc (mean ± std)', ...results.seeds.map((s) => `seed ${s}`)],
+    results.rows.map((r) => [
+      r.name,
+      meanStd(r.accuracy),
+      ...r.accuracy.values.map((v) => `${(100 * v).toFixed(2)}%`),
+    ]),
+  );
+  const lines = [table, ''];
+  if (results.gain)
+    lines.push(
+      `Distillation (${results.gain.candidate} − ${results.gain.baseline}, paired by seed): ${results.gain.sentence}.`,
+    );
+  for (const a of results.autoTune ?? [])
+    lines.push(
+      `Seed ${a.seed}: ${
+        a.chosen
+          ? `chose ${Object.entries(a.chosen)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ')} — `
+          : 'automatic choice: '
+      }${a.reason}.`,
+    );
+  lines.push(
+    `Seeds ${results.seeds.join(', ')}: ${results.teacher}. ${results.seconds.toFixed(0)} s in all.`,
+  );
+  return lines.join('\n');
 }
 
 /** "4.0× smaller than" for teacher/student parameters = 4, "1.7× larger than" for 0.6. */

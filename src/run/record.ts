@@ -9,6 +9,8 @@ import type { EpochRecord } from '../train/loop.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { TeacherRecord } from '../teachers/teacher.ts';
+import type { GainVerdict } from '../eval/seed-stats.ts';
+import type { AutoTuneRecord } from '../tune/auto.ts';
 
 export const VERSION: string = JSON.parse(
   readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
@@ -61,6 +63,8 @@ export interface RunResults {
   teacher?: TeacherRecord;
   method: { name: string; paper?: string; params: Record<string, unknown> };
   stages: Partial<Record<StageName, Omit<StageResult, 'history'>>>;
+  /** The automatic choice of temperature and weights, when it ran (or why it was skipped). */
+  autoTune?: AutoTuneOutcome;
   evaluation: { split: 'test'; reference?: string; rows: ModelEvaluation[] };
   summary: {
     teacherAccuracy?: number;
@@ -73,10 +77,18 @@ export interface RunResults {
      * last generation − teacher (the same architecture trained without distillation).
      */
     distillationGain?: number;
+    /** The gain with its seed-noise verdict (one seed here: it says one seed cannot tell). */
+    verdict?: GainVerdict;
     /** teacher parameters / student parameters. */
     compression?: number;
   };
   seconds: number;
+}
+
+/** The automatic choice's record, or why it did not search. */
+export interface AutoTuneOutcome {
+  record?: AutoTuneRecord;
+  skipped?: string;
 }
 
 /** What config.json holds from the first moment of a run (for --resume and repeats). */

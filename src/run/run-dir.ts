@@ -145,11 +145,17 @@ export function openRunDir(options: {
   outDir: string;
   /** Folder name prefix of a new run (e.g. 'tune-'). */
   prefix?: string;
+  /** A new run's folder, given (e.g. <parent>/seed-2 of a multi-seed job) instead of timestamped. */
+  dir?: string;
   resumeDir?: string;
   record: StartRecord;
 }): OpenRun {
   const resumed = options.resumeDir !== undefined;
-  const dir = resumed ? resolve(options.resumeDir!) : createRunDir(options.outDir, options.prefix);
+  const dir = resumed
+    ? resolve(options.resumeDir!)
+    : options.dir
+      ? newRunDir(options.dir)
+      : createRunDir(options.outDir, options.prefix);
   if (resumed && existsSync(join(dir, 'results.json'))) {
     throw usageError(
       `${dir} already finished (results.json exists): start a new run instead of --resume`,
@@ -189,4 +195,13 @@ export function readRunRecord(runDir: string): StartRecord {
   if (!saved || typeof saved !== 'object' || typeof saved.command !== 'string' || !saved.config)
     throw ioError(`${path} is not a run record (no command and config): start the run again`);
   return saved;
+}
+
+/** Creates the given folder for a new run; refuses one that already holds a run. */
+function newRunDir(dir: string): string {
+  const path = resolve(dir);
+  if (existsSync(join(path, 'config.json')))
+    throw usageError(`${path} already holds a run: continue it with --resume or pick a new folder`);
+  mkdirSync(path, { recursive: true });
+  return path;
 }

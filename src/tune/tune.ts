@@ -271,8 +271,10 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     (a, b) => b.rung - a.rung || b.validationAccuracy - a.validationAccuracy || a.id - b.id,
   );
   const best = table[0];
+  // The search is done: distilling with this config must not search again.
   const bestConfig = validateConfig({
     ...config,
+    autoTune: 'off',
     method: { name: methodName, ...baseParams, ...best.params },
   });
   const bestConfigPath = join(dir, 'best.json');

@@ -3,6 +3,7 @@
 import { Argument, Option, type Command } from 'commander';
 import {
   addDataOptions,
+  addSeedOptions,
   addTrainingOptions,
   backendOption,
   collect,
@@ -26,7 +27,7 @@ export const commands: CommandSpec[] = [
     name: 'run',
     description:
       'train a teacher, a scratch student and a distilled student; evaluate all three side by side',
-    configure: (cmd) => addTrainingOptions(cmd, { teacher: true, student: true }),
+    configure: (cmd) => addSeedOptions(addTrainingOptions(cmd, { teacher: true, student: true })),
     action: async (flags: Flags, cmd: Command) =>
       (await import('./train.ts')).runTraining('run', flags, cmd.args),
   },
@@ -42,7 +43,7 @@ export const commands: CommandSpec[] = [
     description: 'train a scratch student and a distilled student from a saved teacher',
     configure: (cmd) =>
       addTrainingOptions(
-        cmd
+        addSeedOptions(cmd)
           .option(
             '--teacher <model-dir>',
             'saved teacher (a tfjs LayersModel folder, e.g. runs/<run>/models/teacher); repeat for an ensemble',
@@ -71,7 +72,11 @@ export const commands: CommandSpec[] = [
       'self-distillation: a teacher, then generations of its own architecture, each distilled from the last',
     configure: (cmd) =>
       addTrainingOptions(
-        cmd.option('--generations <n>', 'student generations after the teacher (default 3)', int),
+        addSeedOptions(cmd).option(
+          '--generations <n>',
+          'student generations after the teacher (default 3)',
+          int,
+        ),
         { teacher: true, student: false, method: true },
       ),
     action: async (flags: Flags, cmd: Command) =>

@@ -1,4 +1,5 @@
-// `distillery run | train-teacher | distill`: resolve the config, run the pipeline, print results.
+// `distillery run | train-teacher | distill | born-again`: resolve the config, run the pipeline
+// (once, or once per seed with --seeds / --repeats), print results.
 import type { RunConfig } from '../../config.ts';
 import { flagsToConfig, parseMethodFlags, type Flags } from '../options.ts';
 import { usageError } from '../../errors.ts';
@@ -14,9 +15,26 @@ export async function runTraining(
   const { resultsSummary } = await import('../../report/table.ts');
   const { createProgress } = await import('../progress.ts');
 
+  const seedsModule = await import('../../pipeline/seeds.ts');
+  const seedsPlan = flags.resume ? seedsModule.readSeedsPlan(flags.resume) : undefined;
+  if (flags.seeds !== undefined && flags.repeats !== undefined)
+    throw usageError('give --seeds or --repeats, not both');
+  if (command === 'train-teacher' && (flags.seeds !== undefined || flags.repeats !== undefined))
+    throw usageError(
+      'train-teacher trains one teacher: --seeds and --repeats are for run, distill, born-again',
+    );
+
   let config: RunConfig;
   let teacherDirs = flags.teacher;
-  if (flags.resume) {
+  if (seedsPlan) {
+    checkResumeFlags(flags, extraArgs);
+    if (seedsPlan.command !== command)
+      throw usageError(
+        `${flags.resume} was started by 'distillery ${seedsPlan.command}': resume it with that command`,
+      );
+    config = seedsPlan.config;
+    teacherDirs = seedsPlan.teacherDirs;
+  } else if (flags.resume) {
     checkResumeFlags(flags, extraArgs);
     const saved = readRunConfig(flags.resume);
     if (saved.command !== command) {
@@ -47,6 +65,35 @@ export async function runTraining(
     });
   }
   const mode = flags.json ? 'silent' : process.stderr.isTTY ? 'tty' : 'plain';
+  const seeds = seedsPlan
+    ? seedsPlan.seeds
+    : flags.seeds !== undefined
+      ? seedsModule.parseSeeds(flags.seeds)
+      : flags.repeats !== undefined
+        ? seedsModule.repeatSeeds(config.seed, flags.repeats)
+        : undefined;
+  if (seeds && command !== 'train-teacher') {
+    const progress = createProgress(mode);
+    const aggregate = await seedsModule.runSeeds({
+      config,
+      command,
+      seeds,
+      teacherDirs,
+      resumeDir: seedsPlan ? flags.resume : undefined,
+      events: {
+        ...progress,
+        onSeedStart: (seed, i, n) => progress.onInfo?.(`— seed ${seed} (${i + 1} of ${n}) —`),
+      },
+    });
+    if (flags.json) {
+      process.stdout.write(JSON.stringify(aggregate, null, 2) + '\n');
+    } else {
+      const { seedsSummary } = await import('../../report/table.ts');
+      process.stdout.write(seedsSummary(aggregate) + '\n');
+      process.stdout.write(`Per-seed run folders and aggregate.json: ${aggregate.dir}\n`);
+    }
+    return;
+  }
   const events = createProgress(mode);
   events.onRunDir = (dir) => stopOnInterrupt(command, dir);
   const results = await runPipeline({

@@ -1,0 +1,242 @@
+// `npm run bench:auto` (not part of CI): does the automatic temperature choice pay for itself?
+// Per dataset and seed: the scratch student, the distilled student with the fixed defaults, with
+// the automatic choice, and with the winner of a full `tune` (the ceiling), all through the
+// library's own pipeline (the teacher trained once, seed 1; scratch trained once per seed and
+// shared by the three distilled variants). Writes docs/auto-temperature.json and the table
+// between the bench markers of docs/auto-temperature.md. Usage:
+//   npm run bench:auto -- [--datasets mnist,fashion-mnist] [--seeds 1,2,3] [--backend auto]
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { resolveConfig, type DeepPartial, type RunConfig } from '../src/config.ts';
+import { runPipeline } from '../src/pipeline/pipeline.ts';
+import { createRunDir } from '../src/run/folder.ts';
+import type { RunResults } from '../src/run/record.ts';
+import { tune } from '../src/tune/tune.ts';
+import { gainVerdict, summarize } from '../src/eval/seed-stats.ts';
+import { writeAtomic } from '../src/io/atomic.ts';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2)
+  args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const names = (args.get('datasets') ?? 'mnist,fashion-mnist').split(',');
+const seeds = (args.get('seeds') ?? '1,2,3').split(',').map(Number);
+const backend = (args.get('backend') ?? 'auto') as RunConfig['backend'];
+const out = resolve(args.get('out') ?? 'runs/bench-auto');
+
+/** The reduced budgets (stated in docs/auto-temperature.md). */
+const SETUPS: Record<string, DeepPartial<RunConfig>> = {
+  mnist: {
+    dataset: 'mnist',
+    trainLimit: 15000,
+    validationSize: 3000,
+    teacher: { epochs: 3 },
+    student: { epochs: 8 },
+  },
+  'fashion-mnist': {
+    dataset: 'fashion-mnist',
+    trainLimit: 12000,
+    validationSize: 2000,
+    testLimit: 5000,
+    teacher: { arch: 'cnn:32-64:256', epochs: 3 },
+    student: { arch: 'cnn:8-16:32', epochs: 6 },
+  },
+};
+// --smoke 1: a tiny version of the same runs, to check the bench itself (numbers meaningless).
+if (args.get('smoke'))
+  for (const setup of Object.values(SETUPS))
+    Object.assign(setup, {
+      trainLimit: 4700,
+      validationSize: 500,
+      testLimit: 500,
+      teacher: { ...setup.teacher, epochs: 1 },
+      student: { ...setup.student, epochs: 6 },
+    });
+/** The ceiling: the grid of the issue (T × hard weight, soft = 1 − hard), successive halving. */
+const TUNE_SPACE = { temperature: [1, 2, 4, 8], hardWeight: [0.1, 0.5, 0.9] };
+
+const log = (m: string) => process.stderr.write(`[bench:auto] ${m}\n`);
+const quiet = { onInfo: (m: string) => m.startsWith('auto') && log(m) };
+
+interface SeedRow {
+  dataset: string;
+  seed: number;
+  scratch: number;
+  teacher: number;
+  variants: Record<string, { accuracy: number; chooseSeconds: number; params: object }>;
+  distilledSeconds: number;
+}
+const jsonPath = join('docs', 'auto-temperature.json');
+const previous = existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, 'utf8')) : undefined;
+const rows: SeedRow[] = [];
+const started = Date.now();
+
+/** A distill run that reuses a finished run's scratch student (loaded, not retrained). */
+async function distillReusingScratch(
+  base: RunResults,
+  config: RunConfig,
+  teacherDir: string,
+): Promise<RunResults> {
+  const dir = createRunDir(config.outDir);
+  mkdirSync(join(dir, 'stages'), { recursive: true });
+  cpSync(join(base.runDir, 'models', 'scratch'), join(dir, 'models', 'scratch'), {
+    recursive: true,
+  });
+  copyFileSync(join(base.runDir, 'stages', 'scratch.json'), join(dir, 'stages', 'scratch.json'));
+  writeAtomic(
+    join(dir, 'config.json'),
+    JSON.stringify({ command: 'distill', teacherDirs: [teacherDir], config }, null, 2),
+  );
+  return runPipeline({
+    config,
+    command: 'distill',
+    teacherDirs: [teacherDir],
+    resumeDir: dir,
+    events: quiet,
+  });
+}
+
+for (const name of names) {
+  const setup = SETUPS[name];
+  const common = { ...setup, backend, outDir: join(out, name) };
+  log(`${name}: teacher (seed ${seeds[0]})`);
+  const teacherRun = await runPipeline({
+    config: resolveConfig(common, { seed: seeds[0] }),
+    command: 'train-teacher',
+    events: quiet,
+  });
+  const teacherDir = teacherRun.stages.teacher!.modelDir;
+  for (const seed of seeds) {
+    const t0 = Date.now();
+    // 1. Scratch + automatic choice (nothing sets temperature or weights: auto is on).
+    const auto = await runPipeline({
+      config: resolveConfig(common, { seed }),
+      command: 'distill',
+      teacherDirs: [teacherDir],
+      events: quiet,
+    });
+    const record = auto.autoTune?.record;
+    log(
+      `${name} seed ${seed}: scratch ${pct(auto.summary.scratchAccuracy!)}, auto ${pct(auto.summary.distilledAccuracy!)} (${auto.autoTune?.skipped ?? record?.reason})`,
+    );
+    // 2. Fixed defaults.
+    const fixed = await distillReusingScratch(
+      auto,
+      resolveConfig(common, { seed, autoTune: 'off' }),
+      teacherDir,
+    );
+    log(`${name} seed ${seed}: fixed defaults ${pct(fixed.summary.distilledAccuracy!)}`);
+    // 3. The ceiling: a full tune, then distil with its winner.
+    const tuned = await tune({
+      config: resolveConfig(common, { seed }),
+      teacherDir,
+      space: TUNE_SPACE,
+    });
+    const best = await distillReusingScratch(
+      auto,
+      resolveConfig(common, { seed, method: tuned.best.params }),
+      teacherDir,
+    );
+    log(
+      `${name} seed ${seed}: tune ${JSON.stringify(tuned.best.params)} ${pct(best.summary.distilledAccuracy!)} (${tuned.seconds.toFixed(0)} s); ${((Date.now() - t0) / 1000).toFixed(0)} s for this seed`,
+    );
+    rows.push({
+      dataset: name,
+      seed,
+      scratch: auto.summary.scratchAccuracy!,
+      teacher: auto.summary.teacherAccuracy!,
+      distilledSeconds: fixed.stages.distilled!.seconds,
+      variants: {
+        'fixed defaults': {
+          accuracy: fixed.summary.distilledAccuracy!,
+          chooseSeconds: 0,
+          params: pick(fixed),
+        },
+        automatic: {
+          accuracy: auto.summary.distilledAccuracy!,
+          chooseSeconds: record?.seconds ?? 0,
+          params: pick(auto),
+        },
+        'full tune': {
+          accuracy: best.summary.distilledAccuracy!,
+          chooseSeconds: tuned.seconds,
+          params: tuned.best.params,
+        },
+      },
+    });
+    write(false);
+  }
+}
+write(true);
+
+function pick(r: RunResults) {
+  const { temperature, hardWeight, softWeight } = r.method.params as Record<string, number>;
+  return { temperature, hardWeight, softWeight };
+}
+
+function pct(x: number) {
+  return `${(100 * x).toFixed(2)}%`;
+}
+
+function write(done: boolean) {
+  const doc = {
+    createdAt: new Date().toISOString(),
+    finished: done,
+    seeds,
+    backend,
+    setups: SETUPS,
+    tuneSpace: TUNE_SPACE,
+    seconds: (Date.now() - started) / 1000,
+    rows,
+    previous: done ? undefined : previous?.finished ? undefined : previous,
+  };
+  writeFileSync(jsonPath, JSON.stringify(doc, null, 1) + '\n');
+  const table = renderTable();
+  const mdPath = join('docs', 'auto-temperature.md');
+  const md = readFileSync(mdPath, 'utf8');
+  const begin = '<!-- bench:auto -->';
+  const end = '<!-- /bench:auto -->';
+  const i = md.indexOf(begin);
+  const j = md.indexOf(end);
+  if (i >= 0 && j > i)
+    writeFileSync(mdPath, md.slice(0, i + begin.length) + '\n' + table + '\n' + md.slice(j));
+  process.stdout.write(table + '\n');
+}
+
+function renderTable(): string {
+  const lines = [
+    `Measured ${new Date().toISOString().slice(0, 16)} UTC, seeds ${seeds.join(', ')}${rows.length < names.length * seeds.length ? ` (partial: ${rows.length} of ${names.length * seeds.length} dataset × seed runs finished)` : ''}.`,
+    '',
+    '| dataset | student | test acc (mean ± std) | gain vs scratch (paired) | time to choose (median) | chosen (per seed) |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const name of names) {
+    const r = rows.filter((x) => x.dataset === name);
+    if (!r.length) continue;
+    const fmt = (xs: number[]) => {
+      const s = summarize(xs);
+      return `${(100 * s.mean).toFixed(2)}% ± ${(100 * s.std).toFixed(2)}`;
+    };
+    const scratch = r.map((x) => x.scratch);
+    lines.push(`| ${name} | scratch | ${fmt(scratch)} | – | – | – |`);
+    for (const v of ['fixed defaults', 'automatic', 'full tune']) {
+      const acc = r.map((x) => x.variants[v].accuracy);
+      const verdict = gainVerdict(scratch, acc);
+      const times = r.map((x) => x.variants[v].chooseSeconds).sort((a, b) => a - b);
+      const median = times[times.length >> 1];
+      const stage = r.map((x) => x.distilledSeconds).sort((a, b) => a - b)[r.length >> 1];
+      const chosen = r
+        .map((x) => {
+          const p = x.variants[v].params as Record<string, number>;
+          return `T ${p.temperature}, ${p.hardWeight}/${p.softWeight ?? +(1 - p.hardWeight).toFixed(2)}`;
+        })
+        .join('; ');
+      lines.push(
+        `| ${name} | distilled, ${v} | ${fmt(acc)} | ${verdict.sentence} | ${v === 'fixed defaults' ? '0' : `${median.toFixed(0)} s (${((100 * median) / stage).toFixed(0)}% of a distilled stage)`} | ${chosen} |`,
+      );
+    }
+    lines.push(
+      `| ${name} | teacher | ${fmt(r.map((x) => x.teacher))} | – | – | trained once (seed ${seeds[0]}) |`,
+    );
+  }
+  return lines.join('\n');
+}

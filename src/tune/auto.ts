@@ -1,0 +1,499 @@
+// The automatic choice of temperature and loss weights, run before the distilled stage when the
+// user set neither: a small candidate set (T ∈ {1, 2, 4, 8} × two weightings), equal-budget short
+// trials on a slice of the training split, scored on the validation split only (this file is
+// never given the test split), then the top two and the configured setting continue to a longer
+// budget so that settings that merely learn fast early do not win; ties go to the configured
+// setting. The whole search is planned to cost at most `budget` (default 50%) of the distilled
+// stage, counted in example passes; each trial is a plain student run on cached teacher logits.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { LayersModel } from '../tf.ts';
+import { tf } from '../tf.ts';
+import type { RunConfig } from '../config.ts';
+import { defaultConfig } from '../config.ts';
+import { sliceSplit, type Split } from '../data/dataset.ts';
+import { buildModel } from '../models/index.ts';
+import { fit, type EpochRecord } from '../train/loop.ts';
+import { createOptimizer } from '../train/optimizers.ts';
+import { Distiller } from '../distill/distiller.ts';
+import type { DistillMethod } from '../distill/method.ts';
+import { methods } from '../distill/methods/index.ts';
+import type { TeacherLogits } from '../distill/teacher-cache.ts';
+import { accuracyOf } from '../eval/metrics.ts';
+import { isModelDir } from '../models/io.ts';
+import { writeAtomic } from '../io/atomic.ts';
+import { runFiles } from '../run/folder.ts';
+import type { AutoTuneOutcome } from '../run/record.ts';
+import type { RunContext } from '../pipeline/context.ts';
+import { transferLogits } from '../pipeline/transfer.ts';
+import type { Teacher } from '../teachers/teacher.ts';
+import { deriveSeed } from '../random.ts';
+import { grid } from './tune.ts';
+import { AUTO_KEYS } from './auto-mode.ts';
+
+/**
+ * A validation example costs about a third of a training example (forward only) in theory, more
+ * in practice (measured ~2×: small batches of work, a sync per batch): counted as a half.
+ */
+const EVAL_COST = 1 / 2;
+/**
+ * The plan fills this share of the budget; the rest absorbs per-trial overheads (model builds,
+ * warm-up) so that the time guard rarely has to cut the search, which keeps the choice a function
+ * of the seed and the data, not of the machine's load.
+ */
+const PLAN_SHARE = 0.8;
+const TEMPERATURES = [1, 2, 4, 8];
+/** The alternative weighting tried besides the configured one (mdistiller's, soft-heavy). */
+const SOFT_HEAVY = { hardWeight: 0.1, softWeight: 0.9 };
+const BALANCED = { hardWeight: 0.5, softWeight: 0.5 };
+
+export interface AutoTuneCandidate {
+  id: number;
+  /** The searched parameters of this candidate. */
+  params: Record<string, unknown>;
+  /** Validation accuracy after the short trial. */
+  shortScore: number;
+  /** Validation accuracy after the longer trial (finalists only). */
+  longScore?: number;
+  incumbent: boolean;
+}
+
+export interface AutoTuneRecord {
+  /** Searched parameter names, e.g. ['temperature', 'hardWeight', 'softWeight']. */
+  searched: string[];
+  /** The configured setting: it wins ties. */
+  incumbent: Record<string, unknown>;
+  candidates: AutoTuneCandidate[];
+  /** The winning parameters (searched keys only) and the full method parameters used. */
+  chosen: Record<string, unknown>;
+  methodParams: Record<string, unknown>;
+  /** Why the winner won, in one sentence (also printed). */
+  reason: string;
+  plan: {
+    budget: number;
+    trialExamples: number;
+    trainExamples: number;
+    validationExamples: number;
+    shortEpochs: number;
+    longEpochs: number;
+    finalists: number;
+    /** Example passes planned for the search and for the distilled stage (training + validation/3). */
+    plannedUnits: number;
+    stageUnits: number;
+  };
+  /** Wall time of the trials (the teacher-logit cache, shared with the stage, not included). */
+  seconds: number;
+  /** The time bound in seconds, and why the search stopped early if it did. */
+  timeBound?: number;
+  stoppedEarly?: string;
+}
+
+export interface AutoTuneOptions {
+  config: RunConfig;
+  /** Only the training and validation splits: the choice cannot see the test split. */
+  train: Split;
+  validation: Split;
+  inputShape: number[];
+  classes: number;
+  /** Any teacher kind (the Distiller checks it fits the student). */
+  teacher: Teacher;
+  /** The method as configured; its searched parameters are the incumbent. */
+  method: DistillMethod;
+  /** Cached teacher logits of `train` (rows in split order), or undefined for a live teacher. */
+  teacherLogits?: TeacherLogits;
+  /** Fraction of the distilled stage's cost the search may use (default 0.5). */
+  budget?: number;
+  /**
+   * Seconds of a plain student stage (see plainStageSeconds; no slower than the distilled one):
+   * the search stops before a trial that would take it past `budget` of this, and chooses among
+   * what it scored.
+   */
+  stageSeconds?: number;
+  onInfo?(message: string): void;
+}
+
+export type AutoTuneResult =
+  { record: AutoTuneRecord; method: DistillMethod } | { skipped: string; method: DistillMethod };
+
+/** Candidate settings for a method: temperatures × weightings, for the keys it has. */
+export function candidateSpace(
+  params: Record<string, unknown>,
+  scheduled: string[] = [],
+): { keys: string[]; candidates: Record<string, unknown>[]; incumbent: Record<string, unknown> } {
+  const has = (k: string) => k in params && typeof params[k] === 'number' && !scheduled.includes(k);
+  const weights = has('hardWeight') && has('softWeight');
+  const keys = AUTO_KEYS.filter((k) => (k === 'temperature' ? has(k) : weights)) as string[];
+  const incumbent = Object.fromEntries(keys.map((k) => [k, params[k]]));
+  const space: Record<string, unknown[]> = {};
+  if (has('temperature')) space.temperature = TEMPERATURES;
+  if (weights) {
+    const current = { hardWeight: params.hardWeight, softWeight: params.softWeight };
+    const other = sameParams(current, SOFT_HEAVY) ? BALANCED : SOFT_HEAVY;
+    space.weights = [current, other];
+  }
+  const flat = grid(space).map(({ weights, ...rest }) => ({
+    ...rest,
+    ...(weights as object | undefined),
+  }));
+  const all = flat.some((c) => sameParams(c, incumbent)) ? flat : [incumbent, ...flat];
+  return { keys, candidates: keys.length ? all : [], incumbent };
+}
+
+/** The plan: trial slice size and epochs within `budget` of the stage (units: example passes). */
+export function planSearch(options: {
+  candidates: number;
+  trainExamples: number;
+  validationExamples: number;
+  epochs: number;
+  batchSize: number;
+  budget: number;
+}): AutoTuneRecord['plan'] | { skipped: string } {
+  const {
+    candidates,
+    trainExamples: n,
+    validationExamples: v,
+    epochs,
+    batchSize,
+    budget,
+  } = options;
+  const shortEpochs = Math.min(2, epochs);
+  const longEpochs = Math.min(4, epochs);
+  const finalists = longEpochs > shortEpochs ? Math.min(3, candidates) : 0;
+  const stageUnits = epochs * (n + v * EVAL_COST);
+  const evalUnits = (candidates + finalists) * v * EVAL_COST;
+  const perExample = candidates * shortEpochs + finalists * (longEpochs - shortEpochs);
+  const trialExamples = Math.min(
+    n,
+    Math.floor((PLAN_SHARE * budget * stageUnits - evalUnits) / perExample),
+  );
+  const minimum = 4 * batchSize;
+  if (trialExamples < minimum)
+    return {
+      skipped: `the budget (${Math.round(budget * 100)}% of the distilled stage) affords ${Math.max(0, trialExamples)} training examples per trial, fewer than 4 batches (${minimum}): kept the configured setting; train on more data or epochs, or run 'distillery tune'`,
+    };
+  return {
+    budget,
+    trialExamples,
+    trainExamples: n,
+    validationExamples: v,
+    shortEpochs,
+    longEpochs,
+    finalists,
+    plannedUnits: trialExamples * perExample + evalUnits,
+    stageUnits,
+  };
+}
+
+/** Searches the candidates and returns the chosen method. */
+export async function chooseAutomatically(options: AutoTuneOptions): Promise<AutoTuneResult> {
+  const { config, method, onInfo } = options;
+  const factory = methods[method.name as keyof typeof methods];
+  const params = { ...method.params } as Record<string, unknown>;
+  const { keys, candidates, incumbent } = candidateSpace(params, Object.keys(config.schedules));
+  if (candidates.length < 2)
+    return {
+      skipped: `method ${method.name} has no temperature or loss weights to choose`,
+      method,
+    };
+  const plan = planSearch({
+    candidates: candidates.length,
+    trainExamples: options.train.count,
+    validationExamples: options.validation.count,
+    epochs: config.student.epochs,
+    batchSize: config.batchSize,
+    budget: options.budget ?? 0.5,
+  });
+  if ('skipped' in plan) return { skipped: plan.skipped, method };
+
+  const started = performance.now();
+  const train = sliceSplit(options.train, 0, plan.trialExamples);
+  const table = options.teacherLogits;
+  const logits: TeacherLogits | undefined = table && {
+    logits: table.logits.subarray(0, plan.trialExamples * table.classes),
+    count: plan.trialExamples,
+    classes: table.classes,
+  };
+  onInfo?.(
+    `auto temperature: ${candidates.length} candidates × ${plan.shortEpochs} epochs on ${plan.trialExamples} of ${plan.trainExamples} training examples, then the best 2 and the configured setting to ${plan.longEpochs} epochs; scored on the ${plan.validationExamples} validation examples; planned cost ${((100 * plan.plannedUnits) / plan.stageUnits).toFixed(0)}% of the distilled stage (bound ${Math.round(100 * plan.budget)}%)`,
+  );
+
+  interface Trial {
+    candidate: AutoTuneCandidate;
+    student: LayersModel;
+    optimizer: tf.Optimizer;
+    distiller: Distiller;
+    epochs: number;
+  }
+  const describe = (p: Record<string, unknown>) =>
+    Object.entries(p)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+  const trainTo = async (trial: Trial, epochs: number) => {
+    await fit({
+      model: trial.student,
+      step: trial.distiller.trainStep(),
+      optimizer: trial.optimizer,
+      train,
+      inputShape: options.inputShape,
+      epochs,
+      batchSize: config.batchSize,
+      // The distilled stage's own seed: same initialisation, batch order and dropout.
+      seed: deriveSeed(config.seed, 'student'),
+      shiftPixels: config.student.shiftPixels,
+      startEpoch: trial.epochs,
+      restoreBest: false,
+    });
+    trial.epochs = epochs;
+    return accuracyOf(trial.student, options.validation, options.inputShape);
+  };
+  const disposed = new Set<Trial>();
+  const dispose = (trial: Trial) => {
+    if (disposed.has(trial)) return;
+    disposed.add(trial);
+    trial.student.dispose();
+    trial.optimizer.dispose();
+  };
+
+  // The time guard: predicts each trial from the seconds per unit measured so far.
+  const timeBound =
+    options.stageSeconds === undefined ? undefined : plan.budget * options.stageSeconds;
+  let unitsDone = 0;
+  let stopped = false;
+  const stops: string[] = [];
+  const evalUnits = plan.validationExamples * EVAL_COST;
+  const shortUnits = plan.trialExamples * plan.shortEpochs + evalUnits;
+  const longUnits = plan.trialExamples * (plan.longEpochs - plan.shortEpochs) + evalUnits;
+  // Short trials leave room for the longer trials of the incumbent and the best challenger:
+  // when time is short, fewer candidates are tried rather than skipping the longer look.
+  const reserve = plan.finalists ? 2 * longUnits : 0;
+  const affordable = (units: number, what: string, reserved = 0) => {
+    if (timeBound === undefined || unitsDone === 0 || stopped) return !stopped;
+    const elapsed = (performance.now() - started) / 1000;
+    const rate = elapsed / unitsDone; // seconds per unit, trial overheads included
+    const predicted = elapsed + rate * (units + reserved);
+    if (predicted <= timeBound) return true;
+    stopped = true;
+    stops.push(
+      `stopped before ${what}: the search would reach ${predicted.toFixed(1)} s${reserved ? ' (with the longer trials to come)' : ''}, past its bound of ${timeBound.toFixed(1)} s (${Math.round(100 * plan.budget)}% of ${options.stageSeconds!.toFixed(1)} s, the scratch stage's time)`,
+    );
+    onInfo?.(`auto temperature: ${stops.at(-1)}`);
+    return false;
+  };
+
+  const trials: Trial[] = [];
+  // The configured setting first, so that it is always scored.
+  const order = [...candidates.entries()].sort(
+    ([, a], [, b]) => Number(sameParams(b, incumbent)) - Number(sameParams(a, incumbent)),
+  );
+  try {
+    for (const [id, p] of order) {
+      if (!affordable(shortUnits, `candidate #${id}`, reserve)) break;
+      const student = await buildModel(config.student.arch, {
+        inputShape: options.inputShape,
+        classes: options.classes,
+        dropout: config.student.dropout,
+        inputDropout: config.student.inputDropout,
+        seed: deriveSeed(config.seed, 'student', 'init'),
+        name: 'student',
+      });
+      const trial: Trial = {
+        candidate: { id, params: p, shortScore: 0, incumbent: sameParams(p, incumbent) },
+        student,
+        optimizer: createOptimizer({
+          name: config.student.optimizer,
+          learningRate: config.student.learningRate,
+        }),
+        distiller: new Distiller({
+          teacher: options.teacher,
+          student,
+          method: factory({ ...params, ...p } as never),
+          teacherLogits: logits,
+          seed: deriveSeed(config.seed, 'student'),
+          schedules: config.schedules,
+        }),
+        epochs: 0,
+      };
+      trials.push(trial);
+      trial.candidate.shortScore = await trainTo(trial, plan.shortEpochs);
+      unitsDone += shortUnits;
+      onInfo?.(
+        `auto  #${id} ${describe(p)}${trial.candidate.incumbent ? ' (configured)' : ''}: val acc ${pct(trial.candidate.shortScore)} after ${plan.shortEpochs} epochs`,
+      );
+    }
+    // Finalists: the best two short trials and the incumbent, continued to the longer budget.
+    const ranked = [...trials].sort(
+      (a, b) => b.candidate.shortScore - a.candidate.shortScore || a.candidate.id - b.candidate.id,
+    );
+    const finalists = plan.finalists
+      ? [
+          ...new Set([
+            ...ranked.slice(0, plan.finalists - 1),
+            trials.find((t) => t.candidate.incumbent)!,
+          ]),
+        ]
+      : [];
+    for (const t of trials) if (!finalists.includes(t)) dispose(t);
+    // The incumbent continues first, then the challengers by short score. If the time bound
+    // leaves fewer than two longer trials, only the short scores count.
+    finalists.sort(
+      (a, b) =>
+        Number(b.candidate.incumbent) - Number(a.candidate.incumbent) ||
+        b.candidate.shortScore - a.candidate.shortScore,
+    );
+    stopped = false;
+    for (const t of finalists) {
+      if (!affordable(longUnits, `the longer trial of #${t.candidate.id}`)) {
+        if (finalists.filter((f) => f.candidate.longScore !== undefined).length < 2)
+          for (const f of finalists) delete f.candidate.longScore;
+        break;
+      }
+      t.candidate.longScore = await trainTo(t, plan.longEpochs);
+      unitsDone += longUnits;
+      onInfo?.(
+        `auto  #${t.candidate.id} ${describe(t.candidate.params)}: val acc ${pct(t.candidate.longScore)} after ${plan.longEpochs} epochs`,
+      );
+    }
+  } finally {
+    for (const t of trials) dispose(t);
+  }
+
+  const all = trials.map((t) => t.candidate).sort((a, b) => a.id - b.id);
+  const { winner, reason } = pickWinner(all, plan.validationExamples);
+  onInfo?.(`auto temperature: ${describe(winner.params)}: ${reason}`);
+  const methodParams = { ...params, ...winner.params };
+  return {
+    method: factory(methodParams as never),
+    record: {
+      searched: keys,
+      incumbent,
+      candidates: all,
+      chosen: winner.params,
+      methodParams,
+      reason,
+      plan,
+      seconds: (performance.now() - started) / 1000,
+      timeBound,
+      stoppedEarly: stops.length ? stops.join('; ') : undefined,
+    },
+  };
+}
+
+/**
+ * The winner: the best score at the longest budget reached; it replaces the incumbent only if it
+ * beats it by more than one binomial standard error of the incumbent's validation accuracy.
+ */
+export function pickWinner(
+  candidates: AutoTuneCandidate[],
+  validationExamples: number,
+): { winner: AutoTuneCandidate; reason: string } {
+  const long = candidates.some((c) => c.longScore !== undefined);
+  const score = (c: AutoTuneCandidate) => (long ? c.longScore : c.shortScore);
+  const budget = long ? 'longer trials' : 'short trials';
+  const incumbent = candidates.find((c) => c.incumbent)!;
+  const best = candidates
+    .filter((c) => score(c) !== undefined)
+    .sort((a, b) => score(b)! - score(a)! || Number(b.incumbent) - Number(a.incumbent))[0];
+  const p = score(incumbent)!;
+  const margin = Math.sqrt(Math.max(p * (1 - p), 1e-12) / validationExamples);
+  const lead = score(best)! - p;
+  if (best === incumbent)
+    return {
+      winner: incumbent,
+      reason: `the configured setting scored best in the ${budget} (${pct(p)} on validation)`,
+    };
+  if (lead <= margin)
+    return {
+      winner: incumbent,
+      reason: `kept the configured setting: the best (#${best.id}, ${pct(score(best)!)}) leads it by ${(100 * lead).toFixed(2)} points in the ${budget}, within one standard error (${(100 * margin).toFixed(2)} points) on ${validationExamples} validation examples`,
+    };
+  return {
+    winner: best,
+    reason: `best in the ${budget}: ${pct(score(best)!)} on validation vs ${pct(p)} for the configured setting (+${(100 * lead).toFixed(2)} points, more than one standard error: ${(100 * margin).toFixed(2)})`,
+  };
+}
+
+/**
+ * The hook of the students' stages, before the distilled one: decides whether to search (run and
+ * distill; mode 'on', or 'auto' with the method at its defaults), reuses the choice of an
+ * interrupted run, records the outcome in the context and returns the method to distil with.
+ */
+export async function autoTuneStage(
+  ctx: RunContext,
+  teacher: Teacher,
+  method: DistillMethod,
+): Promise<DistillMethod> {
+  const { config, data } = ctx;
+  if (ctx.command !== 'run' && ctx.command !== 'distill') return method;
+  if (!wanted(config)) return method;
+  const onInfo = ctx.events.onInfo;
+  const path = join(ctx.runDir, 'stages', 'auto-tune.json');
+  const factory = methods[method.name as keyof typeof methods];
+  if (existsSync(path)) {
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as AutoTuneOutcome;
+    onInfo?.(`auto temperature: reusing the choice of this run (${path})`);
+    ctx.autoTune = saved;
+    return saved.record ? factory(saved.record.methodParams as never) : method;
+  }
+  if (isModelDir(join(ctx.runDir, runFiles.model('distilled')))) return method;
+  const result = await chooseAutomatically({
+    config,
+    train: data.train,
+    validation: data.validation,
+    inputShape: data.inputShape,
+    classes: data.classes,
+    teacher,
+    method,
+    // The shared rule of every job: cached when the transfer set is fixed (the stage reuses it).
+    teacherLogits: await transferLogits({ config, data, teacher, method, onInfo }),
+    stageSeconds: plainStageSeconds(
+      ctx.metrics.scratch,
+      config.student.epochs,
+      ctx.stages.scratch?.seconds,
+    ),
+    onInfo,
+  });
+  if ('skipped' in result) onInfo?.(`auto temperature skipped: ${result.skipped}`);
+  ctx.autoTune = 'skipped' in result ? { skipped: result.skipped } : { record: result.record };
+  writeAtomic(path, JSON.stringify(ctx.autoTune, null, 2));
+  return result.method;
+}
+
+/**
+ * The scratch stage's time without the first epoch's kernel warm-up (its wall time minus the
+ * first epoch's excess over the median epoch; without the wall time, median epoch × epochs): the
+ * scratch student is the distilled one without the soft term, so this underestimates the
+ * distilled stage.
+ */
+export function plainStageSeconds(
+  history: EpochRecord[] | undefined,
+  epochs: number,
+  totalSeconds?: number,
+) {
+  if (!history?.length) return undefined;
+  const sorted = history.map((r) => r.seconds).sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  // With the stage's wall time: all of it (validation, checkpoints) but the first epoch's excess.
+  if (totalSeconds && history.length === epochs && epochs >= 2)
+    return totalSeconds - Math.max(0, history[0].seconds - median);
+  return median * epochs;
+}
+
+/** 'on', or 'auto' in a config that did not pass resolveConfig and keeps the method's defaults. */
+function wanted(config: RunConfig): boolean {
+  if (config.autoTune !== 'auto') return config.autoTune === 'on';
+  const { name, ...params } = config.method;
+  const defaults =
+    name === defaultConfig.method.name
+      ? defaultConfig.method
+      : { name, ...methods[name as keyof typeof methods].definition.defaults };
+  const scheduled = AUTO_KEYS.some((k) => k in config.schedules);
+  return !scheduled && sameParams({ name, ...params }, defaults);
+}
+
+function sameParams(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => a[k] === b[k]);
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
