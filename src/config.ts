@@ -60,6 +60,19 @@ export const runConfigSchema = z
       .object({ combine: z.enum(combineRules), weights: z.array(z.number().min(0)).optional() })
       .strict(),
     outDir: z.string().min(1),
+    /** How a saved teacher (distill --teacher) is read where its files do not say (see src/teachers/load.ts). */
+    teacherOptions: z
+      .object({
+        kind: z.string().min(1).optional(),
+        inputName: z.string().min(1).optional(),
+        outputName: z.string().min(1).optional(),
+        layout: z.enum(['nchw', 'nhwc']).optional(),
+        size: z.tuple([positiveInt, positiveInt]).optional(),
+        mean: z.array(z.number()).min(1).optional(),
+        std: z.array(z.number().positive()).min(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -8,7 +8,7 @@ import type { LayersModel } from '../tf.ts';
 import type { RunConfig, TrainingConfig } from '../config.ts';
 import { validateConfig } from '../config.ts';
 import { datasetRefOf, loadDataset, type Dataset } from '../data/index.ts';
-import { buildModel, checkCompatible } from '../models/index.ts';
+import { buildModel } from '../models/index.ts';
 import { isModelDir, loadModel, saveModel, writeAtomic } from '../export/model-io.ts';
 import { fit, type BatchInfo, type EpochRecord, type TrainStep } from '../train/loop.ts';
 import { createOptimizer } from '../train/optimizers.ts';
@@ -22,6 +22,10 @@ import { ioError, usageError } from '../errors.ts';
 import { StageCheckpoints } from './checkpoint.ts';
 import { cachedTeacherLogits, checkCacheAllowed } from '../distill/teacher-cache.ts';
 import { createEnsemble } from '../distill/ensemble.ts';
+import { checkTeacherStudent } from '../distill/distiller.ts';
+import { asTeacher } from '../teachers/layers.ts';
+import { loadTeachers, teacherOptionsFromConfig } from '../teachers/load.ts';
+import type { Teacher, TeacherRecord } from '../teachers/teacher.ts';
 
 export const stageNames = ['teacher', 'scratch', 'distilled'] as const;
 /** 'teacher' | 'scratch' | 'distilled', or 'generation-<k>' in born-again runs. */
@@ -65,6 +69,8 @@ export interface RunResults {
     classes: number;
   };
   method: { name: string; paper?: string; params: Record<string, unknown> };
+  /** A loaded teacher's record (kind, source, its own input and the adaptation to it). */
+  teacher?: TeacherRecord;
   stages: Partial<Record<StageName, Omit<StageResult, 'history'>>>;
   evaluation: { split: 'test'; reference?: string; rows: ModelEvaluation[] };
   summary: {
@@ -162,6 +168,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   );
 
   const stages: RunResults['stages'] = {};
+  let teacherRecord: TeacherRecord | undefined;
   const models: Partial<Record<StageName, LayersModel>> = {};
   const metrics: Partial<Record<StageName, EpochRecord[]>> = {};
   const writeMetrics = () =>
@@ -254,23 +261,27 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     name: role,
   });
 
-  // 1. Teacher: trained here, or loaded from --teacher.
+  // 1. Teacher: trained here, or loaded from --teacher (any kind: Layers, ONNX, graph model).
   const teacherDirs = options.teacherDirs ?? [];
-  const members: LayersModel[] = [];
-  if (teacherDirs.length === 1) {
-    models.teacher = await loadModel(teacherDirs[0]);
-    stages.teacher = { source: 'loaded', epochs: 0, seconds: 0, modelDir: resolve(teacherDirs[0]) };
-    events.onInfo?.(`teacher: loaded from ${teacherDirs[0]}`);
-  } else if (teacherDirs.length > 1) {
-    for (const dir of teacherDirs) members.push(await loadModel(dir));
-    models.teacher = createEnsemble(members, config.ensemble);
+  const members: (LayersModel | Teacher)[] = [];
+  let loadedTeacher: Teacher | undefined;
+  if (teacherDirs.length > 0) {
+    const loaded = await loadTeachers(teacherDirs, {
+      ...teacherOptionsFromConfig(config.teacherOptions),
+      data: data.spec,
+      ensemble: config.ensemble,
+    });
+    if (loaded.model) models.teacher = loaded.model;
+    else loadedTeacher = loaded.teacher;
+    members.push(...loaded.members);
+    teacherRecord = loaded.teacher.describe();
     stages.teacher = {
       source: 'loaded',
       epochs: 0,
       seconds: 0,
-      modelDir: teacherDirs.map((d) => resolve(d)).join(', '),
+      modelDir: teacherDirs.map((d) => (/^https?:/.test(d) ? d : resolve(d))).join(', '),
     };
-    events.onInfo?.(`teacher: ensemble (${config.ensemble.combine}) of ${teacherDirs.join(', ')}`);
+    events.onInfo?.(`teacher: ${loaded.description}`);
   } else {
     await runStage(
       'teacher',
@@ -278,7 +289,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       () => buildModel(config.teacher.arch, buildOptions(config.teacher, 'teacher')),
     );
   }
-  const teacher = models.teacher!;
+  const teacher: LayersModel | Teacher = models.teacher ?? loadedTeacher!;
 
   // 2 + 3. Students: the baseline and the distilled one, identical but for the loss.
   const { name: methodName, ...methodParams } = config.method;
@@ -313,7 +324,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
         config.student.arch,
         buildOptions(config.student, 'student'),
       );
-      checkCompatible(teacher, student);
+      checkTeacherStudent(asTeacher(teacher), student);
       return student;
     };
     await runStage(
@@ -367,6 +378,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
       : undefined;
   const evaluation = await evaluate({
     models: {
+      ...(loadedTeacher ? { teacher: loadedTeacher } : {}),
       ...(models as Record<string, LayersModel>),
       ...Object.fromEntries(members.map((m, i) => [`teacher ${i + 1}`, m])),
       ...(generationEnsemble ? { 'ensemble of generations': generationEnsemble } : {}),
@@ -384,6 +396,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
     config,
     backend,
     dataset: describeDataset(data),
+    ...(teacherRecord ? { teacher: teacherRecord } : {}),
     method: { name: method.name, paper: method.paper, params: { ...method.params } },
     stages,
     evaluation: { split: 'test', reference: evaluation.reference, rows: evaluation.rows },
@@ -410,6 +423,7 @@ export async function runPipeline(options: PipelineOptions): Promise<RunResults>
   writeAtomic(join(runDir, 'results.json'), JSON.stringify(results, null, 2));
   // An ensemble disposes its member teachers with it.
   for (const m of Object.values(models)) m?.dispose();
+  await loadedTeacher?.dispose();
   // The report is a view of the finished run: failing to draw it never fails the run.
   try {
     const { writeReport } = await import('../report/html.ts');

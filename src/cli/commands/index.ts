@@ -1,7 +1,14 @@
 // The command table: one entry per command. An entry configures its options (cheap: commander
 // only) and imports its implementation when it runs. Adding a command = one entry here + one file.
 import { Option, type Command } from 'commander';
-import { addTrainingOptions, backendOption, collect, int, type Flags } from '../options.ts';
+import {
+  addTeacherLoadOptions,
+  addTrainingOptions,
+  backendOption,
+  collect,
+  int,
+  type Flags,
+} from '../options.ts';
 import type { TuneFlags } from './tune.ts';
 
 export interface CommandSpec {
@@ -34,10 +41,10 @@ export const commands: CommandSpec[] = [
     description: 'train a scratch student and a distilled student from a saved teacher',
     configure: (cmd) =>
       addTrainingOptions(
-        cmd
+        addTeacherLoadOptions(cmd)
           .option(
-            '--teacher <model-dir>',
-            'saved teacher (a tfjs LayersModel folder, e.g. runs/<run>/models/teacher); repeat for an ensemble',
+            '--teacher <path>',
+            'saved teacher: a tfjs Layers or graph model folder / model.json (e.g. runs/<run>/models/teacher), an .onnx file, or an http(s) URL of a graph model; repeat for an ensemble',
             collect,
           )
           .addOption(
