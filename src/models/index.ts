@@ -5,6 +5,7 @@ import { modelError, usageError } from '../errors.ts';
 import { isModelDir, loadModel } from '../export/model-io.ts';
 import { createCnn } from './cnn.ts';
 import { createMlp } from './mlp.ts';
+import { createMobileNet } from './mobilenet.ts';
 
 export interface BuildOptions {
   inputShape: number[];
@@ -22,6 +23,9 @@ export const modelFactories = {
   /** cnn:<filters>-…:<dense>-… e.g. cnn:32-64:128 */
   cnn: (args: number[][], o: BuildOptions) =>
     createCnn({ ...o, filters: args[0] ?? [32, 64], dense: args[1] ?? [128] }),
+  /** mobilenet:<stem>-<block>-…:<dense>-… e.g. mobilenet:32-64-128 (depthwise-separable blocks) */
+  mobilenet: (args: number[][], o: BuildOptions) =>
+    createMobileNet({ ...o, filters: args[0] ?? [32, 64, 128], dense: args[1] ?? [] }),
 } satisfies Record<string, (args: number[][], o: BuildOptions) => LayersModel>;
 
 export type ArchKind = keyof typeof modelFactories;
@@ -33,7 +37,9 @@ export function parseArch(spec: string): { kind: ArchKind; args: number[][] } {
     throw usageError(
       `unknown architecture '${spec}': use ${Object.keys(modelFactories)
         .map((k) => `'${k}:…'`)
-        .join(' or ')} (e.g. mlp:1200-1200, cnn:32-64:128) or a saved model folder`,
+        .join(
+          ' or ',
+        )} (e.g. mlp:1200-1200, cnn:32-64:128, mobilenet:32-64-128) or a saved model folder`,
     );
   }
   const args = groups.map((g) =>
@@ -99,6 +105,7 @@ export function checkCompatible(teacher: LayersModel, student: LayersModel): voi
   if (ti !== si) throw modelError(`teacher input ${ti} differs from student input ${si}`);
 }
 
-export { createMlp, createCnn };
+export { createMlp, createCnn, createMobileNet };
 export type { MlpOptions } from './mlp.ts';
 export type { CnnOptions } from './cnn.ts';
+export type { MobileNetOptions } from './mobilenet.ts';
