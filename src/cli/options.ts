@@ -111,7 +111,7 @@ export function addTrainingOptions(
     cmd
       .option(
         '--student-arch <spec>',
-        "student architecture, e.g. 'mlp:64', or a saved model folder",
+        "student architecture, e.g. 'mlp:64', 'cnn:32-64:128', 'mobilenet:32-64-128' (depthwise-separable), or a saved model folder",
       )
       .option('--student-epochs <n>', 'epochs for the scratch and the distilled student', int)
       .option('--student-lr <x>', 'student learning rate', num)
