@@ -25,6 +25,7 @@ import {
   type BenchModel,
 } from './models.ts';
 import type { RunResult } from './run-one.ts';
+import { benchArgs } from './args.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -44,10 +45,8 @@ const allColumns: BackendColumn[] = [
   { id: 'native-2', label: 'native, 2 threads', backend: 'native', threads: 2 },
 ];
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-}
+const args = benchArgs(['models', 'backends'], ['no-write']);
+const option = (name: string) => args.get(name);
 
 function skipReason(column: BackendColumn): string | undefined {
   if (column.backend === 'native' && !nativeAvailable()) return nativeLoadError();
@@ -247,7 +246,7 @@ async function main(): Promise<void> {
   ].join('\n');
 
   console.log(report);
-  if (!process.argv.includes('--no-write')) {
+  if (!args.has('no-write')) {
     writeFileSync(join(root, 'docs', 'benchmarks.md'), report);
     console.error('wrote docs/benchmarks.md');
   }

@@ -15,10 +15,16 @@ import { computeTeacherLogits } from '../src/distill/teacher-cache.ts';
 import { accuracyOf } from '../src/eval/metrics.ts';
 import { selectBackend, type BackendName } from '../src/backend/index.ts';
 import { deriveSeed } from '../src/random.ts';
+import { benchArgs } from './args.ts';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const args = benchArgs([
+  'backend',
+  'datasets',
+  'seeds',
+  'student-epochs',
+  'teacher-epochs',
+  'train-limit',
+]);
 const names = (args.get('datasets') ?? 'mnist,fashion-mnist').split(',') as string[];
 const seeds = Number(args.get('seeds') ?? 3);
 const trainLimit = Number(args.get('train-limit') ?? 20000);

@@ -15,10 +15,9 @@ import { kd } from '../src/distill/methods/index.ts';
 import { computeTeacherLogits } from '../src/distill/teacher-cache.ts';
 import { selectBackend, type BackendName } from '../src/backend/index.ts';
 import { renderTable } from '../src/report/table.ts';
+import { benchArgs } from './args.ts';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const args = benchArgs(['backend', 'examples', 'reps']);
 const backend = await selectBackend((args.get('backend') ?? 'auto') as BackendName);
 const examples = Number(args.get('examples') ?? 10000);
 const reps = Number(args.get('reps') ?? 3);

@@ -47,7 +47,7 @@ test('errors name the key and the allowed values', () => {
     [{ teacher: { epochs: 0 } }, /teacher\.epochs: Too small/],
     [
       { student: { optimizer: 'lbfgs' } },
-      /student\.optimizer: got "lbfgs", allowed: "adam", "sgd", "momentum"/,
+      /student\.optimizer: got "lbfgs", allowed: "adam", "adamw", "sgd", "momentum"/,
     ],
     [{ epochs: 3 }, /unknown key 'epochs'/],
     [

@@ -10,7 +10,9 @@ import { optimizerNames } from './train/optimizers.ts';
 import { combineRules } from './distill/ensemble-rules.ts';
 import { checkSchedules, scheduleSchema } from './distill/schedule.ts';
 import { parseArch } from './models/index.ts';
-import { isModelDir } from './export/model-io.ts';
+import { isModelDir } from './models/io.ts';
+import { trainingRecipeShape } from './train/recipe.ts';
+import { recipeInfoSchema } from './recipes/recipe.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -25,6 +27,8 @@ const trainingSchema = z
     inputDropout: z.number().min(0).max(0.95),
     /** Random ±N px shifts of training images (0 = off). */
     shiftPixels: z.number().int().min(0).max(8),
+    /** Schedule, weight decay, max-norm, clipping, label smoothing, early stopping (optional). */
+    ...trainingRecipeShape,
   })
   .strict();
 
@@ -73,6 +77,8 @@ export const runConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Set by recipe files (recipes/*.json): the source and the published numbers. */
+    recipe: recipeInfoSchema.optional(),
   })
   .strict();
 
@@ -130,7 +136,7 @@ export function resolveConfig(...layers: DeepPartial<RunConfig>[]): RunConfig {
     .filter(Boolean)
     .map((m) => Object.fromEntries(Object.entries(m!).filter(([, v]) => v !== undefined)));
   const methodName = (merged.method as { name: string }).name;
-  if (methodName in methods) {
+  if (Object.hasOwn(methods, methodName)) {
     const definition = methods[methodName as keyof typeof methods].definition;
     // The default method starts from the run defaults (which may tune it), any other from its own.
     const base =
@@ -143,7 +149,7 @@ export function resolveConfig(...layers: DeepPartial<RunConfig>[]): RunConfig {
     let preset = {};
     if (presetName !== undefined) {
       const presets = (definition as { presets?: Record<string, object> }).presets ?? {};
-      if (!(String(presetName) in presets)) {
+      if (!Object.hasOwn(presets, String(presetName))) {
         const known = Object.keys(presets);
         throw usageError(
           `invalid config: method.preset: '${presetName}' is not a preset of ${methodName} (${known.length ? `allowed: ${known.join(', ')}` : 'it has none'})`,
@@ -206,6 +212,9 @@ export function readConfigFile(path: string): DeepPartial<RunConfig> {
     const value = JSON.parse(text);
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       throw new Error('not an object');
+    // A run folder's own config.json ({ command, teacherDirs, config }) works as is.
+    if (typeof value.command === 'string' && value.config && typeof value.config === 'object')
+      return value.config;
     return value;
   } catch (e) {
     throw usageError(`config file ${path} is not a JSON object (${(e as Error).message})`);

@@ -88,10 +88,19 @@ export {
   type Evaluation,
   type ModelEvaluation,
 } from './eval/evaluate.ts';
-export { saveModel, loadModel } from './export/model-io.ts';
+export { saveModel, loadModel } from './models/io.ts';
 export { selectBackend, type BackendInfo, type BackendName } from './backend/index.ts';
 export { patchWasmMatMul } from './backend/wasm-patched.ts';
-export { runPipeline, type RunResults, type PipelineOptions } from './pipeline/pipeline.ts';
+export { runPipeline, type PipelineOptions } from './pipeline/pipeline.ts';
+export {
+  VERSION,
+  stageNames,
+  type RunResults,
+  type StageName,
+  type StageResult,
+  type DatasetRecord,
+} from './run/record.ts';
+export { readRun, readResults, findNewestRun, type RunRecord } from './run/folder.ts';
 export { defaultConfig, resolveConfig, type RunConfig } from './config.ts';
 export { tune, type TuneOptions, type TuneResults } from './tune/tune.ts';
 export { createEnsemble, combineLogits, type EnsembleOptions } from './distill/ensemble.ts';

@@ -252,8 +252,13 @@ def soft_ce_params(temperature, hard, soft, t_squared, reduction):
 
 
 def dkd_params(temperature, hard, target, non_target):
+    # warmupEpochs 1: the golden steps are at epoch 1, where min(epoch / 1, 1) = 1 (full weight).
     return dict(
-        temperature=temperature, hardWeight=hard, targetWeight=target, nonTargetWeight=non_target
+        temperature=temperature,
+        hardWeight=hard,
+        targetWeight=target,
+        nonTargetWeight=non_target,
+        warmupEpochs=1,
     )
 
 

@@ -4,7 +4,7 @@ import { tf } from '../tf.ts';
 import { usageError } from '../errors.ts';
 import { patchWasmMatMul } from './wasm-patched.ts';
 import { registerWasmFallbacks } from './wasm-fallback.ts';
-import { registerOptimizerProvider } from '../train/optimizers.ts';
+import { registerOptimizerProvider, type OptimizerOptions } from '../train/optimizers.ts';
 
 import { backendNames, type BackendName } from './names.ts';
 
@@ -30,6 +30,7 @@ interface NativeModule {
   nativeLoadError(): string | undefined;
   getNativeThreads(): number;
   createFusedAdam(options: { learningRate: number }): tf.Optimizer;
+  createFusedAdamW(options: OptimizerOptions): tf.Optimizer;
   createFusedMomentum(options: { learningRate: number; momentum: number }): tf.Optimizer;
 }
 
@@ -43,16 +44,14 @@ async function tryNative(options: BackendOptions): Promise<BackendInfo | string>
     }
     if (!(await tf.setBackend('native'))) return 'tfjs could not initialise the native backend';
     // One fused native pass per variable instead of tfjs' ~15 tensor ops per Adam update.
-    registerOptimizerProvider('native', (o) =>
-      o.name === 'adam'
-        ? native.createFusedAdam({ learningRate: o.learningRate })
-        : o.name === 'momentum'
-          ? native.createFusedMomentum({
-              learningRate: o.learningRate,
-              momentum: o.momentum ?? 0.9,
-            })
-          : undefined,
-    );
+    const fused: Partial<Record<OptimizerOptions['name'], (o: OptimizerOptions) => tf.Optimizer>> =
+      {
+        adam: (o) => native.createFusedAdam({ learningRate: o.learningRate }),
+        adamw: (o) => native.createFusedAdamW(o),
+        momentum: (o) =>
+          native.createFusedMomentum({ learningRate: o.learningRate, momentum: o.momentum ?? 0.9 }),
+      };
+    registerOptimizerProvider('native', (o) => fused[o.name]?.(o));
     return {
       requested: 'native',
       name: 'native',

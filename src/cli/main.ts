@@ -3,6 +3,7 @@
 // runs, so `--help` is instant. This file is the only place that maps errors to exit codes.
 import { Command } from 'commander';
 import { commands } from './commands/index.ts';
+import { describeSystemError, isSystemError } from '../io-errors.ts';
 
 const EXIT_CODES = { usage: 2, data: 3, model: 4, training: 5, io: 6 } as const;
 
@@ -39,6 +40,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err.code?.startsWith('commander.')) {
       // commander printed the message (or help) already.
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+    }
+    if (isSystemError(e)) {
+      // A file-system failure that no command described (disk full, read-only, …): still one line.
+      process.stderr.write(`distillery: ${describeSystemError(e).message}\n`);
+      return EXIT_CODES.io;
     }
     if (err.kind && err.kind in EXIT_CODES) {
       process.stderr.write(`distillery: ${err.message}\n`);

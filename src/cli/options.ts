@@ -4,21 +4,14 @@ import type { DeepPartial, RunConfig } from '../config.ts';
 import { usageError } from '../errors.ts';
 import { parseSchedule } from '../distill/schedule.ts';
 import { backendNames } from '../backend/names.ts';
+import { addRecipeOptions, recipeFlagsToConfig } from './recipe-flags.ts';
 
 export const backendOption = () =>
   new Option('--backend <name>', 'compute backend').choices([...backendNames]);
 
-export const int = (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
-  return n;
-};
-export const num = (value: string) => {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n))
-    throw new InvalidArgumentError('expected a number');
-  return n;
-};
+import { int, num } from './parsers.ts';
+
+export { int, num };
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export interface Flags {
@@ -91,10 +84,15 @@ export function addTrainingOptions(
     .addOption(
       new Option('--optimizer <name>', 'optimizer (all stages)').choices([
         'adam',
+        'adamw',
         'sgd',
         'momentum',
       ]),
     );
+  addRecipeOptions(
+    cmd,
+    (['teacher', 'student'] as const).filter((stage) => which[stage]),
+  );
   if (which.teacher) {
     cmd
       .option(
@@ -302,6 +300,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
       inputDropout: f.teacherInputDropout,
       shiftPixels: f.shiftPixels,
       optimizer: f.optimizer as RunConfig['teacher']['optimizer'],
+      ...recipeFlagsToConfig(f as Record<string, unknown>, 'teacher'),
     },
     student: {
       arch: f.studentArch,
@@ -310,6 +309,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
       dropout: f.studentDropout,
       shiftPixels: f.studentShiftPixels,
       optimizer: f.optimizer as RunConfig['student']['optimizer'],
+      ...recipeFlagsToConfig(f as Record<string, unknown>, 'student'),
     },
     method: {
       name: f.method,

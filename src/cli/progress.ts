@@ -2,7 +2,8 @@
 // per epoch otherwise, nothing with --json (stdout then carries only the results).
 import cliProgress from 'cli-progress';
 import pc from 'picocolors';
-import type { PipelineEvents, StageName } from '../pipeline/pipeline.ts';
+import type { PipelineEvents } from '../pipeline/context.ts';
+import type { StageName } from '../run/record.ts';
 import { formatTerms } from '../train/loop.ts';
 
 export function createProgress(mode: 'tty' | 'plain' | 'silent'): PipelineEvents {
@@ -44,7 +45,7 @@ export function createProgress(mode: 'tty' | 'plain' | 'silent'): PipelineEvents
           ? ''
           : `, val acc ${(100 * r.validationAccuracy).toFixed(2)}%`;
       err(
-        `${label(stage)} epoch ${r.epoch}/${epochs}: ${formatTerms(r.terms)}${val}, ${r.seconds.toFixed(1)} s (${r.samplesPerSecond.toFixed(0)} samples/s)`,
+        `${label(stage)} epoch ${r.epoch}/${epochs}: ${formatTerms(r.terms)}${r.metrics ? ` (${formatTerms(r.metrics)})` : ''}${val}, ${r.seconds.toFixed(1)} s (${r.samplesPerSecond.toFixed(0)} samples/s)`,
       );
     },
     onStageEnd(stage, info) {

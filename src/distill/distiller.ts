@@ -32,6 +32,8 @@ export interface DistillerOptions {
   seed?: number;
   /** Per-epoch schedules of the method's numeric parameters (e.g. temperature 8 → 2). */
   schedules?: Record<string, Schedule>;
+  /** Label smoothing ε of the hard term (the soft term is left as the teacher gives it). */
+  labelSmoothing?: number;
 }
 
 export type DistillFitOptions = Partial<
@@ -88,6 +90,7 @@ export class Distiller {
   /** The method's own trainable variables (empty for logit methods). */
   readonly variables: Record<string, Variable>;
   readonly schedules: Record<string, Schedule>;
+  readonly labelSmoothing: number;
   private readonly studentExtractor?: LayersModel;
   private readonly teacherExtractor?: LayersModel;
 
@@ -98,6 +101,7 @@ export class Distiller {
     this.method = options.method;
     this.teacherLogits = options.teacherLogits;
     this.schedules = options.schedules ?? {};
+    this.labelSmoothing = options.labelSmoothing ?? 0;
     const taps = options.method.taps;
     const teacherModel = this.teacher.model;
     if (taps && (taps.student.length > 0 || taps.teacher.length > 0)) {
@@ -140,6 +144,13 @@ export class Distiller {
     const nStudent = this.method.taps?.student.length ?? 0;
     return {
       variables: Object.values(this.variables),
+      metrics: this.method.metrics
+        ? (context) =>
+            this.methodAt(context.epoch, context.epochs).metrics?.({
+              variables: this.variables,
+              context,
+            }) ?? {}
+        : undefined,
       prepare: (batch) => {
         if (this.teacherLogits)
           return { teacherLogits: lookupLogits(this.teacherLogits, batch.indices) };
@@ -178,6 +189,7 @@ export class Distiller {
           ),
           variables: this.variables,
           context,
+          labelSmoothing: this.labelSmoothing,
         });
       },
     };

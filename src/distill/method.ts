@@ -21,6 +21,8 @@ export interface StepTensors {
   variables: Record<string, Variable>;
   /** Where training stands: epoch, progress in [0, 1) — for warm-ups and stage switches. */
   context: StepContext;
+  /** Label smoothing ε for the hard term (the recipe's; pass it to crossEntropy). Default 0. */
+  labelSmoothing?: number;
 }
 
 /**
@@ -60,6 +62,17 @@ export interface MethodDefinition<P extends object> {
   createVariables?(params: P, shapes: TapShapes, seed: number): Record<string, Variable>;
   /** Named loss terms, each already weighted: the training loss is their sum. */
   losses(t: StepTensors, params: P): Record<string, Scalar>;
+  /**
+   * Auxiliary values logged after each step and averaged per epoch, never added to the loss:
+   * e.g. CTKD's learned temperature, DKD's warm-up factor. Computed outside the gradient.
+   */
+  metrics?(state: MethodState, params: P): Record<string, Scalar>;
+}
+
+/** What a method's metrics may read: its own variables (after the update) and the position. */
+export interface MethodState {
+  variables: Record<string, Variable>;
+  context: StepContext;
 }
 
 /** A method with its parameters bound: what a Distiller takes. */
@@ -70,6 +83,7 @@ export interface DistillMethod<P extends object = object> {
   readonly taps?: Taps;
   createVariables?(shapes: TapShapes, seed: number): Record<string, Variable>;
   losses(t: StepTensors): Record<string, Scalar>;
+  metrics?(state: MethodState): Record<string, Scalar>;
   /** The same method with some parameters replaced (validated), e.g. by a schedule. */
   withParams(overrides: Partial<P>): DistillMethod<P>;
 }
@@ -98,6 +112,7 @@ export function defineMethod<P extends object>(definition: MethodDefinition<P>):
         ? (shapes, seed) => definition.createVariables!(bound, shapes, seed)
         : undefined,
       losses: (t) => definition.losses(t, bound),
+      metrics: definition.metrics ? (state) => definition.metrics!(state, bound) : undefined,
       withParams: (overrides) => factory({ ...bound, ...overrides }),
     };
   };

@@ -2,7 +2,7 @@
 // forward passes during distillation, refused under random augmentation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../tf.ts';
@@ -16,6 +16,7 @@ import {
   computeTeacherLogits,
   lookupLogits,
 } from './teacher-cache.ts';
+import { clearCacheEntries, listCacheEntries } from './cache-file.ts';
 
 await tf.setBackend('cpu');
 const data = await loadMnist({ trainLimit: 400, testLimit: 10, validationSize: 100 });
@@ -55,7 +56,7 @@ test('the cache is written once, then hit; another teacher or other data misses'
     (await cachedTeacherLogits(teacher, data.train, { ...options, preprocessing: 'other' })).hit,
     false,
   );
-  assert.equal(readdirSync(dir).length, 4);
+  assert.equal(readdirSync(dir).filter((n) => n.endsWith('.bin')).length, 4);
 });
 
 test('distilling from the cache runs no teacher forward pass and trains like the live teacher', async () => {
@@ -100,4 +101,39 @@ test('refused under random augmentation, with the reason and the fix', async () 
     distiller.fit(data.validation, { epochs: 1 }),
     /cover 300 examples but the training split has 100/,
   );
+});
+
+test('a zeroed, truncated or checksum-less cache file is recomputed with a note, never trusted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-cache-'));
+  const options = { dir, preprocessing: 'mnist /255' };
+  const first = await cachedTeacherLogits(teacher, data.train, options);
+  const file = join(dir, `teacher-logits-${first.key}.bin`);
+  const damages: [string, () => void, RegExp][] = [
+    [
+      'zeroed',
+      () => writeFileSync(file, Buffer.alloc(readFileSync(file).byteLength)),
+      /checksum does not match/,
+    ],
+    [
+      'truncated',
+      () => writeFileSync(file, readFileSync(file).subarray(0, 100)),
+      /holds 100 bytes/,
+    ],
+    ['no sidecar', () => rmSync(`${file}.json`), /no checksum file/],
+    ['damaged sidecar', () => writeFileSync(`${file}.json`, '{"vers'), /checksum file is damaged/],
+  ];
+  for (const [name, damage, reason] of damages) {
+    damage();
+    assert.match(listCacheEntries(dir)[0].status, /^corrupt: /, name);
+    const again = await cachedTeacherLogits(teacher, data.train, options);
+    assert.equal(again.hit, false, name);
+    assert.match(again.note ?? '', reason, name);
+    assert.deepEqual(again.logits, first.logits, name);
+    // Rewritten: the next read is a hit again.
+    assert.equal((await cachedTeacherLogits(teacher, data.train, options)).hit, true, name);
+    assert.equal(listCacheEntries(dir)[0].status, 'ok', name);
+  }
+  assert.match(listCacheEntries(dir)[0].description ?? '', /teacher logits 300 × 10/);
+  assert.deepEqual(clearCacheEntries(dir).files, 2);
+  assert.deepEqual(listCacheEntries(dir), []);
 });

@@ -2,14 +2,14 @@
 // logits are computed once and looked up by row, so distillation epochs cost no teacher forward
 // passes. Stored on disk keyed by a hash of the teacher (topology + weights) and of the data
 // (dataset, split sizes, preprocessing, the examples themselves). Refused under random
-// augmentation: a cache would silently teach the targets of the un-augmented images.
+// augmentation: a cache would silently teach the targets of the un-augmented images. Each entry
+// carries a checksum (cache-file.ts): a damaged file is recomputed, never trusted.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tf, type LayersModel } from '../tf.ts';
 import type { Split } from '../data/dataset.ts';
 import { batches } from '../data/batches.ts';
-import { writeAtomic } from '../export/model-io.ts';
+import { readCacheEntry, writeCacheEntry } from './cache-file.ts';
 import { usageError } from '../errors.ts';
 import { asTeacher, modelHash } from '../teachers/layers.ts';
 import type { Teacher } from '../teachers/teacher.ts';
@@ -72,12 +72,15 @@ export interface CacheOptions {
   preprocessing: string;
 }
 
-/** Loads the teacher's logits for `split` from the cache, computing and storing them if absent. */
+/**
+ * Loads the teacher's logits for `split` from the cache, computing and storing them if absent or
+ * unusable (checksum, size; see cache-file.ts): `note` then says why the entry was not used.
+ */
 export async function cachedTeacherLogits(
   teacherOrModel: Teacher | LayersModel,
   split: Split,
   options: CacheOptions & { inputShape?: number[] },
-): Promise<TeacherLogits & { hit: boolean }> {
+): Promise<TeacherLogits & { hit: boolean; note?: string }> {
   const teacher = asTeacher(teacherOrModel);
   const key = createHash('sha256')
     .update([await teacher.identity(), splitHash(split), options.preprocessing].join('\n'))
@@ -85,18 +88,23 @@ export async function cachedTeacherLogits(
     .slice(0, 32);
   const file = join(options.dir, `teacher-logits-${key}.bin`);
   const classes = teacher.classes;
-  if (existsSync(file)) {
-    const bytes = readFileSync(file);
-    if (bytes.byteLength === split.count * classes * 4) {
-      const logits = new Float32Array(
-        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-      );
-      return { logits, count: split.count, classes, key, hit: true };
-    }
+  const read = readCacheEntry(file, split.count * classes * 4);
+  if ('data' in read) {
+    const bytes = read.data;
+    const logits = new Float32Array(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    );
+    return { logits, count: split.count, classes, key, hit: true };
   }
   const computed = await computeTeacherLogits(teacher, split, options.inputShape);
-  writeAtomic(file, new Uint8Array(computed.logits.buffer));
-  return { ...computed, key, hit: false };
+  writeCacheEntry(
+    file,
+    new Uint8Array(computed.logits.buffer),
+    `teacher logits ${split.count} × ${classes} (${options.preprocessing})`,
+  );
+  const note =
+    read.problem && `cached teacher logits ${file} not used: ${read.problem}; recomputed`;
+  return { ...computed, key, hit: false, note };
 }
 
 /** Refuses a cache whenever the student's training inputs are randomly augmented. */

@@ -1,13 +1,16 @@
 // Side-by-side evaluation of trained models on one split: accuracy, errors, size, inference
-// latency (median wall time, batch 1 and batch 256) and top-1 agreement with a reference model.
-// Any Teacher (ONNX, graph model, function) is evaluated through its async logits().
+// latency (median wall time, batch 1 and batch 256, with the interquartile range) and top-1
+// agreement with a reference model. Latency reps of the models are interleaved (model A, B, C,
+// then B, C, A, …) so a drift of the machine's load hits every model alike: the same
+// architecture then shows the same latency within the spread. Any Teacher (ONNX, graph model,
+// function) is evaluated through its async logits(), its latency measured on its own.
 import { tf, type LayersModel } from '../tf.ts';
 import type { Split } from '../data/dataset.ts';
 import { inputShapeOf, parameterCount, weightBytes } from '../models/index.ts';
+import { argmaxRows, predictLogits } from './metrics.ts';
+import { dataError, usageError } from '../errors.ts';
 import { isTeacher, type Teacher } from '../teachers/teacher.ts';
 import { computeTeacherLogits } from '../distill/teacher-cache.ts';
-import { usageError } from '../errors.ts';
-import { argmaxRows, predictLogits } from './metrics.ts';
 
 export interface EvaluateOptions {
   /** LayersModels, or Teachers of any kind (those with a Layers `model` are evaluated as it). */
@@ -32,6 +35,8 @@ export interface ModelEvaluation {
   latencyBatch1Ms?: number;
   /** Median milliseconds per example at batch size 256. */
   latencyBatch256MsPerExample?: number;
+  /** Interquartile ranges [25th, 75th percentile] of the same measurements. */
+  latencySpread?: { batch1Ms: [number, number]; batch256MsPerExample: [number, number] };
   /** Fraction of examples where top-1 equals the reference model's top-1. */
   agreement?: number;
 }
@@ -44,18 +49,32 @@ export interface Evaluation {
 }
 
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
-  const { models, data } = options;
+  const { data } = options;
+  const layersModels: Record<string, LayersModel> = {};
+  for (const [name, entry] of Object.entries(options.models))
+    if (!isTeacher(entry) || entry.model)
+      layersModels[name] = isTeacher(entry) ? entry.model! : entry;
+  const models = options.models;
+  if (data.count === 0) {
+    throw dataError(
+      'the split to evaluate is empty: accuracy is undefined; use at least one example',
+    );
+  }
   const reference = options.reference ?? ('teacher' in models ? 'teacher' : undefined);
   const predictions: Record<string, Int32Array> = {};
   const rows: ModelEvaluation[] = [];
   for (const [name, entry] of Object.entries(models)) {
-    if (isTeacher(entry) && !entry.model) {
-      const { predictions: predicted, ...row } = await evaluateTeacher(name, entry, options);
+    if (!layersModels[name]) {
+      const { predictions: predicted, ...row } = await evaluateTeacher(
+        name,
+        entry as Teacher,
+        options,
+      );
       predictions[name] = predicted;
       rows.push(row);
       continue;
     }
-    const model = isTeacher(entry) ? entry.model! : entry;
+    const model = layersModels[name];
     const logits = predictLogits(model, data, inputShapeOf(model));
     const predicted = argmaxRows(logits, logits.length / data.count);
     predictions[name] = predicted;
@@ -69,11 +88,22 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
       parameters: parameterCount(model),
       weightBytes: weightBytes(model),
     };
-    if (options.latency ?? true) {
-      row.latencyBatch1Ms = measureLatency(model, 1, 30);
-      row.latencyBatch256MsPerExample = measureLatency(model, 256, 7) / 256;
-    }
     rows.push(row);
+  }
+  if (options.latency ?? true) {
+    const batch1 = measureLatencies(layersModels, 1, 30);
+    const batch256 = measureLatencies(layersModels, 256, 7);
+    for (const row of rows) {
+      if (!layersModels[row.name]) continue; // teachers measured in evaluateTeacher
+      const one = batch1[row.name];
+      const many = batch256[row.name];
+      row.latencyBatch1Ms = one.median;
+      row.latencyBatch256MsPerExample = many.median / 256;
+      row.latencySpread = {
+        batch1Ms: [one.q25, one.q75],
+        batch256MsPerExample: [many.q25 / 256, many.q75 / 256],
+      };
+    }
   }
   if (reference && predictions[reference]) {
     const ref = predictions[reference];
@@ -84,6 +114,52 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     }
   }
   return { reference, rows, predictions };
+}
+
+export interface LatencyStats {
+  median: number;
+  q25: number;
+  q75: number;
+  /** Every rep's milliseconds, in the order measured. */
+  times: number[];
+}
+
+/**
+ * Wall-clock milliseconds of predict + read-back for a batch of `batchSize`, per model: each
+ * model is warmed up, then the reps are interleaved, the starting model rotating each round.
+ */
+export function measureLatencies(
+  models: Record<string, LayersModel>,
+  batchSize: number,
+  repeats: number,
+): Record<string, LatencyStats> {
+  const names = Object.keys(models);
+  const inputs = Object.fromEntries(
+    names.map((n) => [n, tf.randomUniform([batchSize, ...inputShapeOf(models[n])])]),
+  );
+  const once = (name: string) => {
+    const t0 = performance.now();
+    const y = models[name].predict(inputs[name]) as tf.Tensor;
+    y.dataSync();
+    y.dispose();
+    return performance.now() - t0;
+  };
+  for (const n of names) for (let i = 0; i < 3; i++) once(n); // warm-up: kernel setup, caches
+  const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let r = 0; r < repeats; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(r + k) % names.length];
+      times[name].push(once(name));
+    }
+  }
+  tf.dispose(Object.values(inputs));
+  return Object.fromEntries(
+    names.map((n) => {
+      const sorted = [...times[n]].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+      return [n, { median: at(0.5), q25: at(0.25), q75: at(0.75), times: times[n] }];
+    }),
+  );
 }
 
 /** Median wall-clock milliseconds of predict + read-back for a batch of `batchSize`. */

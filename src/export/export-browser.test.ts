@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { tf } from '../tf.ts';
 import { loadMnist } from '../data/index.ts';
 import { createMlp } from '../models/index.ts';
-import { saveModel } from './model-io.ts';
+import { saveModel } from '../models/io.ts';
 import { exportModel, quantizations } from './export.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tf } from '../tf.ts';
 import { createMlp } from '../models/index.ts';
-import { saveModel } from './model-io.ts';
+import { saveModel } from '../models/io.ts';
 import type { QuantizationRow } from './export.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');

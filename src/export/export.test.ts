@@ -15,7 +15,7 @@ import { loadMnist, sliceSplit, type Dataset } from '../data/index.ts';
 import { argmaxRows, predictLogits } from '../eval/metrics.ts';
 import { createMlp } from '../models/index.ts';
 import { trainModel } from '../train/train-model.ts';
-import { SHARD_BYTES, saveModel, type ModelJson } from './model-io.ts';
+import { SHARD_BYTES, saveModel, type ModelJson } from '../models/io.ts';
 import { compareQuantizations, exportModel, quantizations, type Quantization } from './export.ts';
 
 await selectBackend('wasm');
@@ -184,8 +184,13 @@ test('a 9.6 MB model (mlp:1200-1200): 3 shards ≤ 4 MiB as float32, 1 as uint8;
     comparison.rows.map((r) => r.files),
     [4, 4, 3, 3, 2],
   );
-  // Re-exporting into a folder that held more shards leaves no stale ones behind.
-  await exportModel({ modelDir: bigDir, outDir: join(out, 'none'), quantize: 'uint8' });
+  // Re-exporting (overwrite, as --force) into a folder that held more shards leaves no stale ones.
+  await exportModel({
+    modelDir: bigDir,
+    outDir: join(out, 'none'),
+    quantize: 'uint8',
+    overwrite: true,
+  });
   assert.deepEqual(readdirSync(join(out, 'none')).sort(), [
     'group1-shard1of1.bin',
     'metadata.json',

@@ -3,6 +3,7 @@
 // stock tfjs loader and measure what the quantization cost on a test split: bytes on disk, test
 // accuracy, top-1 agreement and the largest logit change against the float32 model.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { checkExportTarget } from './target.ts';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,12 +16,13 @@ import {
   loadModel,
   oneLine,
   readModelArtifacts,
-  writeAtomic,
   writeModelFiles,
   type ModelJson,
-} from './model-io.ts';
+} from '../models/io.ts';
+import { writeAtomic } from '../io/atomic.ts';
 import { quantizations, quantizeWeights, type Quantization } from './quantize.ts';
-import { buildModelCard, findRunInfo, type ModelCard } from './model-card.ts';
+import { buildModelCard, type ModelCard } from './model-card.ts';
+import { findRunInfo } from '../run/folder.ts';
 
 export { quantizations, type Quantization };
 
@@ -37,6 +39,8 @@ export interface ExportOptions {
   name?: string;
   /** The float32 model's evaluation, to share across several exports of one model. */
   reference?: ReferenceEvaluation;
+  /** Write into a non-empty outDir (never into the source model's folder). */
+  overwrite?: boolean;
 }
 
 export interface QuantizationRow {
@@ -86,8 +90,7 @@ export async function exportModel(options: ExportOptions): Promise<ExportResult>
     throw usageError(`unknown quantization '${quantize}': use one of ${quantizations.join(', ')}`);
   const modelDir = resolve(options.modelDir);
   const outDir = resolve(options.outDir);
-  if (outDir === modelDir)
-    throw usageError(`--out ${options.outDir} is the model folder itself: choose another folder`);
+  checkExportTarget(modelDir, outDir, { overwrite: options.overwrite });
 
   const artifacts = readModelArtifacts(modelDir);
   const original = await loadModel(modelDir);
@@ -158,6 +161,8 @@ export interface CompareOptions {
   quantizations?: readonly Quantization[];
   /** Keep the exports in outDir/<quantization>/; default: a temporary folder, removed after. */
   outDir?: string;
+  /** Write into a non-empty outDir (never into the source model's folder). */
+  overwrite?: boolean;
 }
 
 export interface QuantizationComparison {
@@ -179,6 +184,7 @@ export async function compareQuantizations(
   const modelDir = resolve(options.modelDir);
   const list = options.quantizations ?? quantizations;
   const temporary = options.outDir === undefined;
+  if (!temporary) checkExportTarget(modelDir, options.outDir!, { overwrite: options.overwrite });
   const outRoot = temporary
     ? mkdtempSync(join(tmpdir(), 'distillery-export-'))
     : resolve(options.outDir!);
@@ -200,6 +206,7 @@ export async function compareQuantizations(
           quantize,
           data: options.data,
           reference,
+          overwrite: options.overwrite,
         }),
       );
     }

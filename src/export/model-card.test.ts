@@ -9,10 +9,12 @@ import { tf } from '../tf.ts';
 import { defaultConfig } from '../config.ts';
 import { loadMnist } from '../data/index.ts';
 import { createMlp } from '../models/index.ts';
-import type { RunResults } from '../pipeline/pipeline.ts';
-import { saveModel } from './model-io.ts';
+import type { RunResults } from '../run/record.ts';
+import { saveModel } from '../models/io.ts';
 import { exportModel } from './export.ts';
-import { buildModelCard, findRunInfo, VERSION, type ModelCard } from './model-card.ts';
+import { buildModelCard, type ModelCard } from './model-card.ts';
+import { findRunInfo } from '../run/folder.ts';
+import { VERSION } from '../run/record.ts';
 
 await tf.setBackend('cpu');
 const root = mkdtempSync(join(tmpdir(), 'distillery-card-'));

@@ -2,12 +2,11 @@
 // which inputs and preprocessing, how it was trained (teacher, method, hyper-parameters), how well
 // it does and how big it is. Facts come from the run's results.json when the model sits in
 // runs/<ts>/models/<name>; anything not known is written as 'unknown', never guessed.
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { tf } from '../tf.ts';
 import type { Dataset } from '../data/dataset.ts';
-import type { RunConfig } from '../config.ts';
-import type { RunResults, StageName } from '../pipeline/pipeline.ts';
+import { VERSION, type StageName } from '../run/record.ts';
+import type { RunInfo } from '../run/folder.ts';
 import type { Quantization } from './quantize.ts';
 
 export type Unknown = 'unknown';
@@ -75,45 +74,6 @@ export const QUANTIZATION_RULES: Record<Quantization, string> = {
   uint8:
     'per-tensor affine: scale=(max-min)/255, range nudged so 0 is exact, q=round((clip(x)-min)/scale); tfjs dequantizes q*scale+min',
 };
-
-export const VERSION: string = JSON.parse(
-  readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-).version;
-
-export interface RunInfo {
-  runDir: string;
-  /** The stage folder name: teacher, scratch or distilled (or another name). */
-  stage: string;
-  /** results.json, if the run finished. */
-  results?: RunResults;
-  /** config.json, present from the start of a run. */
-  config?: RunConfig;
-  notes: string[];
-}
-
-/** If `modelDir` is runs/<ts>/models/<name>, reads what the run recorded; else undefined. */
-export function findRunInfo(modelDir: string): RunInfo | undefined {
-  const dir = resolve(modelDir);
-  if (basename(dirname(dir)) !== 'models') return undefined;
-  const runDir = dirname(dirname(dir));
-  const info: RunInfo = { runDir, stage: basename(dir), notes: [] };
-  const read = (file: string) => {
-    const path = join(runDir, file);
-    if (!existsSync(path)) return undefined;
-    try {
-      return JSON.parse(readFileSync(path, 'utf8'));
-    } catch {
-      info.notes.push(`${path} is unreadable: its facts are missing from this card`);
-      return undefined;
-    }
-  };
-  info.results = read('results.json');
-  const saved = read('config.json');
-  info.config = info.results?.config ?? saved?.config;
-  if (!info.results && !info.config) return undefined;
-  if (!info.results) info.notes.push('the run has no results.json (unfinished?): accuracy unknown');
-  return info;
-}
 
 export interface ModelCardInput {
   name: string;

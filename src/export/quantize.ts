@@ -4,7 +4,7 @@
 // Leaves out: per-channel quantization and int8 (the tfjs reader does not support them).
 import type { tf } from '../tf.ts';
 import { modelError } from '../errors.ts';
-import { DTYPE_BYTES } from './model-io.ts';
+import { DTYPE_BYTES } from '../models/io.ts';
 
 export const quantizations = ['none', 'float16', 'uint16', 'uint8'] as const;
 export type Quantization = (typeof quantizations)[number];

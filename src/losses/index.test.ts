@@ -440,3 +440,30 @@ test('no tensor leak: every function, inside and outside tf.tidy, with results d
 
   tf.dispose([teacher, student, labels]);
 });
+
+test('crossEntropy with label smoothing ε equals PyTorch CrossEntropyLoss(label_smoothing=ε)', () => {
+  // PyTorch: (1 − ε)·CE(y) + ε·mean over classes of −log softmax (float64 here).
+  const logits = [
+    [2, -1, 0.5],
+    [0, 3, -2],
+  ];
+  const labels = [0, 2];
+  const eps = 0.1;
+  let expected = 0;
+  logits.forEach((row, n) => {
+    const max = Math.max(...row);
+    const lse = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
+    const logp = row.map((v) => v - lse);
+    expected +=
+      (1 - eps) * -logp[labels[n]] + (eps * -logp.reduce((a, v) => a + v, 0)) / row.length;
+  });
+  expected /= logits.length;
+  const value = tf.tidy(
+    () => crossEntropy(tf.tensor1d(labels, 'int32'), tf.tensor2d(logits), eps).dataSync()[0],
+  );
+  assert.ok(Math.abs(value - expected) < 1e-6, `${value} vs ${expected}`);
+  const plain = tf.tidy(
+    () => crossEntropy(tf.tensor1d(labels, 'int32'), tf.tensor2d(logits), 0).dataSync()[0],
+  );
+  assert.ok(value !== plain, 'smoothing changes the loss');
+});

@@ -61,7 +61,7 @@ function reduce(perElement: Tensor, reduction: Reduction): Scalar {
  * Cross-entropy against integer labels, averaged over the batch: mean(-log softmax(s)[y]).
  * Labels outside [0, classes) contribute zero (as tf.oneHot makes them): loaders validate labels.
  */
-export function crossEntropy(labels: Tensor, logits: Tensor): Scalar {
+export function crossEntropy(labels: Tensor, logits: Tensor, labelSmoothing = 0): Scalar {
   checkLogits(logits, 'crossEntropy');
   if (labels.size !== logits.shape[0]) {
     throw new TypeError(
@@ -71,8 +71,11 @@ export function crossEntropy(labels: Tensor, logits: Tensor): Scalar {
   return tf.tidy(() => {
     const classes = logits.shape[1] as number;
     const logProbs = tf.logSoftmax(logits); // [batch, classes]
-    const oneHot = tf.oneHot(tf.reshape(tf.cast(labels, 'int32'), [-1]), classes); // [batch, classes]
-    return tf.neg(tf.div(tf.sum(tf.mul(oneHot, logProbs)), logits.shape[0] ?? 1)) as Scalar;
+    let target = tf.oneHot(tf.reshape(tf.cast(labels, 'int32'), [-1]), classes); // [batch, classes]
+    // Label smoothing (Szegedy et al. 2016, §7): (1 − ε)·one-hot + ε/classes, PyTorch's form.
+    if (labelSmoothing > 0)
+      target = tf.add(tf.mul(target, 1 - labelSmoothing), labelSmoothing / classes);
+    return tf.neg(tf.div(tf.sum(tf.mul(target, logProbs)), logits.shape[0] ?? 1)) as Scalar;
   });
 }
 

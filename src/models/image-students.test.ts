@@ -7,7 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../tf.ts';
-import { loadModel, saveModel } from '../export/model-io.ts';
+import { loadModel, saveModel } from './io.ts';
 import { trainModel } from '../train/train-model.ts';
 import { buildModel, parseArch } from './index.ts';
 

@@ -2,7 +2,7 @@
 // (parameters, weight bytes, output size). Any saved tfjs LayersModel folder works as a spec too.
 import type { LayersModel } from '../tf.ts';
 import { modelError, usageError } from '../errors.ts';
-import { isModelDir, loadModel } from '../export/model-io.ts';
+import { isModelDir, loadModel } from './io.ts';
 import { createCnn } from './cnn.ts';
 import { createMlp } from './mlp.ts';
 import { createMobileNet } from './mobilenet.ts';
@@ -33,7 +33,7 @@ export type ArchKind = keyof typeof modelFactories;
 /** Parses "kind:a-b:c" into kind and integer lists; throws a usage error naming the problem. */
 export function parseArch(spec: string): { kind: ArchKind; args: number[][] } {
   const [kind, ...groups] = spec.split(':');
-  if (!(kind in modelFactories)) {
+  if (!Object.hasOwn(modelFactories, kind)) {
     throw usageError(
       `unknown architecture '${spec}': use ${Object.keys(modelFactories)
         .map((k) => `'${k}:…'`)

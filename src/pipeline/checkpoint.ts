@@ -1,13 +1,21 @@
 // Per-epoch checkpoints of one training stage: model weights, optimizer state, the epoch history
 // and the best epoch's weights. Each checkpoint is written to a fresh folder and then published by
 // an atomic rewrite of state.json, so a kill at any moment loses at most the epoch in progress.
+// Each checkpoint folder is sealed with checksums (checksums.ts) and verified before a resume.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { tf, type LayersModel, type Tensor } from '../tf.ts';
-import { loadModel, saveModel, writeAtomic } from '../export/model-io.ts';
+import { DTYPE_BYTES, loadModel, saveModel } from '../models/io.ts';
+import { writeAtomic } from '../io/atomic.ts';
+import {
+  getOptimizerState,
+  setOptimizerState,
+  type NamedTensor,
+} from '../train/optimizer-state.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import { trainableVariables } from '../train/loop.ts';
 import { ioError } from '../errors.ts';
+import { sealFolder, verifyFolder } from './checksums.ts';
 
 export interface CheckpointState {
   epoch: number;
@@ -36,12 +44,16 @@ export class StageCheckpoints {
     }
   }
 
-  /** Writes epoch `state.epoch`'s checkpoint; `improved` also keeps these weights as the best. */
+  /**
+   * Writes the checkpoint of the last epoch in `history`: model, optimizer state (bit-exact, see
+   * optimizer-state.ts) and the method's own variables; `improved` keeps these weights as the best.
+   */
   async write(
     model: LayersModel,
     optimizer: tf.Optimizer,
     history: EpochRecord[],
     improved: boolean,
+    variables: tf.Variable[] = [],
   ) {
     const epoch = history.at(-1)?.epoch ?? 0;
     const previous = this.read();
@@ -51,6 +63,14 @@ export class StageCheckpoints {
     mkdirSync(folder, { recursive: true });
     await saveModel(model, join(folder, 'model'));
     await saveOptimizer(optimizer, folder);
+    if (variables.length > 0) {
+      await saveTensors(
+        folder,
+        'variables',
+        variables.map((v, i) => ({ name: `${i}`, tensor: v })),
+      );
+    }
+    sealFolder(folder);
     const best = improved ? latest : previous?.best;
     const state: CheckpointState = { epoch, history, latest, best };
     writeAtomic(this.statePath, JSON.stringify(state, null, 1));
@@ -63,20 +83,36 @@ export class StageCheckpoints {
     }
   }
 
-  /** Loads the latest checkpoint into `model` and `optimizer`; returns the state and best weights. */
+  /**
+   * Loads the latest checkpoint into `model`, `optimizer` and the method's `variables`; returns
+   * the state and the best weights.
+   */
   async restore(
     model: LayersModel,
     optimizer: tf.Optimizer,
+    variables: tf.Variable[] = [],
   ): Promise<{ state: CheckpointState; bestWeights?: Tensor[] } | undefined> {
     const state = this.read();
     if (!state) return undefined;
-    const saved = await loadModel(join(this.dir, state.latest, 'model'));
+    const fix = `delete ${this.dir} to restart this stage from scratch`;
+    verifyFolder(join(this.dir, state.latest), fix);
+    if (state.best) verifyFolder(join(this.dir, state.best), fix);
+    const saved = await this.loadCheckpointModel(join(this.dir, state.latest, 'model'));
     model.setWeights(saved.getWeights());
     saved.dispose();
     await loadOptimizer(optimizer, join(this.dir, state.latest));
+    if (variables.length > 0) {
+      const saved = loadTensors(join(this.dir, state.latest), 'variables');
+      if (saved.length !== variables.length)
+        throw ioError(
+          `checkpoint ${join(this.dir, state.latest)} holds ${saved.length} method variables, the method has ${variables.length}: delete ${this.dir} to restart the stage`,
+        );
+      variables.forEach((v, i) => v.assign(saved[i].tensor));
+      tf.dispose(saved.map((s) => s.tensor));
+    }
     let bestWeights: Tensor[] | undefined;
     if (state.best) {
-      const best = await loadModel(join(this.dir, state.best, 'model'));
+      const best = await this.loadCheckpointModel(join(this.dir, state.best, 'model'));
       const bestVars = trainableVariables(best);
       bestWeights = bestVars.map((v) => tf.clone(v));
       best.dispose();
@@ -84,26 +120,72 @@ export class StageCheckpoints {
     return { state, bestWeights };
   }
 
+  /** A checkpoint's model; a damaged one is an io error that says how to restart the stage. */
+  private async loadCheckpointModel(dir: string): Promise<LayersModel> {
+    try {
+      return await loadModel(dir);
+    } catch (e) {
+      throw ioError(
+        `checkpoint ${dir} is damaged (${(e as Error).message.replace(/; re-export the model$/, '')}): delete ${this.dir} to restart this stage from scratch`,
+      );
+    }
+  }
+
   clear() {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
+/** Writes named tensors as `<name>.bin` + `<name>.json` (tfjs weight specs) in `folder`. */
+async function saveTensors(folder: string, name: string, tensors: NamedTensor[]) {
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  writeAtomic(join(folder, `${name}.bin`), new Uint8Array(data as ArrayBuffer));
+  writeAtomic(join(folder, `${name}.json`), JSON.stringify(specs));
+}
+
+/** Reads what saveTensors wrote; a missing or damaged file is an io error naming it. */
+function loadTensors(folder: string, name: string): NamedTensor[] {
+  const specsPath = join(folder, `${name}.json`);
+  const binPath = join(folder, `${name}.bin`);
+  const damaged = (path: string, why: string) =>
+    ioError(
+      `checkpoint file ${path} ${why}: delete ${dirname(folder)} to restart this stage from scratch`,
+    );
+  let specs: tf.io.WeightsManifestEntry[];
+  let bytes: Buffer;
+  try {
+    specs = JSON.parse(readFileSync(specsPath, 'utf8'));
+  } catch (e) {
+    throw damaged(specsPath, existsSync(specsPath) ? 'is not valid JSON' : 'is missing');
+  }
+  try {
+    bytes = readFileSync(binPath);
+  } catch {
+    throw damaged(binPath, 'is missing');
+  }
+  let map: tf.NamedTensorMap;
+  try {
+    const needed = specs.reduce(
+      (a, s) => a + s.shape.reduce((x, y) => x * y, 1) * (DTYPE_BYTES[s.dtype] ?? NaN),
+      0,
+    );
+    if (needed !== bytes.byteLength) throw new Error('size');
+    map = tf.io.decodeWeights(
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+      specs,
+    );
+  } catch {
+    throw damaged(binPath, `does not match ${specsPath} (truncated or corrupted)`);
+  }
+  return specs.map((s) => ({ name: s.name, tensor: map[s.name] }));
+}
+
 async function saveOptimizer(optimizer: tf.Optimizer, folder: string) {
-  const weights = await optimizer.getWeights();
-  const { data, specs } = await tf.io.encodeWeights(weights);
-  writeAtomic(join(folder, 'optimizer.bin'), new Uint8Array(data as ArrayBuffer));
-  writeAtomic(join(folder, 'optimizer.json'), JSON.stringify(specs));
+  await saveTensors(folder, 'optimizer', await getOptimizerState(optimizer));
 }
 
 async function loadOptimizer(optimizer: tf.Optimizer, folder: string) {
-  const specs = JSON.parse(
-    readFileSync(join(folder, 'optimizer.json'), 'utf8'),
-  ) as tf.io.WeightsManifestEntry[];
-  const bytes = readFileSync(join(folder, 'optimizer.bin'));
-  const map = tf.io.decodeWeights(
-    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-    specs,
-  );
-  await optimizer.setWeights(specs.map((s) => ({ name: s.name, tensor: map[s.name] })));
+  const state = loadTensors(folder, 'optimizer');
+  await setOptimizerState(optimizer, state);
+  tf.dispose(state.map((s) => s.tensor));
 }

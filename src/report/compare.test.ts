@@ -8,7 +8,7 @@ import { mkdirSync, rmSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultConfig } from '../config.ts';
-import type { RunResults } from '../pipeline/pipeline.ts';
+import type { RunResults } from '../run/record.ts';
 import { compareRuns, comparisonText, renderComparisonHtml } from './compare.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');

@@ -3,7 +3,8 @@
 // results.json and metrics.json only (no models, no data), so it is quick on any number of runs.
 import { existsSync } from 'node:fs';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { readRun, escapeHtml, htmlPage, percent, type RunRecord } from './html.ts';
+import { escapeHtml, htmlPage, percent } from './html.ts';
+import { readRun, type RunRecord } from '../run/folder.ts';
 import { renderTable } from './table.ts';
 import { renderChart, runAccuracySpec, runCurvesSpec } from './charts.ts';
 

@@ -14,18 +14,18 @@ import { selectBackend } from '../backend/index.ts';
 import { defaultConfig, resolveConfig } from '../config.ts';
 import { commands } from '../cli/commands/index.ts';
 import { flagsToConfig, type Flags } from '../cli/options.ts';
-import type { RunResults } from '../pipeline/pipeline.ts';
+import type { RunResults } from '../run/record.ts';
 import {
   analyseRun,
   comparisonFormats,
   confusionMatrix,
   mostConfusedPairs,
-  readRun,
   renderReport,
   reproduceCommand,
   writeReport,
   type ReportData,
 } from './html.ts';
+import { readRun } from '../run/folder.ts';
 import { prefixIds } from './charts.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');

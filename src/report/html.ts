@@ -7,13 +7,13 @@ import { cpus, platform, arch } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
-import type { RunResults } from '../pipeline/pipeline.ts';
+import type { RunResults } from '../run/record.ts';
+import { readRun, type RunRecord } from '../run/folder.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
 import { featuresAsFloat, type Dataset } from '../data/index.ts';
-import type { ModelJson } from '../export/model-io.ts';
-import { ioError, usageError } from '../errors.ts';
-import { formatBytes } from './table.ts';
+import type { ModelJson } from '../models/io.ts';
+import { formatBytes, sizeComparison } from './table.ts';
 import {
   calibrationOf,
   DEFAULT_CALIBRATION_BINS,
@@ -32,61 +32,6 @@ import { exampleImage, pngDataUri } from './png.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Reading a run folder
-
-export interface RunRecord {
-  runDir: string;
-  results: RunResults;
-  /** Per-stage training history (empty for a stage that was loaded, not trained). */
-  metrics: Record<string, EpochRecord[]>;
-  /** config.json: the command that started the run and the saved teacher(s) it was given. */
-  started: { command?: string; teacherDirs: string[] };
-}
-
-/** Reads a finished run folder; one-line usage errors for anything that is not one. */
-export function readRun(runDir: string): RunRecord {
-  const dir = resolve(runDir);
-  if (!existsSync(dir)) throw usageError(`${runDir} does not exist (expected a run folder)`);
-  if (!statSync(dir).isDirectory())
-    throw usageError(`${runDir} is a file, not a run folder (runs/<timestamp>/)`);
-  const resultsPath = join(dir, 'results.json');
-  if (!existsSync(resultsPath)) {
-    if (existsSync(join(dir, 'config.json'))) {
-      const started = readJson<{ command?: string }>(join(dir, 'config.json'));
-      throw usageError(
-        `${runDir} has no results.json: the run did not finish; continue it with 'distillery ${started.command ?? 'run'} --resume ${runDir}'`,
-      );
-    }
-    throw usageError(`${runDir} is not a Distillery run folder (no results.json in it)`);
-  }
-  const results = readJson<RunResults>(resultsPath);
-  if (
-    typeof results !== 'object' ||
-    results === null ||
-    typeof results.config !== 'object' ||
-    !Array.isArray(results.evaluation?.rows)
-  ) {
-    throw ioError(`${resultsPath} is not a Distillery results file (no config or evaluation)`);
-  }
-  const metricsPath = join(dir, 'metrics.json');
-  const metrics = existsSync(metricsPath)
-    ? readJson<Record<string, EpochRecord[]>>(metricsPath)
-    : {};
-  const configPath = join(dir, 'config.json');
-  const saved = existsSync(configPath)
-    ? readJson<{ command?: string; teacherDirs?: string[]; teacherDir?: string }>(configPath)
-    : {};
-  // Older run folders name a single `teacherDir`.
-  const teacherDirs = saved.teacherDirs ?? (saved.teacherDir ? [saved.teacherDir] : []);
-  return { runDir: dir, results, metrics, started: { command: saved.command, teacherDirs } };
-}
-
-function readJson<T>(path: string): T {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch (e) {
-    throw ioError(`${path} is unreadable (${(e as Error).message.split('\n')[0]})`);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Metrics computed from predictions
@@ -207,7 +152,7 @@ export async function analyseRun(runDir: string, options: ReportOptions = {}): P
   ] = await Promise.all([
     import('../tf.ts'),
     import('../data/index.ts'),
-    import('../export/model-io.ts'),
+    import('../models/io.ts'),
     import('../eval/metrics.ts'),
     import('../eval/evaluate.ts'),
     import('../models/index.ts'),
@@ -387,7 +332,7 @@ function weightFileBytes(dir: string): number {
 export async function writeReport(runDir: string, options: ReportOptions = {}): Promise<string> {
   const data = await analyseRun(runDir, options);
   const out = resolve(options.out ?? join(data.run.runDir, 'report.html'));
-  const { writeAtomic } = await import('../export/model-io.ts');
+  const { writeAtomic } = await import('../io/atomic.ts');
   writeAtomic(out, await renderReport(data));
   return out;
 }
@@ -700,7 +645,7 @@ function verdict(results: RunResults): string {
     );
   }
   if (compression !== undefined)
-    parts.push(`the student is ${compression.toFixed(1)}× smaller than the teacher (parameters)`);
+    parts.push(`the student is ${sizeComparison(compression)} the teacher (parameters)`);
   return parts.length ? `<p class="verdict ${cls}">${parts.join('; ')}.</p>` : '';
 }
 

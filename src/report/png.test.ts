@@ -51,3 +51,24 @@ test('dataset rows become images only for image input shapes', () => {
   assert.equal(exampleImage(x, 0, [1, 2, 2]), undefined); // 2 channels: not an image
   assert.match(pngDataUri(image), /^data:image\/png;base64,iVBORw0KGgo/);
 });
+
+test('a maintained decoder (sharp/libvips) reads our PNGs back pixel for pixel', async () => {
+  const { default: sharp } = await import('sharp');
+  for (const channels of [1, 3] as const) {
+    const width = 7;
+    const height = 5;
+    const pixels = Uint8Array.from({ length: width * height * channels }, (_, i) => (i * 37) % 256);
+    const png = encodePng({ width, height, channels, pixels });
+    const meta = await sharp(png).metadata();
+    assert.deepEqual(
+      [meta.format, meta.width, meta.height, meta.channels],
+      ['png', width, height, channels],
+    );
+    const decoded = await sharp(png)
+      .toColourspace(channels === 1 ? 'b-w' : 'srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    assert.equal(decoded.info.channels, channels);
+    assert.deepEqual([...decoded.data], [...pixels]);
+  }
+});

@@ -1,5 +1,8 @@
 // A minimal PNG encoder (8-bit grayscale or RGB, no filtering, zlib via node:zlib) for the
 // report's image grid, and the step from a dataset row back to pixels. No interlacing, no alpha.
+// Kept by hand on purpose: the report builds its page synchronously and must not fail to load a
+// native module for a thumbnail; sharp (installed) encodes only asynchronously through libvips.
+// Its output is checked against sharp's decoder in png.test.ts.
 import { deflateSync } from 'node:zlib';
 
 const CRC_TABLE = (() => {

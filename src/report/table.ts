@@ -1,5 +1,5 @@
 // Plain-text tables of a run's results, for the terminal and the README.
-import type { RunResults } from '../pipeline/pipeline.ts';
+import type { RunResults } from '../run/record.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
 
 export function formatBytes(bytes: number): string {
@@ -61,10 +61,16 @@ export function resultsSummary(results: RunResults): string {
     );
   }
   if (compression !== undefined)
-    lines.push(`Student is ${compression.toFixed(1)}× smaller than the teacher (parameters).`);
+    lines.push(`Student is ${sizeComparison(compression)} the teacher (parameters).`);
   const d = results.dataset;
   lines.push(
     `Data: ${d.name}, ${d.train} train / ${d.validation} validation / ${d.test} test. Backend: ${results.backend.description}, ${results.backend.threads} thread(s). ${results.seconds.toFixed(0)} s in all.`,
   );
   return lines.join('\n');
+}
+
+/** "4.0× smaller than" for teacher/student parameters = 4, "1.7× larger than" for 0.6. */
+export function sizeComparison(compression: number): string {
+  if (compression >= 1) return `${compression.toFixed(1)}× smaller than`;
+  return `${(1 / compression).toFixed(1)}× larger than`;
 }

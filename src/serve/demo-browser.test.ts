@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { tf, type LayersModel } from '../tf.ts';
 import { featuresAsFloat, loadMnist } from '../data/index.ts';
-import '../export/model-io.ts'; // registers the file:// loader for tf.loadLayersModel in Node
+import '../models/io.ts'; // registers the file:// loader for tf.loadLayersModel in Node
 import { startServer } from './server.ts';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -1,50 +1,10 @@
 // What the demo server needs from a run folder: which run to serve (the newest finished one by
 // default), the facts the page shows (from results.json), a few test images of the run's dataset,
 // and a uint8-quantized export of the distilled student (made once, into <run>/exports/uint8).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import type { RunResults } from '../pipeline/pipeline.ts';
-import { usageError } from '../errors.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { RunResults } from '../run/record.ts';
 import { datasetRefOf, featuresAsFloat, loadDataset } from '../data/index.ts';
-
-/** The newest folder under `runsDir` that holds a results.json (by that file's mtime). */
-export function findNewestRun(runsDir: string): string {
-  const dir = resolve(runsDir);
-  let names: string[] = [];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    // handled below, with the same message as an empty folder
-  }
-  let best: { path: string; mtime: number } | undefined;
-  for (const name of names) {
-    try {
-      const mtime = statSync(join(dir, name, 'results.json')).mtimeMs;
-      if (!best || mtime > best.mtime) best = { path: join(dir, name), mtime };
-    } catch {
-      // not a finished run
-    }
-  }
-  if (!best)
-    throw usageError(
-      `no finished run under ${dir} (a folder with results.json): pass a run folder, or create one with 'distillery run'`,
-    );
-  return best.path;
-}
-
-/** Reads results.json; one-line usage errors for a folder that is not a finished run. */
-export function readResults(runDir: string): RunResults {
-  const path = join(runDir, 'results.json');
-  if (!existsSync(runDir) || !statSync(runDir).isDirectory())
-    throw usageError(`${runDir} is not a folder (expected a run folder, runs/<timestamp>/)`);
-  if (!existsSync(path))
-    throw usageError(`${runDir} is not a finished Distillery run (no results.json in it)`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as RunResults;
-  } catch (e) {
-    throw usageError(`${path} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-}
 
 const isModelDir = (dir: string) => existsSync(join(dir, 'model.json'));
 
@@ -113,7 +73,8 @@ export async function ensureUint8Export(
   if (!isModelDir(modelDir)) return { reason: `no distilled student in ${dirname(modelDir)}` };
   try {
     const { exportModel } = await import('../export/export.ts');
-    await exportModel({ modelDir, outDir, quantize: 'uint8', name: 'distilled' });
+    // The run's own exports folder: rewriting a stale or partial export there is intended.
+    await exportModel({ modelDir, outDir, quantize: 'uint8', name: 'distilled', overwrite: true });
     return { dir: outDir, created: true };
   } catch (e) {
     return { reason: `could not write ${outDir}: ${(e as Error).message.split('\n')[0]}` };

@@ -28,11 +28,11 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tf } from '../tf.ts';
 import { createMlp } from '../models/index.ts';
-import { saveModel } from '../export/model-io.ts';
+import { saveModel } from '../models/io.ts';
 import { loadMnist } from '../data/index.ts';
 import { DistilleryError } from '../errors.ts';
 import { startServer, type DemoServer } from './server.ts';
-import { findNewestRun } from './run-folder.ts';
+import { findNewestRun } from '../run/folder.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const WASM_FILE = createRequire(import.meta.url).resolve(
@@ -333,7 +333,8 @@ test('the CLI prints the URL, serves, and exits 0 on SIGTERM; without runs it fa
   try {
     let stdout = '';
     serve.stdout.on('data', (c) => (stdout += c));
-    for (let i = 0; i < 300 && !stdout.includes('\n'); i++) await sleep(20);
+    // Up to 60 s: a loaded machine (CI, parallel jobs) may take long to start tsx.
+    for (let i = 0; i < 3000 && !stdout.includes('\n'); i++) await sleep(20);
     const url = stdout.trim();
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
     const page = await fetch(url);

@@ -10,13 +10,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ioError, usageError } from '../errors.ts';
 import { resolveInside, safeSegments, sendFile, sendJson, sendText } from './files.ts';
-import {
-  ensureUint8Export,
-  loadTestImages,
-  modelFolders,
-  readResults,
-  type TestImages,
-} from './run-folder.ts';
+import { ensureUint8Export, loadTestImages, modelFolders, type TestImages } from './run-folder.ts';
+import { readResults } from '../run/folder.ts';
 
 export interface ServeOptions {
   /** A finished run folder (runs/<timestamp>/ with results.json). */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { tf } from '../tf.ts';
 import { featuresAsFloat, loadMnist, type DataSpec } from '../data/index.ts';
-import { loadModel } from '../export/model-io.ts';
+import { loadModel } from '../models/io.ts';
 import { graphModelTeacher } from './graph-model.ts';
 
 await tf.setBackend('cpu');

@@ -10,7 +10,7 @@ import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { tf, type Tensor } from '../tf.ts';
 import { modelError } from '../errors.ts';
 import { primaryInput, type DataSpec, type InputSpec } from '../data/spec.ts';
-import { oneLine } from '../export/model-io.ts';
+import { oneLine } from '../models/io.ts';
 import {
   createAdapter,
   defaultImageSpec,

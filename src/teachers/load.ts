@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { LayersModel } from '../tf.ts';
 import { modelError, usageError } from '../errors.ts';
 import type { DataSpec } from '../data/spec.ts';
-import { loadModel, oneLine } from '../export/model-io.ts';
+import { loadModel, oneLine } from '../models/io.ts';
 import { createEnsemble, ensembleTeacher, type EnsembleOptions } from '../distill/ensemble.ts';
 import type { TeacherInputOptions } from './adapt.ts';
 import { layersTeacher } from './layers.ts';

@@ -12,6 +12,8 @@ export type TrainOptions = Partial<Omit<FitOptions, 'model' | 'step' | 'train' |
   data: Split;
   /** An optimizer instance, or options for one (default Adam, learning rate 1e-3). */
   optimizer?: tf.Optimizer | OptimizerOptions;
+  /** Label smoothing ε of the cross-entropy (default 0). */
+  labelSmoothing?: number;
 };
 
 export const DEFAULT_OPTIMIZER: OptimizerOptions = { name: 'adam', learningRate: 1e-3 };
@@ -21,18 +23,25 @@ export function resolveOptimizer(optimizer?: tf.Optimizer | OptimizerOptions): t
   return createOptimizer(optimizer ?? DEFAULT_OPTIMIZER);
 }
 
-/** The supervised step: cross-entropy with the labels, reported as the term `hard`. */
-export function supervisedStep(model: LayersModel): TrainStep {
+/** The supervised step: cross-entropy with the labels (optionally smoothed), as the term `hard`. */
+export function supervisedStep(
+  model: LayersModel,
+  options: { labelSmoothing?: number } = {},
+): TrainStep {
   return {
     terms: (batch) => ({
-      hard: crossEntropy(batch.labels, model.apply(batch.x, { training: true }) as Tensor),
+      hard: crossEntropy(
+        batch.labels,
+        model.apply(batch.x, { training: true }) as Tensor, // [batch, classes]
+        options.labelSmoothing ?? 0,
+      ),
     }),
   };
 }
 
 /** Trains a model on labelled data (defaults: 10 epochs, batch 128, seed 1, Adam 1e-3). */
 export async function trainModel(options: TrainOptions): Promise<FitResult> {
-  const { model, data, optimizer, ...rest } = options;
+  const { model, data, optimizer, labelSmoothing, ...rest } = options;
   return fit({
     epochs: 10,
     batchSize: 128,
@@ -41,7 +50,7 @@ export async function trainModel(options: TrainOptions): Promise<FitResult> {
     ...rest,
     model,
     train: data,
-    step: supervisedStep(model),
+    step: supervisedStep(model, { labelSmoothing }),
     optimizer: resolveOptimizer(optimizer),
   });
 }

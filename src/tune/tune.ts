@@ -2,22 +2,30 @@
 // any declared parameter) by successive halving (Jamieson & Talwalkar 2016): every candidate
 // trains a few epochs, the best third continue, and so on until the survivors have the full
 // epoch budget. Scores are validation accuracies only — the test split is never read.
-import { join, resolve } from 'node:path';
+// Known bias: early rungs favour settings that learn fast in the first epochs (e.g. a low
+// temperature or a high hard weight), which may not be the best at the full budget. Two
+// budget-aware counters: `minRungEpochs` (more epochs before the first cut) and `finalTopK` (the
+// top k are trained again from scratch for the full budget, and the best of those wins).
+import { join } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
 import { validateConfig } from '../config.ts';
-import { datasetRefOf, loadDataset, type Split } from '../data/index.ts';
-import { buildModel, checkCompatible } from '../models/index.ts';
-import { loadModel, writeAtomic } from '../export/model-io.ts';
-import { fit, type EpochRecord } from '../train/loop.ts';
+import type { Split } from '../data/index.ts';
+import { buildModel } from '../models/index.ts';
+import { writeAtomic } from '../io/atomic.ts';
+import { fit, type EpochRecord, type TrainingRecipe } from '../train/loop.ts';
+import { stageTraining } from '../train/recipe.ts';
 import { createOptimizer } from '../train/optimizers.ts';
-import { Distiller } from '../distill/distiller.ts';
+import { checkTeacherStudent, Distiller } from '../distill/distiller.ts';
 import { methods } from '../distill/methods/index.ts';
-import { cachedTeacherLogits, type TeacherLogits } from '../distill/teacher-cache.ts';
-import { selectBackend, type BackendInfo } from '../backend/index.ts';
+import type { BackendInfo } from '../backend/index.ts';
 import { createRng, deriveSeed } from '../random.ts';
 import { usageError } from '../errors.ts';
-import { createRunDir, VERSION } from '../pipeline/pipeline.ts';
+import { VERSION } from '../run/record.ts';
+import { openRun } from '../pipeline/context.ts';
+import { teacherStage } from '../pipeline/teacher-stage.ts';
+import { buildOptions } from '../pipeline/stages.ts';
+import { transferLogits } from '../pipeline/transfer.ts';
 import { tf } from '../tf.ts';
 
 /** Values to try per method parameter, e.g. { temperature: [1, 2, 4, 8] }. */
@@ -32,6 +40,10 @@ export interface TuneOptions {
   trials?: number;
   /** Keep the best 1/eta at each rung (default 3). */
   eta?: number;
+  /** The first rung trains at least this many epochs (default 1). */
+  minRungEpochs?: number;
+  /** Re-train the top k for the full budget from scratch and choose among them (default 1 = off). */
+  finalTopK?: number;
   /** When hardWeight is searched and softWeight is not, set softWeight = 1 − hardWeight. */
   tieSoftWeight?: boolean;
   events?: {
@@ -49,6 +61,8 @@ export interface TuneRow {
   validationAccuracy: number;
   /** Rung (0-based) at which it stopped; the winners reach the last rung. */
   rung: number;
+  /** Stopped early by halving, then re-trained for the full budget by finalTopK. */
+  rescored?: boolean;
 }
 
 export interface TuneResults {
@@ -80,11 +94,16 @@ export function grid(space: SearchSpace): Record<string, unknown>[] {
 }
 
 /** Epoch budget per rung: geometric, ending at the full budget. */
-export function rungEpochs(candidates: number, epochs: number, eta: number): number[] {
+export function rungEpochs(
+  candidates: number,
+  epochs: number,
+  eta: number,
+  minEpochs = 1,
+): number[] {
   const rungs = Math.max(1, Math.ceil(Math.log(candidates) / Math.log(eta)) + 1);
   const out: number[] = [];
   for (let i = 0; i < rungs; i++) {
-    const e = Math.max(1, Math.round(epochs / eta ** (rungs - 1 - i)));
+    const e = Math.min(epochs, Math.max(1, minEpochs, Math.round(epochs / eta ** (rungs - 1 - i))));
     if (out.length === 0 || e > out[out.length - 1]) out.push(e);
   }
   out[out.length - 1] = epochs;
@@ -131,23 +150,34 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     }
   });
 
-  const backend = await selectBackend(config.backend, { threads: config.threads });
-  const dir = createRunDir(config.outDir, 'tune-');
-  const teacher = await loadModel(options.teacherDir);
-  // The test split is never read by tuning.
-  const data = await loadDataset({ ...datasetRefOf(config), splits: ['train', 'validation'] });
-  const epochsPerRung = rungEpochs(candidates.length, config.student.epochs, eta);
+  // The same orchestration as run/distill: backend, folder, data (never the test split), teacher.
+  const ctx = await openRun({
+    config,
+    command: 'tune',
+    teacherDirs: [options.teacherDir],
+    splits: ['train', 'validation'],
+    prefix: 'tune-',
+  });
+  const { backend, data, runDir: dir } = ctx;
+  const { teacher } = await teacherStage(ctx, [options.teacherDir]);
+  const epochsPerRung = rungEpochs(
+    candidates.length,
+    config.student.epochs,
+    eta,
+    options.minRungEpochs,
+  );
   events.onInfo?.(
     `${candidates.length} candidates, rungs at ${epochsPerRung.join(' / ')} epochs, keeping the best 1/${eta} each time (validation split: ${data.validation.count} examples)`,
   );
 
-  let cache: TeacherLogits | undefined;
-  if (config.student.shiftPixels === 0 && config.teacherCache !== 'off') {
-    cache = await cachedTeacherLogits(teacher, data.train, {
-      dir: resolve(config.outDir, '.cache'),
-      preprocessing: `${data.name}: ${data.preprocessing}`,
-    });
-  }
+  // Candidates differ in parameters only, never in taps: one cache decision serves them all.
+  const cache = await transferLogits({
+    config,
+    data,
+    teacher,
+    method: bound[0],
+    onInfo: events.onInfo,
+  });
 
   interface State {
     id: number;
@@ -157,25 +187,19 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     distiller: Distiller;
     history: EpochRecord[];
   }
-  const states: State[] = [];
-  for (let id = 0; id < bound.length; id++) {
-    const student = await buildModel(config.student.arch, {
-      inputShape: data.inputShape,
-      classes: data.classes,
-      dropout: config.student.dropout,
-      inputDropout: config.student.inputDropout,
-      seed: deriveSeed(config.seed, 'student', 'init'),
-      name: 'student',
-    });
-    checkCompatible(teacher, student);
-    states.push({
+  // The stage's training recipe (schedule, decay, max-norm, …) as in run/distill.
+  const training = stageTraining(config.student);
+  const newState = async (id: number): Promise<State> => {
+    const student = await buildModel(
+      config.student.arch,
+      buildOptions(ctx, config.student, 'student'),
+    );
+    checkTeacherStudent(teacher, student);
+    return {
       id,
       params: candidates[id],
       student,
-      optimizer: createOptimizer({
-        name: config.student.optimizer,
-        learningRate: config.student.learningRate,
-      }),
+      optimizer: createOptimizer(training.optimizer),
       distiller: new Distiller({
         teacher,
         student,
@@ -183,32 +207,29 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
         teacherLogits: cache,
         seed: deriveSeed(config.seed, 'student'),
         schedules: config.schedules,
+        labelSmoothing: training.labelSmoothing,
       }),
       history: [],
-    });
-  }
+    };
+  };
+  const states: State[] = [];
+  for (let id = 0; id < bound.length; id++) states.push(await newState(id));
+  const train = (s: State, target: number) =>
+    trainTo(s, data.train, data.validation, target, config, training.recipe);
+  const score = (history: EpochRecord[]) =>
+    Math.max(...history.map((r) => r.validationAccuracy ?? 0));
 
   const rows = new Map<number, TuneRow>();
   let alive = states;
   for (let rung = 0; rung < epochsPerRung.length; rung++) {
     const target = epochsPerRung[rung];
     for (const s of alive) {
-      const result = await trainTo(
-        s.distiller,
-        s.student,
-        s.optimizer,
-        data.train,
-        data.validation,
-        s.history,
-        target,
-        config,
-      );
-      s.history = result;
+      s.history = await train(s, target);
       const row: TuneRow = {
         id: s.id,
         params: s.params,
         epochs: target,
-        validationAccuracy: Math.max(...result.map((r) => r.validationAccuracy ?? 0)),
+        validationAccuracy: score(s.history),
         rung,
       };
       rows.set(s.id, row);
@@ -225,7 +246,26 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     }
   }
   for (const s of alive) dispose(s);
-  teacher.dispose();
+  // Budget-aware re-scoring: the top k that halving stopped early train the full budget too.
+  const last = epochsPerRung.length - 1;
+  const ranked = [...rows.values()].sort(
+    (a, b) => b.rung - a.rung || b.validationAccuracy - a.validationAccuracy || a.id - b.id,
+  );
+  for (const row of ranked.slice(0, options.finalTopK ?? 1).filter((r) => r.rung < last)) {
+    const s = await newState(row.id);
+    s.history = await train(s, config.student.epochs);
+    const rescored: TuneRow = {
+      ...row,
+      epochs: config.student.epochs,
+      validationAccuracy: score(s.history),
+      rung: last,
+      rescored: true,
+    };
+    rows.set(row.id, rescored);
+    events.onCandidate?.(rescored);
+    dispose(s);
+  }
+  await teacher.dispose();
 
   const table = [...rows.values()].sort(
     (a, b) => b.rung - a.rung || b.validationAccuracy - a.validationAccuracy || a.id - b.id,
@@ -254,34 +294,41 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     seconds: (performance.now() - started) / 1000,
   };
   writeAtomic(join(dir, 'search.json'), JSON.stringify(results, null, 2));
+  ctx.folder.close(false); // releases the folder's lock (a failure releases it at exit)
   return results;
 }
 
 /** Continues a candidate's training up to `target` epochs, exactly as one uninterrupted run would. */
 async function trainTo(
-  distiller: Distiller,
-  student: LayersModel,
-  optimizer: tf.Optimizer,
+  s: {
+    distiller: Distiller;
+    student: LayersModel;
+    optimizer: tf.Optimizer;
+    history: EpochRecord[];
+  },
   train: Split,
   validation: Split,
-  history: EpochRecord[],
   target: number,
   config: RunConfig,
+  recipe: TrainingRecipe,
 ): Promise<EpochRecord[]> {
   const result = await fit({
-    model: student,
-    step: distiller.trainStep(),
-    optimizer,
+    model: s.student,
+    step: s.distiller.trainStep(),
+    optimizer: s.optimizer,
     train,
     validation,
-    inputShape: student.inputs[0].shape.slice(1) as number[],
-    epochs: target,
+    inputShape: s.student.inputs[0].shape.slice(1) as number[],
+    // The schedules span the full budget; a rung stops part-way.
+    epochs: config.student.epochs,
+    stopAfterEpoch: target,
     batchSize: config.batchSize,
     // The same seed as `distillery distill` uses for its students, so the winner reproduces.
     seed: deriveSeed(config.seed, 'student'),
     shiftPixels: config.student.shiftPixels,
-    startEpoch: history.length,
-    history,
+    recipe,
+    startEpoch: s.history.length,
+    history: s.history,
     // Weights are not restored between rungs: that would change what later rungs train.
     restoreBest: false,
   });

@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend } from '../../src/backend/index.ts';
 import { loadMnist } from '../../src/data/index.ts';
-import { loadModel } from '../../src/export/model-io.ts';
+import { loadModel } from '../../src/models/io.ts';
 import { evaluate } from '../../src/eval/evaluate.ts';
-import type { RunResults } from '../../src/pipeline/pipeline.ts';
+import type { RunResults } from '../../src/run/record.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');
 const out = mkdtempSync(join(tmpdir(), 'distillery-e2e-'));

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunResults } from '../../src/pipeline/pipeline.ts';
+import type { RunResults } from '../../src/run/record.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');
 const fixtures = join(import.meta.dirname, '../fixtures');

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TuneResults } from '../../src/tune/tune.ts';
-import type { RunResults } from '../../src/pipeline/pipeline.ts';
+import type { RunResults } from '../../src/run/record.ts';
 import { grid, rungEpochs } from '../../src/tune/tune.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');

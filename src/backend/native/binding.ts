@@ -134,6 +134,23 @@ export interface NativeAddon {
     epsilon: number,
     negLearningRate: number,
   ): void;
+  /** adam on value · decayFactor (AdamW); same arguments plus the factor. */
+  adamw(
+    value: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    grad: Float32Array,
+    out: Float32Array,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    oneMinusAccBeta1: number,
+    oneMinusAccBeta2: number,
+    epsilon: number,
+    negLearningRate: number,
+    decayFactor: number,
+  ): void;
   momentum(
     value: Float32Array,
     accumulation: Float32Array,

@@ -9,11 +9,13 @@ import { nativeKernelConfigs } from './kernels/index.ts';
 
 export {
   createFusedAdam,
+  createFusedAdamW,
   createFusedMomentum,
   FusedAdamOptimizer,
+  FusedAdamWOptimizer,
   FusedMomentumOptimizer,
 } from './optimizers.ts';
-export type { FusedAdamOptions, FusedMomentumOptions } from './optimizers.ts';
+export type { FusedAdamOptions, FusedAdamWOptions, FusedMomentumOptions } from './optimizers.ts';
 export { NativeBackend } from './backend.ts';
 
 /** Below cpu (1) and wasm (2): 'native' is never picked unless asked for with setBackend. */

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Optimizer, Tensor, Variable } from '@tensorflow/tfjs';
 import { tf } from '../../tf.ts';
-import { createFusedAdam, createFusedMomentum } from './index.ts';
+import { createFusedAdam, createFusedAdamW, createFusedMomentum } from './index.ts';
+import { AdamWOptimizer } from '../../train/optimizers.ts';
 import { assertClose, countAddonCalls, createRandom, randomValues, skipNative } from './testing.ts';
 
 const shapes = [[7, 5], [5], [3, 4, 2], [1]];
@@ -54,6 +55,24 @@ const optimizers: [string, () => Optimizer, () => Optimizer][] = [
     () => createFusedAdam({ learningRate: 0.003, beta1: 0.8, beta2: 0.95, epsilon: 1e-4 }),
   ],
   [
+    'AdamW',
+    () => new AdamWOptimizer(0.01, 0.1),
+    () => createFusedAdamW({ learningRate: 0.01, weightDecay: 0.1 }),
+  ],
+  [
+    'AdamW, biases and norms excluded from decay',
+    () => new AdamWOptimizer(0.003, 0.05, 'biases-and-norms', 0.8, 0.95, 1e-4),
+    () =>
+      createFusedAdamW({
+        learningRate: 0.003,
+        weightDecay: 0.05,
+        weightDecayExclude: 'biases-and-norms',
+        beta1: 0.8,
+        beta2: 0.95,
+        epsilon: 1e-4,
+      }),
+  ],
+  [
     'Momentum',
     () => tf.train.momentum(0.05, 0.9),
     () => createFusedMomentum({ learningRate: 0.05, momentum: 0.9 }),
@@ -80,6 +99,19 @@ describe('fused optimizers', { skip: skipNative }, () => {
       }
     });
   }
+
+  test('AdamW: one native adamw pass per decayed variable, adam for excluded ones', async () => {
+    await tf.setBackend('native');
+    const kernel = tf.variable(tf.ones([3, 3]), true, 'awKernel');
+    const bias = tf.variable(tf.ones([3]), true, 'awBias');
+    const optimizer = createFusedAdamW({ weightDecayExclude: 'biases-and-norms' });
+    const grads = { awKernel: tf.ones([3, 3]), awBias: tf.ones([3]) };
+    const adamw = countAddonCalls('adamw', () => optimizer.applyGradients(grads));
+    const adam = countAddonCalls('adam', () => optimizer.applyGradients(grads));
+    assert.deepEqual([adamw, adam], [1, 1]);
+    tf.dispose([kernel, bias, ...Object.values(grads)]);
+    optimizer.dispose();
+  });
 
   test('one native pass per variable', async () => {
     await tf.setBackend('native');

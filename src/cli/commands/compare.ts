@@ -6,7 +6,7 @@ export async function compareCommand(
 ): Promise<void> {
   const { compareRuns, comparisonText, renderComparisonHtml } =
     await import('../../report/compare.ts');
-  const { writeAtomic } = await import('../../export/model-io.ts');
+  const { writeAtomic } = await import('../../io/atomic.ts');
   const { resolve } = await import('node:path');
   const comparison = compareRuns(runDirs);
   let html: string | undefined;

@@ -9,13 +9,11 @@ export async function evaluateCommand(
     json?: boolean;
   },
 ): Promise<void> {
-  const { loadModel } = await import('../../export/model-io.ts');
+  const { loadModel } = await import('../../models/io.ts');
   const { selectBackend } = await import('../../backend/index.ts');
   const { loadDataset } = await import('../../data/index.ts');
   const { evaluate } = await import('../../eval/evaluate.ts');
   const { evaluationTable } = await import('../../report/table.ts');
-  const { usageError } = await import('../../errors.ts');
-  const { checkCompatible } = await import('../../models/index.ts');
   const backend = await selectBackend((flags.backend ?? 'auto') as never);
   const name = flags.dataset ?? 'mnist';
   // Only the test split is evaluated: sources skip reading the training files.
@@ -26,11 +24,8 @@ export async function evaluateCommand(
     splits: ['test'],
   });
   const model = await loadModel(modelDir);
-  const { createMlp } = await import('../../models/index.ts');
-  checkCompatible(
-    createMlp({ inputShape: data.inputShape, hidden: [], classes: data.classes }),
-    model,
-  );
+  const { checkModelFitsData } = await import('../../pipeline/preflight.ts');
+  checkModelFitsData(model, 'the model', modelDir, data);
   const evaluation = await evaluate({ models: { [modelDir]: model }, data: data.test });
   if (flags.json) {
     process.stdout.write(

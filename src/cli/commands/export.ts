@@ -10,18 +10,19 @@ export interface ExportFlags {
   testLimit?: number;
   backend?: string;
   json?: boolean;
+  force?: boolean;
 }
 
 export async function exportCommand(modelDir: string, flags: ExportFlags): Promise<void> {
   // Checked before TensorFlow.js loads, so a typo fails at once.
   const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const { modelError, usageError } = await import('../../errors.ts');
+  const { modelError } = await import('../../errors.ts');
   if (!existsSync(join(modelDir, 'model.json')))
     throw modelError(`no model at ${modelDir}: expected a folder with model.json`);
   const { exportModel, compareQuantizations, quantizations } =
     await import('../../export/export.ts');
-  const { findRunInfo } = await import('../../export/model-card.ts');
+  const { findRunInfo } = await import('../../run/folder.ts');
   const { selectBackend } = await import('../../backend/index.ts');
   const { loadDataset } = await import('../../data/index.ts');
   const { formatBytes, renderTable } = await import('../../report/table.ts');
@@ -46,8 +47,20 @@ export async function exportCommand(modelDir: string, flags: ExportFlags): Promi
   const quantize = flags.quantize ?? 'none';
   const outcome =
     quantize === 'all'
-      ? await compareQuantizations({ modelDir, data, quantizations, outDir: flags.out })
-      : await exportModel({ modelDir, outDir: flags.out, quantize, data }).then((r) => ({
+      ? await compareQuantizations({
+          modelDir,
+          data,
+          quantizations,
+          outDir: flags.out,
+          overwrite: flags.force,
+        })
+      : await exportModel({
+          modelDir,
+          outDir: flags.out,
+          quantize,
+          data,
+          overwrite: flags.force,
+        }).then((r) => ({
           logitRange: r.logitRange,
           rows: [r.original, r.row],
           exports: [r],

@@ -1,6 +1,6 @@
 // The command table: one entry per command. An entry configures its options (cheap: commander
 // only) and imports its implementation when it runs. Adding a command = one entry here + one file.
-import { Option, type Command } from 'commander';
+import { Argument, Option, type Command } from 'commander';
 import {
   addTeacherLoadOptions,
   addTrainingOptions,
@@ -94,11 +94,45 @@ export const commands: CommandSpec[] = [
             '--eta <n>',
             'successive halving: keep the best 1/eta at each rung (default 3)',
             int,
+          )
+          .option(
+            '--min-rung-epochs <n>',
+            'the first rung trains at least n epochs (counters the bias towards fast starters)',
+            int,
+          )
+          .option(
+            '--final-top-k <k>',
+            're-train the top k for the full budget and pick the best of them (default 1 = off)',
+            int,
           ),
         { teacher: false, student: true, resume: false },
       ),
     action: async (flags: TuneFlags, cmd: Command) =>
       (await import('./tune.ts')).tuneCommand(flags, cmd.args),
+  },
+  {
+    name: 'recipes',
+    description: 'list the recipe files (recipes/*.json) with their sources and published numbers',
+    configure: (cmd) => cmd.option('--json', 'print as JSON'),
+    action: async (flags: { json?: boolean }) =>
+      (await import('./recipes.ts')).recipesCommand(flags),
+  },
+  {
+    name: 'reproduce',
+    description:
+      "run a recipe with several seeds; print mean ± std next to the paper's numbers; update docs/reproductions.md",
+    configure: (cmd) =>
+      addTrainingOptions(
+        cmd
+          .argument('<recipe>', "a recipe name ('distillery recipes' lists them) or a recipe file")
+          .option('--seeds <list>', "comma-separated seeds (default: the recipe's, e.g. 1,2,3)")
+          .option('--doc <file>', 'Markdown file to update (default docs/reproductions.md)')
+          .option('--no-reuse-teacher', "retrain each seed's teacher even if one was trained")
+          .option('--no-train', 'only report the seeds that already finished (trains nothing)'),
+        { teacher: true, student: true, resume: false },
+      ),
+    action: async (recipe: string, flags: import('./recipes.ts').ReproduceFlags) =>
+      (await import('./recipes.ts')).reproduceCommand(recipe, flags),
   },
   {
     name: 'methods',
@@ -177,9 +211,21 @@ export const commands: CommandSpec[] = [
         .option('--data-dir <dir>', 'directory with the dataset files')
         .option('--test-limit <n>', 'use only the first n test examples', int)
         .addOption(backendOption())
+        .option('--force', 'overwrite a non-empty --out folder (never the source model)')
         .option('--json', 'print only the results as JSON on stdout'),
     action: async (modelDir: string, flags: import('./export.ts').ExportFlags) =>
       (await import('./export.ts')).exportCommand(modelDir, flags),
+  },
+  {
+    name: 'cache',
+    description: 'list the cached teacher logits (with their checksum status) or clear them',
+    configure: (cmd) =>
+      cmd
+        .addArgument(new Argument('<action>', 'list | clear').choices(['list', 'clear']))
+        .option('--out <dir>', 'parent folder of run folders, whose .cache is meant', 'runs')
+        .option('--json', 'print as JSON'),
+    action: async (action: 'list' | 'clear', flags: { out?: string; json?: boolean }) =>
+      (await import('./cache.ts')).cacheCommand(action, flags),
   },
   {
     name: 'serve',

@@ -3,7 +3,8 @@ export async function reportCommand(
   runDir: string,
   flags: { backend?: string; out?: string },
 ): Promise<void> {
-  const { readRun, writeReport } = await import('../../report/html.ts');
+  const { writeReport } = await import('../../report/html.ts');
+  const { readRun } = await import('../../run/folder.ts');
   // Check the folder before loading TensorFlow.js, so a wrong path fails at once.
   const run = readRun(runDir);
   const { selectBackend } = await import('../../backend/index.ts');

@@ -8,7 +8,7 @@ export interface ServeFlags {
 }
 
 export async function serveCommand(runDir: string | undefined, flags: ServeFlags): Promise<void> {
-  const { findNewestRun } = await import('../../serve/run-folder.ts');
+  const { findNewestRun } = await import('../../run/folder.ts');
   const dir = runDir ?? findNewestRun('runs');
   const { startServer } = await import('../../serve/server.ts');
   const err = (line: string) => process.stderr.write(line + '\n');

@@ -1,6 +1,7 @@
 // `distillery run | train-teacher | distill`: resolve the config, run the pipeline, print results.
 import type { RunConfig } from '../../config.ts';
 import { flagsToConfig, parseMethodFlags, type Flags } from '../options.ts';
+import { usageError } from '../../errors.ts';
 
 export async function runTraining(
   command: 'run' | 'train-teacher' | 'distill' | 'born-again',
@@ -8,14 +9,15 @@ export async function runTraining(
   extraArgs: string[] = [],
 ): Promise<void> {
   const { resolveConfig, readConfigFile } = await import('../../config.ts');
-  const { runPipeline, readRunConfig } = await import('../../pipeline/pipeline.ts');
+  const { runPipeline } = await import('../../pipeline/pipeline.ts');
+  const { readRunConfig } = await import('../../run/folder.ts');
   const { resultsSummary } = await import('../../report/table.ts');
   const { createProgress } = await import('../progress.ts');
-  const { usageError } = await import('../../errors.ts');
 
   let config: RunConfig;
   let teacherDirs = flags.teacher;
   if (flags.resume) {
+    checkResumeFlags(flags, extraArgs);
     const saved = readRunConfig(flags.resume);
     if (saved.command !== command) {
       throw usageError(
@@ -45,12 +47,14 @@ export async function runTraining(
     });
   }
   const mode = flags.json ? 'silent' : process.stderr.isTTY ? 'tty' : 'plain';
+  const events = createProgress(mode);
+  events.onRunDir = (dir) => stopOnInterrupt(command, dir);
   const results = await runPipeline({
     config,
     command,
     teacherDirs,
     resumeDir: flags.resume,
-    events: createProgress(mode),
+    events,
   });
   if (flags.json) {
     process.stdout.write(JSON.stringify(results, null, 2) + '\n');
@@ -58,4 +62,36 @@ export async function runTraining(
     process.stdout.write(resultsSummary(results) + '\n');
     process.stdout.write(`Results, config, metrics and models: ${results.runDir}\n`);
   }
+}
+
+/** Flags that may accompany --resume: the rest would be silently ignored, so they are refused. */
+const RESUME_FLAGS = new Set(['resume', 'json']);
+
+function flagName(key: string) {
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
+/** --resume continues with the run's saved settings: any other setting is an error, not ignored. */
+export function checkResumeFlags(flags: Flags, extraArgs: string[]): void {
+  const extra = [
+    ...Object.entries(flags)
+      .filter(([k, v]) => v !== undefined && !RESUME_FLAGS.has(k))
+      .map(([k]) => flagName(k)),
+    ...extraArgs.filter((a) => a.startsWith('--')),
+  ];
+  if (extra.length > 0) {
+    throw usageError(
+      `--resume continues ${flags.resume} with the settings it was started with, so ${extra.join(', ')} would be ignored: drop ${extra.length > 1 ? 'them' : 'it'}, or start a new run with the new settings`,
+    );
+  }
+}
+
+/** Ctrl-C: stop with 130, say that the checkpoints are kept and how to resume. */
+function stopOnInterrupt(command: string, runDir: string): void {
+  process.once('SIGINT', () => {
+    process.stderr.write(
+      `\ndistillery: interrupted; checkpoints of finished epochs are kept in ${runDir}: continue with 'distillery ${command} --resume ${runDir}'\n`,
+    );
+    process.exit(130);
+  });
 }

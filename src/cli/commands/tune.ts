@@ -6,6 +6,8 @@ export interface TuneFlags extends Flags {
   search?: string[];
   trials?: number;
   eta?: number;
+  minRungEpochs?: number;
+  finalTopK?: number;
 }
 
 export async function tuneCommand(flags: TuneFlags, extraArgs: string[]): Promise<void> {
@@ -36,6 +38,8 @@ export async function tuneCommand(flags: TuneFlags, extraArgs: string[]): Promis
     space,
     trials: flags.trials,
     eta: flags.eta,
+    minRungEpochs: flags.minRungEpochs,
+    finalTopK: flags.finalTopK,
     events: {
       onInfo: (m) => void (quiet || process.stderr.write(m + '\n')),
       onCandidate: (r) =>

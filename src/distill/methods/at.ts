@@ -121,7 +121,10 @@ export const at = defineMethod<AtParams>({
       });
       const terms: Record<string, Scalar> = {
         attention: tf.mul(p.beta, tf.addN(perPair)) as Scalar,
-        hard: tf.mul(p.hardWeight, crossEntropy(t.labels, t.studentLogits)) as Scalar,
+        hard: tf.mul(
+          p.hardWeight,
+          crossEntropy(t.labels, t.studentLogits, t.labelSmoothing),
+        ) as Scalar,
       };
       if (p.softWeight > 0) {
         terms.soft = tf.mul(

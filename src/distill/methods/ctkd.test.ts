@@ -91,3 +91,22 @@ test('through a Distiller the temperature variable is trained with the student',
   assert.notEqual(distiller.variables.temperatureLogit.dataSync()[0], 0);
   distiller.dispose();
 });
+
+test('the learned temperature is logged per epoch as a metric, never summed into the loss', async () => {
+  const data = await loadMnist({ trainLimit: 300, testLimit: 10, validationSize: 100 });
+  const teacher = createMlp({ inputShape: [28, 28, 1], hidden: [16], classes: 10, seed: 1 });
+  const student = createMlp({ inputShape: [28, 28, 1], hidden: [8], classes: 10, seed: 2 });
+  const distiller = new Distiller({ teacher, student, method: ctkd({ curriculumEpochs: 1 }) });
+  const { history } = await distiller.fit(data.train, { epochs: 2, batchSize: 50 });
+  for (const r of history) {
+    const t = r.metrics?.temperature;
+    assert.ok(t !== undefined && t > 1 && t < 21, `temperature ${t} within [1, 21]`);
+    assert.deepEqual(Object.keys(r.terms).sort(), ['hard', 'soft']);
+    assert.ok(Math.abs(r.loss - (r.terms.hard + r.terms.soft)) < 1e-9);
+  }
+  assert.notEqual(history[0].metrics!.temperature, history[1].metrics!.temperature);
+  // The last epoch's mean is near the final value of the variable.
+  const final = 1 + 20 / (1 + Math.exp(-distiller.variables.temperatureLogit.dataSync()[0]));
+  assert.ok(Math.abs(history[1].metrics!.temperature - final) < 0.5);
+  distiller.dispose();
+});

@@ -86,9 +86,20 @@ export const ctkd = defineMethod<CtkdParams>({
       const batch = t.studentLogits.shape[0] as number;
       const kl = tf.div(tf.sum(tf.mul(tf.exp(logP), tf.sub(logP, logQ))), batch);
       return {
-        hard: tf.mul(p.hardWeight, crossEntropy(t.labels, t.studentLogits)) as Scalar,
+        hard: tf.mul(
+          p.hardWeight,
+          crossEntropy(t.labels, t.studentLogits, t.labelSmoothing),
+        ) as Scalar,
         soft: tf.mul(tf.mul(p.softWeight, tf.square(temperature)), kl) as Scalar,
       };
     });
   },
+  // The learned temperature and the reversal strength, logged per epoch (not part of the loss).
+  metrics: (state, p) => ({
+    temperature: tf.add(
+      p.tStart,
+      tf.mul(p.tRange, tf.sigmoid(state.variables.temperatureLogit)),
+    ) as Scalar,
+    reversal: tf.scalar(reversalStrength(state.context.epoch, p)),
+  }),
 });

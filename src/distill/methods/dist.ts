@@ -75,7 +75,7 @@ export const dist = defineMethod<DistParams>({
     cifar100: { temperature: 4 },
   },
   schema: distSchema,
-  losses({ studentLogits, teacherLogits, labels }, p) {
+  losses({ studentLogits, teacherLogits, labels, labelSmoothing }, p) {
     return tf.tidy(() => {
       const ys = tf.softmax(tf.div(studentLogits, p.temperature)); // [batch, classes]
       const yt = tf.softmax(tf.div(teacherLogits, p.temperature)); // [batch, classes]
@@ -83,7 +83,7 @@ export const dist = defineMethod<DistParams>({
       const intra = tf.sub(1, tf.mean(pearson(ys, yt, 0))); // scalar
       const scale = p.temperature ** 2;
       return {
-        hard: tf.mul(p.hardWeight, crossEntropy(labels, studentLogits)) as Scalar,
+        hard: tf.mul(p.hardWeight, crossEntropy(labels, studentLogits, labelSmoothing)) as Scalar,
         interClassRelation: tf.mul(p.interWeight * scale, inter) as Scalar,
         intraClassRelation: tf.mul(p.intraWeight * scale, intra) as Scalar,
       };

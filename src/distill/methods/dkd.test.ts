@@ -105,3 +105,20 @@ test('the gradient of each term reaches the student logits (finite, non-zero)', 
 test('no tensor leak, inside or outside tf.tidy', () => {
   checkNoLeak(dkd);
 });
+
+test("warm-up: the KD terms scale by min(epoch / warmupEpochs, 1), mdistiller's factor; hard does not", () => {
+  const step = randomStep(7);
+  const at = (epoch: number) =>
+    read(dkd({ warmupEpochs: 4 }).losses({ ...step, context: { ...step.context, epoch } }));
+  const [e2, e4, e9] = [at(2), at(4), at(9)];
+  assert.ok(Math.abs(e2.targetClassKd - e4.targetClassKd / 2) < 1e-6);
+  assert.ok(Math.abs(e2.nonTargetClassKd - e4.nonTargetClassKd / 2) < 1e-6);
+  assert.equal(e2.hard, e4.hard);
+  assert.deepEqual(e9, e4, 'full weight after the warm-up');
+  const metric = dkd({ warmupEpochs: 4 }).metrics!({
+    variables: {},
+    context: { ...step.context, epoch: 3 },
+  });
+  assert.equal(metric.warmup.dataSync()[0], 0.75);
+  tf.dispose(Object.values(metric));
+});

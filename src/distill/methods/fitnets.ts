@@ -100,7 +100,10 @@ export const fitnets = defineMethod<FitnetsParams>({
         };
       }
       return {
-        hard: tf.mul(p.hardWeight, crossEntropy(t.labels, t.studentLogits)) as Scalar,
+        hard: tf.mul(
+          p.hardWeight,
+          crossEntropy(t.labels, t.studentLogits, t.labelSmoothing),
+        ) as Scalar,
         soft: tf.mul(
           p.softWeight * p.temperature ** 2,
           klDiv(t.teacherLogits, t.studentLogits, { temperature: p.temperature }),

@@ -142,7 +142,7 @@ export const kd = defineMethod<KdParams>({
   },
   schema: kdSchema,
   presets: kdPresets,
-  losses({ studentLogits, teacherLogits, labels }, p) {
+  losses({ studentLogits, teacherLogits, labels, labelSmoothing }, p) {
     return tf.tidy(() => {
       const options = { temperature: p.temperature, reduction: p.reduction };
       const soft =
@@ -151,7 +151,7 @@ export const kd = defineMethod<KdParams>({
           : softCrossEntropy(teacherLogits, studentLogits, options);
       const scale = p.softWeight * (p.scaleByTemperatureSquared ? p.temperature ** 2 : 1);
       return {
-        hard: tf.mul(p.hardWeight, crossEntropy(labels, studentLogits)),
+        hard: tf.mul(p.hardWeight, crossEntropy(labels, studentLogits, labelSmoothing)),
         soft: tf.mul(scale, soft),
       };
     });

@@ -61,14 +61,14 @@ export const logitStd = defineMethod<LogitStdParams>({
   // ImageNet commands all use these.
   defaults: { temperature: 2, hardWeight: 0.1, softWeight: 9 },
   schema: logitStdSchema,
-  losses({ studentLogits, teacherLogits, labels }, p) {
+  losses({ studentLogits, teacherLogits, labels, labelSmoothing }, p) {
     return tf.tidy(() => {
       const kl = klDiv(standardizeLogits(teacherLogits), standardizeLogits(studentLogits), {
         temperature: p.temperature,
         reduction: 'batchmean',
       });
       return {
-        hard: tf.mul(p.hardWeight, crossEntropy(labels, studentLogits)) as Scalar,
+        hard: tf.mul(p.hardWeight, crossEntropy(labels, studentLogits, labelSmoothing)) as Scalar,
         standardizedKl: tf.mul(p.softWeight * p.temperature ** 2, kl) as Scalar,
       };
     });

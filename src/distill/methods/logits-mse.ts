@@ -50,9 +50,9 @@ export const logitsMse = defineMethod<LogitsMseParams>({
     'mse-loss': { softWeight: 1, reduction: 'mean' },
   },
   schema: logitsMseSchema,
-  losses({ studentLogits, teacherLogits, labels }, p) {
+  losses({ studentLogits, teacherLogits, labels, labelSmoothing }, p) {
     return tf.tidy(() => ({
-      hard: tf.mul(p.hardWeight, crossEntropy(labels, studentLogits)) as Scalar,
+      hard: tf.mul(p.hardWeight, crossEntropy(labels, studentLogits, labelSmoothing)) as Scalar,
       logitsMse: tf.mul(p.softWeight, squaredError(studentLogits, teacherLogits, p.reduction)),
     }));
   },

@@ -95,7 +95,10 @@ export const rkd = defineMethod<RkdParams>({
           smoothL1(student.distances, teacher.distances),
         ) as Scalar,
         angle: tf.mul(p.angleWeight, smoothL1(student.angles, teacher.angles)) as Scalar,
-        hard: tf.mul(p.hardWeight, crossEntropy(t.labels, t.studentLogits)) as Scalar,
+        hard: tf.mul(
+          p.hardWeight,
+          crossEntropy(t.labels, t.studentLogits, t.labelSmoothing),
+        ) as Scalar,
       };
     });
   },

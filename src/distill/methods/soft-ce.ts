@@ -47,13 +47,13 @@ export const softCe = defineMethod<SoftCeParams>({
     reduction: 'batchmean',
   },
   schema: softCeSchema,
-  losses({ studentLogits, teacherLogits, labels }, p) {
+  losses({ studentLogits, teacherLogits, labels, labelSmoothing }, p) {
     return tf.tidy(() => {
       const options = { temperature: p.temperature, reduction: p.reduction };
       const soft = softCrossEntropy(teacherLogits, studentLogits, options); // scalar
       const scale = p.softWeight * (p.scaleByTemperatureSquared ? p.temperature ** 2 : 1);
       return {
-        hard: tf.mul(p.hardWeight, crossEntropy(labels, studentLogits)),
+        hard: tf.mul(p.hardWeight, crossEntropy(labels, studentLogits, labelSmoothing)),
         softCrossEntropy: tf.mul(scale, soft),
       };
     });

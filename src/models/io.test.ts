@@ -17,7 +17,7 @@ import {
   SHARD_BYTES,
   shardWeights,
   type ModelJson,
-} from './model-io.ts';
+} from './io.ts';
 
 await tf.setBackend('cpu');
 const root = mkdtempSync(join(tmpdir(), 'distillery model-io ')); // a space: URLs must encode it

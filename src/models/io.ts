@@ -3,11 +3,12 @@
 // by the stock `tf.loadLayersModel` in the browser. Malformed files give one-line errors.
 // Importing this module registers a `file://` load router, so the stock
 // `tf.loadLayersModel('file:///abs/model.json')` works in Node without tfjs-node.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tf, type LayersModel } from '../tf.ts';
 import { modelError } from '../errors.ts';
+import { writeAtomic } from '../io/atomic.ts';
 
 export const SHARD_BYTES = 4 * 1024 * 1024;
 
@@ -245,14 +246,6 @@ function concat(parts: (ArrayBuffer | Uint8Array)[]): Uint8Array {
     offset += a.byteLength;
   }
   return out;
-}
-
-/** Writes via a temporary file and rename, so a crash never leaves a half-written file. */
-export function writeAtomic(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }
 
 /**

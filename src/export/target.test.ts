@@ -1,0 +1,55 @@
+// Export targets: the source model is never overwritten (also through a symlink to it), and a
+// non-empty folder (e.g. a run's teacher) only with overwrite (--force).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { tf } from '../tf.ts';
+import { createMlp } from '../models/index.ts';
+import { saveModel } from '../models/io.ts';
+import { exportModel } from './export.ts';
+import { checkExportTarget } from './target.ts';
+
+await tf.setBackend('cpu');
+const root = mkdtempSync(join(tmpdir(), 'distillery-target-'));
+const source = join(root, 'student');
+const teacher = join(root, 'teacher');
+await saveModel(createMlp({ inputShape: [2, 2, 1], hidden: [3], classes: 2, seed: 1 }), source);
+await saveModel(createMlp({ inputShape: [2, 2, 1], hidden: [5], classes: 2, seed: 2 }), teacher);
+const usage = (pattern: RegExp) => (e: Error & { kind?: string }) =>
+  e.kind === 'usage' && pattern.test(e.message);
+
+test('--out as a symlink to the source model is refused, even with overwrite', async () => {
+  const link = join(root, 'link-to-student');
+  symlinkSync(source, link);
+  const before = readFileSync(join(source, 'group1-shard1of1.bin'));
+  await assert.rejects(
+    exportModel({ modelDir: source, outDir: link, quantize: 'uint8', overwrite: true }),
+    usage(/is the model folder itself \(.*, through a symlink\)/),
+  );
+  assert.ok(readFileSync(join(source, 'group1-shard1of1.bin')).equals(before));
+  assert.throws(
+    () => checkExportTarget(join(source, 'x', '..'), root),
+    usage(/contains the model/),
+  );
+});
+
+test('a non-empty folder (another model) is refused without overwrite, replaced with it', async () => {
+  const before = readFileSync(join(teacher, 'model.json'), 'utf8');
+  await assert.rejects(
+    exportModel({ modelDir: source, outDir: teacher, quantize: 'uint8' }),
+    usage(/is not empty \(it holds a model\).*--force/),
+  );
+  assert.equal(readFileSync(join(teacher, 'model.json'), 'utf8'), before);
+  await exportModel({ modelDir: source, outDir: teacher, quantize: 'uint8', overwrite: true });
+  assert.notEqual(readFileSync(join(teacher, 'model.json'), 'utf8'), before);
+});
+
+test('a new or empty folder is fine; a file is not', async () => {
+  mkdirSync(join(root, 'empty'));
+  checkExportTarget(source, join(root, 'empty'));
+  checkExportTarget(source, join(root, 'new', 'deeper'));
+  writeFileSync(join(root, 'file'), 'x');
+  assert.throws(() => checkExportTarget(source, join(root, 'file')), usage(/is a file/));
+});

@@ -1,0 +1,57 @@
+// Stage 1 of a job: the teacher — trained in this run, or loaded from saved folders (several
+// form an ensemble). Whatever its origin, the stages after it see one frozen Teacher.
+import { resolve } from 'node:path';
+import type { LayersModel } from '../tf.ts';
+import { buildModel } from '../models/index.ts';
+import { supervisedStep } from '../train/train-model.ts';
+import { loadTeachers, teacherOptionsFromConfig } from '../teachers/load.ts';
+import { layersTeacher } from '../teachers/layers.ts';
+import type { Teacher } from '../teachers/teacher.ts';
+import type { RunContext } from './context.ts';
+import { buildOptions, runStage } from './stages.ts';
+
+export interface TeacherStage {
+  teacher: Teacher;
+  /** Ensemble members, evaluated as rows of their own. */
+  members: (LayersModel | Teacher)[];
+}
+
+export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Promise<TeacherStage> {
+  const { config, events } = ctx;
+  const members: LayersModel[] = [];
+  let model: LayersModel;
+  if (teacherDirs.length > 0) {
+    // Any kind (Layers, ONNX, graph model), detected from the path; see src/teachers/load.ts.
+    const loaded = await loadTeachers(teacherDirs, {
+      ...teacherOptionsFromConfig(config.teacherOptions),
+      data: ctx.data.spec,
+      ensemble: config.ensemble,
+    });
+    ctx.stages.teacher = {
+      source: 'loaded',
+      epochs: 0,
+      seconds: 0,
+      modelDir: teacherDirs.map((d) => (/^https?:/.test(d) ? d : resolve(d))).join(', '),
+    };
+    events.onInfo?.(`teacher: ${loaded.description}`);
+    if (loaded.model) ctx.models.teacher = loaded.model;
+    return { teacher: loaded.teacher, members: loaded.members };
+  } else {
+    model = await runStage(ctx, {
+      stage: 'teacher',
+      settings: config.teacher,
+      build: () => buildModel(config.teacher.arch, buildOptions(ctx, config.teacher, 'teacher')),
+      step: (m) => supervisedStep(m, { labelSmoothing: config.teacher.labelSmoothing }),
+      seedKey: 'teacher',
+    });
+  }
+  ctx.models.teacher = model;
+  const source = ctx.stages.teacher?.modelDir ?? 'trained in this run';
+  return {
+    teacher: layersTeacher(model, {
+      source,
+      kind: teacherDirs.length > 1 ? 'ensemble' : 'layers',
+    }),
+    members,
+  };
+}
