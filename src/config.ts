@@ -72,6 +72,19 @@ export const runConfigSchema = z
      * when no layer sets them (resolveConfig turns it into 'on' or 'off'), 'on' = always.
      */
     autoTune: z.enum(['auto', 'on', 'off']),
+    /** How a saved teacher (distill --teacher) is read where its files do not say (see src/teachers/load.ts). */
+    teacherOptions: z
+      .object({
+        kind: z.string().min(1).optional(),
+        inputName: z.string().min(1).optional(),
+        outputName: z.string().min(1).optional(),
+        layout: z.enum(['nchw', 'nhwc']).optional(),
+        size: z.tuple([positiveInt, positiveInt]).optional(),
+        mean: z.array(z.number()).min(1).optional(),
+        std: z.array(z.number().positive()).min(1).optional(),
+      })
+      .strict()
+      .optional(),
     /** Set by recipe files (recipes/*.json): the source and the published numbers. */
     recipe: recipeInfoSchema.optional(),
     /** A logit store (`distillery label --out`) serving the teacher's logits of the training split. */

@@ -1,5 +1,5 @@
 // Command-line options shared by the training commands, and their mapping onto RunConfig keys.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import type { DeepPartial, RunConfig } from '../config.ts';
 import { usageError } from '../errors.ts';
 import { parseSchedule } from '../distill/schedule.ts';
@@ -62,6 +62,13 @@ export interface Flags {
   json?: boolean;
   resume?: string;
   teacher?: string[];
+  teacherKind?: string;
+  teacherInputName?: string;
+  teacherOutputName?: string;
+  teacherLayout?: string;
+  teacherSize?: [number, number];
+  teacherMean?: number[];
+  teacherStd?: number[];
   ensemble?: string;
   teacherWeights?: string;
   teacherLogits?: string;
@@ -118,7 +125,7 @@ export function addTrainingOptions(
     cmd
       .option(
         '--student-arch <spec>',
-        "student architecture, e.g. 'mlp:64', or a saved model folder",
+        "student architecture, e.g. 'mlp:64', 'cnn:32-64:128', 'mobilenet:32-64-128' (depthwise-separable), or a saved model folder",
       )
       .option('--student-epochs <n>', 'epochs for the scratch and the distilled student', int)
       .option('--student-lr <x>', 'student learning rate', num)
@@ -297,6 +304,54 @@ function parseParam(text: string): [string, unknown] {
   return [text.slice(0, eq), parseValue(text.slice(eq + 1))];
 }
 
+/** '224' or '224x224' → [224, 224]. */
+export const imageSize = (value: string): [number, number] => {
+  const m = /^(\d+)(?:[x×](\d+))?$/.exec(value.trim());
+  if (!m || Number(m[1]) < 1 || Number(m[2] ?? m[1]) < 1)
+    throw new InvalidArgumentError('expected a size like 224 or 224x224');
+  return [Number(m[1]), Number(m[2] ?? m[1])];
+};
+/** '0.485,0.456,0.406' → numbers. */
+export const numbers = (value: string) =>
+  value.split(',').map((v) => {
+    if (v.trim() === '' || !Number.isFinite(Number(v)))
+      throw new InvalidArgumentError('expected comma-separated numbers, e.g. 0.485,0.456,0.406');
+    return Number(v);
+  });
+
+/** Options of `distill --teacher` that say how a saved teacher is read (its kind, its own input). */
+export function addTeacherLoadOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--teacher-kind <kind>',
+      'teacher kind, when the path does not tell (onnx | graph-model | layers)',
+    )
+    .option('--teacher-input-name <name>', "the teacher's input to feed, when it has several")
+    .option('--teacher-output-name <name>', "the teacher's output to read, when it has several")
+    .addOption(
+      new Option(
+        '--teacher-layout <layout>',
+        "the teacher's input layout (default: from its input shape)",
+      ).choices(['nchw', 'nhwc']),
+    )
+    .option(
+      '--teacher-size <HxW>',
+      "the teacher's input size, e.g. 224 or 224x224 (data is resized)",
+      imageSize,
+    )
+    .option(
+      '--teacher-mean <m1,m2,m3>',
+      "the teacher's per-channel mean after scaling to [0, 1]",
+      numbers,
+    )
+    .option('--teacher-std <s1,s2,s3>', "the teacher's per-channel std", numbers)
+    .addHelpText(
+      'after',
+      '\nA teacher file may carry these in a sidecar JSON (t.onnx.json beside it, or teacher.json in its folder):\n' +
+        '{"input": {"size": [224, 224], "channels": 3, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "layout": "chw"}, "outputName": "logits"}',
+    );
+}
+
 /** Flags → the partial config they set (undefined entries are dropped by the merge). */
 export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
   return {
@@ -316,6 +371,25 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
     teacherLogits: f.teacherLogits,
     autoTune: f.autoTune as RunConfig['autoTune'],
     schedules: f.schedule ? Object.fromEntries(f.schedule.map(parseSchedule)) : undefined,
+    teacherOptions: [
+      f.teacherKind,
+      f.teacherInputName,
+      f.teacherOutputName,
+      f.teacherLayout,
+      f.teacherSize,
+      f.teacherMean,
+      f.teacherStd,
+    ].some((v) => v !== undefined)
+      ? {
+          kind: f.teacherKind,
+          inputName: f.teacherInputName,
+          outputName: f.teacherOutputName,
+          layout: f.teacherLayout as 'nchw' | 'nhwc' | undefined,
+          size: f.teacherSize,
+          mean: f.teacherMean,
+          std: f.teacherStd,
+        }
+      : undefined,
     ensemble: {
       combine: f.ensemble as NonNullable<RunConfig['ensemble']>['combine'],
       weights: f.teacherWeights?.split(',').map(Number),

@@ -3,7 +3,8 @@
 // agreement with a reference model, per-class precision / recall / F1, macro-F1, and top-5
 // accuracy when there are > 10 classes. Latency reps of the models are interleaved (model A, B, C,
 // then B, C, A, …) so a drift of the machine's load hits every model alike: the same
-// architecture then shows the same latency within the spread.
+// architecture then shows the same latency within the spread. Any Teacher (ONNX, graph model,
+// function) is evaluated through its async logits(), its latency measured on its own.
 import { tf, type LayersModel } from '../tf.ts';
 import type { Split } from '../data/dataset.ts';
 import { inputShapeOf, parameterCount, weightBytes } from '../models/index.ts';
@@ -16,11 +17,16 @@ import {
   type ClassMetrics,
 } from './metrics.ts';
 import { classificationMetrics, type ClassificationMetrics } from './classification.ts';
-import { dataError } from '../errors.ts';
+import { dataError, usageError } from '../errors.ts';
+import { isTeacher, type Teacher } from '../teachers/teacher.ts';
+import { computeTeacherLogits } from '../distill/teacher-cache.ts';
 
 export interface EvaluateOptions {
-  models: Record<string, LayersModel>;
+  /** LayersModels, or Teachers of any kind (those with a Layers `model` are evaluated as it). */
+  models: Record<string, LayersModel | Teacher>;
   data: Split;
+  /** One example's shape, for teachers that do not declare theirs. */
+  inputShape?: number[];
   /** Model whose top-1 predictions the others are compared with (default 'teacher' if present). */
   reference?: string;
   /** Measure latency (default true). */
@@ -60,7 +66,12 @@ export interface Evaluation {
 }
 
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
-  const { models, data } = options;
+  const { data } = options;
+  const layersModels: Record<string, LayersModel> = {};
+  for (const [name, entry] of Object.entries(options.models))
+    if (!isTeacher(entry) || entry.model)
+      layersModels[name] = isTeacher(entry) ? entry.model! : entry;
+  const models = options.models;
   if (data.count === 0) {
     throw dataError(
       'the split to evaluate is empty: accuracy is undefined; use at least one example',
@@ -69,7 +80,18 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const reference = options.reference ?? ('teacher' in models ? 'teacher' : undefined);
   const predictions: Record<string, Int32Array> = {};
   const rows: ModelEvaluation[] = [];
-  for (const [name, model] of Object.entries(models)) {
+  for (const [name, entry] of Object.entries(models)) {
+    if (!layersModels[name]) {
+      const { predictions: predicted, ...row } = await evaluateTeacher(
+        name,
+        entry as Teacher,
+        options,
+      );
+      predictions[name] = predicted;
+      rows.push(row);
+      continue;
+    }
+    const model = layersModels[name];
     const logits = predictLogits(model, data, inputShapeOf(model));
     const predicted = argmaxRows(logits, logits.length / data.count);
     predictions[name] = predicted;
@@ -94,9 +116,10 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     rows.push(row);
   }
   if (options.latency ?? true) {
-    const batch1 = measureLatencies(models, 1, 30);
-    const batch256 = measureLatencies(models, 256, 7);
+    const batch1 = measureLatencies(layersModels, 1, 30);
+    const batch256 = measureLatencies(layersModels, 256, 7);
     for (const row of rows) {
+      if (!layersModels[row.name]) continue; // teachers measured in evaluateTeacher
       const one = batch1[row.name];
       const many = batch256[row.name];
       row.latencyBatch1Ms = one.median;
@@ -177,5 +200,63 @@ export function measureLatency(model: LayersModel, batchSize: number, repeats: n
   for (let i = 0; i < 3; i++) once(); // warm-up: kernel setup, caches
   const times = Array.from({ length: repeats }, once).sort((a, b) => a - b);
   x.dispose();
+  return times[Math.floor(times.length / 2)];
+}
+
+type TeacherRow = ModelEvaluation & { predictions: Int32Array };
+
+/** A teacher without a Layers model: accuracy through logits(); size when it can tell. */
+async function evaluateTeacher(
+  name: string,
+  teacher: Teacher,
+  options: EvaluateOptions,
+): Promise<TeacherRow> {
+  const { data } = options;
+  const shape = teacher.dataShape ?? options.inputShape;
+  if (!shape)
+    throw usageError(
+      `evaluate: the ${teacher.kind} teacher '${name}' declares no input shape: pass inputShape`,
+    );
+  const { logits, classes } = await computeTeacherLogits(teacher, data, shape);
+  const predicted = argmaxRows(logits, classes);
+  let correct = 0;
+  for (let i = 0; i < data.count; i++) if (predicted[i] === data.y[i]) correct++;
+  const record = teacher.describe();
+  const row: TeacherRow = {
+    name,
+    accuracy: correct / data.count,
+    errors: data.count - correct,
+    examples: data.count,
+    parameters: record.parameters ?? 0,
+    weightBytes: record.weightBytes ?? 0,
+    predictions: predicted,
+  };
+  if (options.latency ?? true) {
+    row.latencyBatch1Ms = await measureTeacherLatency(teacher, shape, 1, 30);
+    row.latencyBatch256MsPerExample = (await measureTeacherLatency(teacher, shape, 256, 7)) / 256;
+  }
+  return row;
+}
+
+/** Median wall-clock milliseconds of an awaited teacher.logits() + read-back. */
+export async function measureTeacherLatency(
+  teacher: Teacher,
+  shape: number[],
+  batchSize: number,
+  repeats: number,
+): Promise<number> {
+  const x = tf.randomUniform([batchSize, ...shape]);
+  const once = async () => {
+    const t0 = performance.now();
+    const y = await teacher.logits(x);
+    await y.data();
+    y.dispose();
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 3; i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) times.push(await once());
+  x.dispose();
+  times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }

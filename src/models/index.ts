@@ -13,6 +13,7 @@ import {
   createTextCnn,
   createTransformer,
 } from './text.ts';
+import { createMobileNet } from './mobilenet.ts';
 
 export interface BuildOptions {
   inputShape: number[];
@@ -41,6 +42,9 @@ export const modelFactories = {
   bilstm: createBiLstm,
   /** transformer:<layers>:<dim>-<heads>-<ffn> e.g. transformer:2:128-4-256 */
   transformer: createTransformer,
+  /** mobilenet:<stem>-<block>-…:<dense>-… e.g. mobilenet:32-64-128 (depthwise-separable blocks) */
+  mobilenet: (args: number[][], o: BuildOptions) =>
+    createMobileNet({ ...o, filters: args[0] ?? [32, 64, 128], dense: args[1] ?? [] }),
 } satisfies Record<string, (args: number[][], o: BuildOptions) => LayersModel>;
 
 export type ArchKind = keyof typeof modelFactories;
@@ -52,7 +56,9 @@ export function parseArch(spec: string): { kind: ArchKind; args: number[][] } {
     throw usageError(
       `unknown architecture '${spec}': use ${Object.keys(modelFactories)
         .map((k) => `'${k}:…'`)
-        .join(' or ')} (e.g. mlp:1200-1200, cnn:32-64:128) or a saved model folder`,
+        .join(
+          ' or ',
+        )} (e.g. mlp:1200-1200, cnn:32-64:128, mobilenet:32-64-128) or a saved model folder`,
     );
   }
   const args = groups.map((g) =>
@@ -118,6 +124,7 @@ export function checkCompatible(teacher: LayersModel, student: LayersModel): voi
   if (ti !== si) throw modelError(`teacher input ${ti} differs from student input ${si}`);
 }
 
-export { createMlp, createCnn };
+export { createMlp, createCnn, createMobileNet };
 export type { MlpOptions } from './mlp.ts';
 export type { CnnOptions } from './cnn.ts';
+export type { MobileNetOptions } from './mobilenet.ts';

@@ -14,7 +14,7 @@ import type { RunContext } from './context.ts';
 
 export async function evaluateStage(
   ctx: RunContext,
-  options: { teacher: Teacher; members: LayersModel[]; method: DistillMethod },
+  options: { teacher: Teacher; members: (LayersModel | Teacher)[]; method: DistillMethod },
 ): Promise<RunResults> {
   const { config, models, events } = ctx;
   events.onInfo?.('evaluating on the test split');
@@ -29,6 +29,7 @@ export async function evaluateStage(
       : undefined;
   const evaluation = await evaluate({
     models: {
+      ...(models.teacher ? {} : { teacher: options.teacher }), // a loaded non-Layers teacher
       ...(models as Record<string, LayersModel>),
       ...Object.fromEntries(options.members.map((m, i) => [`teacher ${i + 1}`, m])),
       ...(generationEnsemble ? { 'ensemble of generations': generationEnsemble } : {}),

@@ -3,9 +3,8 @@
 import { resolve } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import { buildModel } from '../models/index.ts';
-import { loadModel } from '../models/io.ts';
 import { supervisedStep } from '../train/train-model.ts';
-import { createEnsemble } from '../distill/ensemble.ts';
+import { loadTeachers, teacherOptionsFromConfig } from '../teachers/load.ts';
 import { layersTeacher } from '../teachers/layers.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import type { RunContext } from './context.ts';
@@ -16,7 +15,7 @@ import { usageError } from '../errors.ts';
 export interface TeacherStage {
   teacher: Teacher;
   /** Ensemble members, evaluated as rows of their own. */
-  members: LayersModel[];
+  members: (LayersModel | Teacher)[];
 }
 
 export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Promise<TeacherStage> {
@@ -37,25 +36,22 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
     return { teacher: store, members };
   }
   let model: LayersModel;
-  if (teacherDirs.length === 1) {
-    model = await loadModel(teacherDirs[0]);
+  if (teacherDirs.length > 0) {
+    // Any kind (Layers, ONNX, graph model), detected from the path; see src/teachers/load.ts.
+    const loaded = await loadTeachers(teacherDirs, {
+      ...teacherOptionsFromConfig(config.teacherOptions),
+      data: ctx.data.spec,
+      ensemble: config.ensemble,
+    });
     ctx.stages.teacher = {
       source: 'loaded',
       epochs: 0,
       seconds: 0,
-      modelDir: resolve(teacherDirs[0]),
+      modelDir: teacherDirs.map((d) => (/^https?:/.test(d) ? d : resolve(d))).join(', '),
     };
-    events.onInfo?.(`teacher: loaded from ${teacherDirs[0]}`);
-  } else if (teacherDirs.length > 1) {
-    for (const dir of teacherDirs) members.push(await loadModel(dir));
-    model = createEnsemble(members, config.ensemble);
-    ctx.stages.teacher = {
-      source: 'loaded',
-      epochs: 0,
-      seconds: 0,
-      modelDir: teacherDirs.map((d) => resolve(d)).join(', '),
-    };
-    events.onInfo?.(`teacher: ensemble (${config.ensemble.combine}) of ${teacherDirs.join(', ')}`);
+    events.onInfo?.(`teacher: ${loaded.description}`);
+    if (loaded.model) ctx.models.teacher = loaded.model;
+    return { teacher: loaded.teacher, members: loaded.members };
   } else {
     model = await runStage(ctx, {
       stage: 'teacher',

@@ -6,7 +6,7 @@
 // setting. The whole search is planned to cost at most `budget` (default 50%) of the distilled
 // stage, counted in example passes; each trial is a plain student run on cached teacher logits.
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import { tf } from '../tf.ts';
 import type { RunConfig } from '../config.ts';

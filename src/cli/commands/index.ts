@@ -4,6 +4,7 @@ import { Argument, Option, type Command } from 'commander';
 import {
   addDataOptions,
   addSeedOptions,
+  addTeacherLoadOptions,
   addTrainingOptions,
   backendOption,
   collect,
@@ -43,10 +44,10 @@ export const commands: CommandSpec[] = [
     description: 'train a scratch student and a distilled student from a saved teacher',
     configure: (cmd) =>
       addTrainingOptions(
-        addSeedOptions(cmd)
+        addSeedOptions(addTeacherLoadOptions(cmd))
           .option(
-            '--teacher <model-dir>',
-            'saved teacher (a tfjs LayersModel folder, e.g. runs/<run>/models/teacher); repeat for an ensemble',
+            '--teacher <path>',
+            'saved teacher: a tfjs Layers or graph model folder / model.json (e.g. runs/<run>/models/teacher), an .onnx file, or an http(s) URL of a graph model; repeat for an ensemble',
             collect,
           )
           .addOption(

@@ -47,7 +47,7 @@ export async function runTraining(
   } else {
     if (command === 'distill' && !teacherDirs?.length && !flags.teacherLogits) {
       throw usageError(
-        `distill needs --teacher <model-dir> (a saved teacher, e.g. runs/<run>/models/teacher)`,
+        `distill needs --teacher <path> (a saved teacher: runs/<run>/models/teacher, an .onnx file, a graph model folder or URL)`,
       );
     }
     const methodFlags = parseMethodFlags(extraArgs);
