@@ -139,6 +139,11 @@ export {
   type TeacherRecord,
   type LogitsFunction,
 } from './teachers/index.ts';
+export { onnxTeacher } from './teachers/onnx.ts';
+export { graphModelTeacher } from './teachers/graph-model.ts';
+export { loadTeacher, loadTeachers, registerTeacherKind, teacherKinds } from './teachers/load.ts';
+export { createAdapter } from './teachers/adapt.ts';
+export { createMobileNet } from './models/mobilenet.ts';
 export { ensembleTeacher } from './distill/ensemble.ts';
 
 // Remote teachers (KServe v2, TF Serving, OpenAI-compatible LLMs) and labelling (issue 10)
