@@ -67,6 +67,7 @@ export function storeTeacher(dir: string, manifest: StoreManifest): Teacher {
   return {
     kind: 'logit-store',
     classes: manifest.classes,
+    storedRowsOnly: true,
     identity: async () => manifest.teacher.identity,
     logits: async () => {
       throw modelError(

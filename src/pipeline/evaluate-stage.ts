@@ -29,12 +29,14 @@ export async function evaluateStage(
       : undefined;
   const evaluation = await evaluate({
     models: {
-      ...(models.teacher ? {} : { teacher: options.teacher }), // a loaded non-Layers teacher
+      // A loaded non-Layers teacher, unless it can only serve rows it labelled before.
+      ...(models.teacher || options.teacher.storedRowsOnly ? {} : { teacher: options.teacher }),
       ...(models as Record<string, LayersModel>),
       ...Object.fromEntries(options.members.map((m, i) => [`teacher ${i + 1}`, m])),
       ...(generationEnsemble ? { 'ensemble of generations': generationEnsemble } : {}),
     },
     data: ctx.data.test,
+    inputShape: ctx.data.inputShape,
     reference: 'teacher',
     classNames: ctx.data.classNames,
   });

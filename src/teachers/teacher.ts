@@ -35,6 +35,11 @@ export interface Teacher {
   readonly dataShape?: number[];
   /** Preferred batch size for labelling (a fixed-batch ONNX graph, a server's limit). */
   readonly batchSize?: number;
+  /**
+   * True for a teacher that serves only the rows it labelled before (a logit store): it cannot
+   * label new inputs, so it is not evaluated on the test split.
+   */
+  readonly storedRowsOnly?: boolean;
   /** A tfjs Layers model with these weights: enables layer taps and in-graph use. */
   readonly model?: LayersModel;
   /** Content identity (weights hash, file hash, URL + model version): keys caches and stores. */
