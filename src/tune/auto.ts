@@ -5,6 +5,7 @@
 // budget so that settings that merely learn fast early do not win; ties go to the configured
 // setting. The whole search is planned to cost at most `budget` (default 50%) of the distilled
 // stage, counted in example passes; each trial is a plain student run on cached teacher logits.
+import { ioError } from '../errors.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LayersModel } from '../tf.ts';
@@ -429,7 +430,14 @@ export async function autoTuneStage(
   const path = join(ctx.runDir, 'stages', 'auto-tune.json');
   const factory = methods[method.name as keyof typeof methods];
   if (existsSync(path)) {
-    const saved = JSON.parse(readFileSync(path, 'utf8')) as AutoTuneOutcome;
+    let saved: AutoTuneOutcome;
+    try {
+      saved = JSON.parse(readFileSync(path, 'utf8')) as AutoTuneOutcome;
+    } catch (e) {
+      throw ioError(
+        `${path} is unreadable (${(e as Error).message.split('\n')[0]}): delete it to search again`,
+      );
+    }
     onInfo?.(`auto temperature: reusing the choice of this run (${path})`);
     ctx.autoTune = saved;
     return saved.record ? factory(saved.record.methodParams as never) : method;
