@@ -1,13 +1,17 @@
 // Turns pipeline events into terminal output on stderr: progress bars on a TTY, one plain line
-// per epoch otherwise, nothing with --json (stdout then carries only the results).
+// per epoch otherwise, nothing with --json (stdout then carries only the results). Colour only on a
+// TTY (NO_COLOR turns it off, FORCE_COLOR on): picocolors alone also colours whenever `CI` is set,
+// which puts escape codes into logs and into paths that scripts read from our lines.
 import cliProgress from 'cli-progress';
-import pc from 'picocolors';
+import { createColors } from 'picocolors';
 import type { PipelineEvents } from '../pipeline/context.ts';
 import type { StageName } from '../run/record.ts';
 import { formatTerms } from '../train/loop.ts';
 
 export function createProgress(mode: 'tty' | 'plain' | 'silent'): PipelineEvents {
   if (mode === 'silent') return {};
+  const env = process.env;
+  const pc = createColors('FORCE_COLOR' in env || (mode === 'tty' && !('NO_COLOR' in env)));
   const err = (line: string) => process.stderr.write(line + '\n');
   let bar: cliProgress.SingleBar | undefined;
   let epochs = 0;

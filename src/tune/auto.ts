@@ -43,6 +43,13 @@ const EVAL_COST = 1 / 2;
  * of the seed and the data, not of the machine's load.
  */
 const PLAN_SHARE = 0.8;
+/**
+ * The time guard is a safety net at this multiple of the budget: the plan (in example passes)
+ * is what bounds the cost. A guard at the budget itself made the choice depend on the machine's
+ * load (CI with parallel test files cut the search after one candidate), and so made "the same
+ * seed repeats the same numbers" false; at 2× it only catches a machine that slowed down badly.
+ */
+const GUARD_FACTOR = 2;
 const TEMPERATURES = [1, 2, 4, 8];
 /** The alternative weighting tried besides the configured one (mdistiller's, soft-heavy). */
 const SOFT_HEAVY = { hardWeight: 0.1, softWeight: 0.9 };
@@ -84,7 +91,7 @@ export interface AutoTuneRecord {
   };
   /** Wall time of the trials (the teacher-logit cache, shared with the stage, not included). */
   seconds: number;
-  /** The time bound in seconds, and why the search stopped early if it did. */
+  /** The time guard's safety bound in seconds, and why the search stopped early if it did. */
   timeBound?: number;
   stoppedEarly?: string;
 }
@@ -106,8 +113,8 @@ export interface AutoTuneOptions {
   budget?: number;
   /**
    * Seconds of a plain student stage (see plainStageSeconds; no slower than the distilled one):
-   * the search stops before a trial that would take it past `budget` of this, and chooses among
-   * what it scored.
+   * a safety net stops the search before a trial that would take it past twice `budget` of this
+   * (the plan, in example passes, is the bound), and it chooses among what it scored.
    */
   stageSeconds?: number;
   onInfo?(message: string): void;
@@ -257,7 +264,9 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
 
   // The time guard: predicts each trial from the seconds per unit measured so far.
   const timeBound =
-    options.stageSeconds === undefined ? undefined : plan.budget * options.stageSeconds;
+    options.stageSeconds === undefined
+      ? undefined
+      : GUARD_FACTOR * plan.budget * options.stageSeconds;
   let unitsDone = 0;
   let stopped = false;
   const stops: string[] = [];
@@ -275,7 +284,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
     if (predicted <= timeBound) return true;
     stopped = true;
     stops.push(
-      `stopped before ${what}: the search would reach ${predicted.toFixed(1)} s${reserved ? ' (with the longer trials to come)' : ''}, past its bound of ${timeBound.toFixed(1)} s (${Math.round(100 * plan.budget)}% of ${options.stageSeconds!.toFixed(1)} s, the scratch stage's time)`,
+      `stopped before ${what}: the search would reach ${predicted.toFixed(1)} s${reserved ? ' (with the longer trials to come)' : ''}, past its safety bound of ${timeBound.toFixed(1)} s (${GUARD_FACTOR} × the ${Math.round(100 * plan.budget)}% budget of ${options.stageSeconds!.toFixed(1)} s, the scratch stage's time)`,
     );
     onInfo?.(`auto temperature: ${stops.at(-1)}`);
     return false;

@@ -106,7 +106,9 @@ function runCli(
   });
 }
 
-const runDirOf = (stderr: string) => /run folder: (.*)$/m.exec(stderr)?.[1]?.trim();
+// Escape codes stripped: FORCE_COLOR in a CI environment colours even piped output.
+const runDirOf = (stderr: string) =>
+  /run folder: (.*)$/m.exec(stderr.replace(/\x1b\[[0-9;]*m/g, ''))?.[1]?.trim();
 
 // The uninterrupted reference (also times each stage, to place random kills inside them).
 const refOut = join(root, 'reference');
