@@ -10,7 +10,6 @@ import type { Split } from '../data/dataset.ts';
 import { inputShapeOf, parameterCount, weightBytes } from '../models/index.ts';
 import {
   argmaxRows,
-  macroF1,
   perClassMetrics,
   predictLogits,
   topKAccuracy,
@@ -109,7 +108,6 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
       weightBytes: weightBytes(model),
       // Binary metrics (ROC-AUC, spam P/R/F1, ham FPR) and per-group error rates.
       ...classificationMetrics(logits, data.y, logits.length / data.count, data.groups),
-      macroF1: macroF1(perClass, predicted),
       ...(classes > 10 ? { top5Accuracy: topKAccuracy(logits, data.y, classes, 5) } : {}),
       perClass,
     };
