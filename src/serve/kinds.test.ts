@@ -42,7 +42,14 @@ test('a run distilled from the ONNX teacher: Node computes its logits for the pi
   const server = await startServer({ runDir, port: 0, quantizedExport: false, testImages: 40 });
   try {
     const info = await getJson(new URL('/api/run.json', server.url).href);
-    assert.deepEqual(info.teacher, { kind: 'onnx', source: onnx, inPage: false });
+    const { statSync } = await import('node:fs');
+    assert.deepEqual(info.teacher, {
+      kind: 'onnx',
+      source: onnx,
+      inPage: false,
+      parameters: 34522, // the fixture's initialisers
+      bytes: statSync(onnx).size,
+    });
     assert.equal(info.models.teacher, undefined, 'no teacher model for the page to load');
     assert.deepEqual(info.input.shape, [28, 28, 1]);
     const examples = await getJson(new URL('/api/examples.json', server.url).href);
