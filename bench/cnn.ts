@@ -5,7 +5,8 @@
 // implementations alternate within each round so that a change in machine load hits all of them.
 // PyTorch is skipped with a note when /usr/bin/python3 has no torch; native, when the addon is
 // not built. Prints a markdown section and writes it into docs/benchmarks.md (<!-- cnn -->).
-// Usage: npm run bench:cnn -- [--models cnn-32,cnn-64] [--rounds 1] [--no-write]
+// Usage: npm run bench:cnn -- [--models cnn-32,cnn-64] [--rounds 1] [--python /usr/bin/python3]
+//        [--no-write]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -19,7 +20,6 @@ import { cnnStudentModels, trainingFlops, type BenchModel } from './models.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-const python = '/usr/bin/python3';
 const torchScript = join(root, 'scripts', 'reference', 'cnn_train_bench.py');
 
 interface Contender {
@@ -49,8 +49,10 @@ interface Measured {
   error?: string;
 }
 
-const args = benchArgs(['models', 'rounds'], ['no-write']);
+const args = benchArgs(['models', 'rounds', 'python'], ['no-write']);
 const rounds = Number(args.get('rounds') ?? 1);
+/** Debian's python3-torch lives beside /usr/bin/python3 (the python3 on PATH may be another). */
+const python = args.get('python') ?? '/usr/bin/python3';
 
 function torchSkipReason(): string | undefined {
   if (!existsSync(python)) return `${python} not found (apt install python3-torch)`;
