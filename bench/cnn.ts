@@ -227,9 +227,9 @@ async function main(): Promise<void> {
     `Same model on both sides: \`cnn:32-64:128\` as \`--student-arch\` builds it (3×3 'same' ` +
       `convolutions with ReLU, 2×2 max pools, dense 128 ReLU, 10 logits), softmax cross-entropy, ` +
       `Adam 1e-3, random inputs (speed depends on shapes only). Distillery: tfjs-layers on the ` +
-      `native backend (NHWC, fused Adam), bench/run-one.ts. PyTorch ${torchVersion || '(not run)'} ` +
-      `(Debian python3-torch, ${python}): scripts/reference/cnn_train_bench.py, NCHW and ` +
-      `channels_last, \`torch.set_num_threads\` and \`OPENBLAS_NUM_THREADS\` set to the thread count. ` +
+      `native backend (NHWC, fused Adam), bench/run-one.ts. ` +
+      `${skips.torch ? `PyTorch: skipped (${skips.torch})` : `PyTorch ${torchVersion} (Debian python3-torch, ${python})`}: ` +
+      `scripts/reference/cnn_train_bench.py, NCHW and channels_last, \`torch.set_num_threads\` and \`OPENBLAS_NUM_THREADS\` set to the thread count. ` +
       `Each row is a fresh process: two warm-up steps, then the median of 5 reps of ~1.5 s ` +
       `(${rounds} round${rounds > 1 ? 's' : ''}, implementations alternating). GFLOP/s counts the GEMMs ` +
       `of a step only (forward, weight and input gradients; im2col convolutions).`,
