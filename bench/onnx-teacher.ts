@@ -12,7 +12,7 @@ import { tf, type Tensor } from '../src/tf.ts';
 import { featuresAsFloat, loadMnist, primaryInput } from '../src/data/index.ts';
 import { createCnn } from '../src/models/index.ts';
 import { createAdapter, resolveTeacherInput } from '../src/teachers/adapt.ts';
-import { onnxTeacher } from '../src/teachers/onnx.ts';
+import { loadOnnxRuntime, onnxTeacher } from '../src/teachers/onnx.ts';
 import type { Teacher } from '../src/teachers/teacher.ts';
 import { selectBackend, type BackendName } from '../src/backend/index.ts';
 import { renderTable } from '../src/report/table.ts';
@@ -28,6 +28,23 @@ const reps = Number(args.get('reps') ?? 3);
 const batchSizes = (args.get('batches') ?? '32,128,512').split(',').map(Number);
 const load = loadavg();
 const started = new Date();
+
+const title =
+  '## Teacher labelling: ONNX against tfjs Layers (`npm run bench:onnx`, part of `npm run bench`)';
+const writeDoc = (text: string) => {
+  if (!args.has('no-write')) writeDocSection('onnx', `${title}\n\n\`\`\`\n${text}\`\`\``);
+};
+// Without onnxruntime-node there is nothing to compare: say so and stop, without failing.
+const ortMissing = await loadOnnxRuntime().then(
+  () => undefined,
+  (e: Error) => e.message,
+);
+if (ortMissing) {
+  const text = `Skipped: ${ortMissing}\n`;
+  process.stdout.write(text);
+  writeDoc(text);
+  process.exit(0);
+}
 
 const onnxPath = 'test/fixtures/mnist-cnn.onnx';
 const sidecar = JSON.parse(readFileSync(`${onnxPath}.json`, 'utf8'));
@@ -138,11 +155,6 @@ const text =
   ) +
   `\n\nONNX vs Layers: ${ratios.join(', ')}.\n`;
 process.stdout.write(text);
-if (!args.has('no-write')) {
-  writeDocSection(
-    'onnx',
-    `## Teacher labelling: ONNX against tfjs Layers (\`npm run bench:onnx\`, part of \`npm run bench\`)\n\n\`\`\`\n${text}\`\`\``,
-  );
-  console.error('wrote docs/benchmarks.md');
-}
+writeDoc(text);
+if (!args.has('no-write')) console.error('wrote docs/benchmarks.md');
 process.exit(0); // onnxruntime keeps handles open
