@@ -1,10 +1,11 @@
 // Teacher labelling throughput: the PyTorch-made ONNX teacher (test/fixtures/mnist-cnn.onnx, a
 // CNN on 32×32 RGB with ImageNet mean/std, NCHW) through onnxTeacher (onnxruntime-node) against
 // the same architecture as a tfjs Layers teacher (cnn:8-16:32 on 32×32×3, NHWC) on the given
-// backend, in the same run. Both are fed the same MNIST 28×28×1 batches and adapt them the same
-// way (resize, gray → RGB, mean/std; in tfjs on the backend); batch sizes 32 / 128 / 512,
-// median of several passes over the rows, one thread each. Writes docs/benchmarks.md (<!-- onnx -->).
-// Usage: npm run bench:onnx -- [--backend native] [--rows 2048] [--reps 3] [--batches 32,128,512]
+// backend (auto: native if built, else wasm), in the same run. Both are fed the same MNIST
+// 28×28×1 batches and adapt them the same way (resize, gray → RGB, mean/std; in tfjs on the
+// backend); batch sizes 32 / 128 / 512, median of several passes over the rows, one thread each.
+// Skipped with a note when onnxruntime-node is missing. Writes docs/benchmarks.md (<!-- onnx -->).
+// Usage: npm run bench:onnx -- [--backend auto] [--rows 2048] [--reps 3] [--batches 32,128,512]
 //        [--no-write]
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -20,7 +21,7 @@ import { benchArgs } from './args.ts';
 import { writeDocSection } from './doc.ts';
 
 const args = benchArgs(['backend', 'rows', 'reps', 'batches'], ['no-write']);
-const backend = await selectBackend((args.get('backend') ?? 'native') as BackendName, {
+const backend = await selectBackend((args.get('backend') ?? 'auto') as BackendName, {
   threads: 1,
 });
 const rows = Number(args.get('rows') ?? 2048);
