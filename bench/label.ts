@@ -225,6 +225,8 @@ for (const workers of [1, 2]) {
             `bench-${workers}`,
             '--backend',
             backendName,
+            '--threads',
+            '1',
           ],
           /waiting for shard jobs/,
         )

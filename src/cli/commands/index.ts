@@ -277,6 +277,7 @@ export const commands: CommandSpec[] = [
         .option('--queue-name <name>', 'queue name (default distillery-label)')
         .option('--parallel-shards <n>', 'in process: shards labelled at once (default 1)', int)
         .addOption(backendOption())
+        .option('--threads <n>', 'threads of the native backend', int)
         .option('--json', 'print only the summary as JSON on stdout'),
     action: async (flags: labelOptions.LabelFlags) =>
       (await import('./label.ts')).labelCommand(flags),

@@ -45,6 +45,7 @@ export interface LabelFlags extends RemoteTeacherFlags {
   queueName?: string;
   parallelShards?: number;
   backend?: string;
+  threads?: number;
   json?: boolean;
 }
 
@@ -136,7 +137,7 @@ export async function labelCommand(flags: LabelFlags): Promise<void> {
   const { resolveTeacherSpec, remoteSettingsFromConfig } = await import('../../teachers/load.ts');
   const { resolveConfig } = await import('../../config.ts');
   const { datasetRefOf } = await import('../../data/index.ts');
-  await selectBackend((flags.backend ?? 'auto') as never);
+  await selectBackend((flags.backend ?? 'auto') as never, { threads: flags.threads });
   // The teacher as distill reads it (same flags, same config keys); the prompt travels as text.
   const { teacherOptions } = flagsToConfig(flags as unknown as Flags);
   const { remote, ...options } = (teacherOptions ?? {}) as NonNullable<
@@ -235,12 +236,15 @@ export interface WorkerFlags {
   concurrency?: number;
   lockMs?: number;
   backend?: string;
+  threads?: number;
 }
 
 export async function workerCommand(flags: WorkerFlags): Promise<void> {
   const { selectBackend } = await import('../../backend/index.ts');
   const { startWorker } = await import('../../labels/queue.ts');
-  const backend = await selectBackend((flags.backend ?? 'auto') as never);
+  const backend = await selectBackend((flags.backend ?? 'auto') as never, {
+    threads: flags.threads,
+  });
   const worker = await startWorker({
     queue: flags.queue,
     queueName: flags.queueName,
@@ -271,4 +275,9 @@ export const workerOptions = (cmd: Command) =>
       'job lock: a silent worker this long is presumed dead (default 30000)',
       int,
     )
-    .addOption(backendOption());
+    .addOption(backendOption())
+    .option(
+      '--threads <n>',
+      'threads of the native backend (default: half the cores; workers sharing a machine: 1 each)',
+      int,
+    );
