@@ -1,4 +1,5 @@
-// `distillery evaluate <model-dir>`: a saved model on a dataset's test split.
+// `distillery evaluate <model>`: a saved model — any teacher kind loadTeacher knows (a Layers or
+// graph model folder, an .onnx file, a model server URL) — on a dataset's test split.
 export async function evaluateCommand(
   modelDir: string,
   flags: {
@@ -9,7 +10,6 @@ export async function evaluateCommand(
     json?: boolean;
   } & import('../options.ts').Flags,
 ): Promise<void> {
-  const { loadModel } = await import('../../models/io.ts');
   const { selectBackend } = await import('../../backend/index.ts');
   const { loadDataset } = await import('../../data/index.ts');
   const { evaluate } = await import('../../eval/evaluate.ts');
@@ -33,10 +33,24 @@ export async function evaluateCommand(
     testLimit: flags.testLimit,
     splits: ['test'],
   });
-  const model = await loadModel(modelDir);
+  const { loadTeacher, teacherOptionsFromConfig } = await import('../../teachers/load.ts');
+  const { flagsToConfig } = await import('../options.ts');
+  const { isRemoteTeacherSpec } = await import('../../teachers/http/index.ts');
+  const { existsSync } = await import('node:fs');
+  const { loadModel } = await import('../../models/io.ts');
+  if (!isRemoteTeacherSpec(modelDir) && !existsSync(modelDir)) await loadModel(modelDir); // its error
+  const teacher = await loadTeacher(modelDir, {
+    ...teacherOptionsFromConfig(flagsToConfig(flags).teacherOptions),
+    data: data.spec,
+    role: { model: 'the model', data: data.name },
+  });
   const { checkModelFitsData } = await import('../../pipeline/preflight.ts');
-  checkModelFitsData(model, 'the model', modelDir, data);
-  const evaluation = await evaluate({ models: { [modelDir]: model }, data: data.test });
+  if (teacher.model) checkModelFitsData(teacher.model, 'the model', modelDir, data);
+  const evaluation = await evaluate({
+    models: { [modelDir]: teacher },
+    data: data.test,
+    inputShape: data.inputShape,
+  });
   if (flags.json) {
     process.stdout.write(
       JSON.stringify({ backend, dataset: name, rows: evaluation.rows }, null, 2) + '\n',

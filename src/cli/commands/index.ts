@@ -162,8 +162,12 @@ export const commands: CommandSpec[] = [
     description: 'evaluate a saved model on a test split',
     configure: (cmd) =>
       addDataOptions(
-        cmd
-          .argument('<model-dir>', 'a tfjs LayersModel folder (model.json + weights)')
+        labelOptions
+          .addRemoteTeacherOptions(addTeacherLoadOptions(cmd))
+          .argument(
+            '<model>',
+            'a tfjs Layers or graph model folder, an .onnx file, or a model server URL (as distill --teacher takes)',
+          )
           .option('--dataset <name>', "mnist | fashion-mnist (default: the run's data, else mnist)")
           .option('--data-dir <dir>', 'directory with the dataset files')
           .option('--test-limit <n>', 'use only the first n test examples', int)
