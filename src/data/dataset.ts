@@ -40,6 +40,11 @@ export interface Dataset {
   preprocessing: string;
   /** Where the data came from (package or directory). */
   source: string;
+  /**
+   * Unlabelled examples (y = -1) the source made for the distilled student only, e.g. augmented
+   * copies of the training texts (src/text/augment.ts); they join any --transfer-set.
+   */
+  transfer?: Split;
   /** What the loader wants the user to know (files skipped, cache hits), one line each. */
   notes?: string[];
 }

@@ -110,7 +110,10 @@ export async function openRun(options: OpenRunOptions): Promise<RunContext> {
     // Unlabelled examples (y = -1) of --transfer-set join the distilled student's set only.
     const transferRef =
       options.splits?.includes('train') === false ? undefined : transferSetRefOf(config);
-    const transfer = transferRef ? await loadTransferSet(transferRef, data) : undefined;
+    const loaded = transferRef ? await loadTransferSet(transferRef, data) : undefined;
+    // A source's own unlabelled examples (e.g. augmented texts) join the --transfer-set.
+    const transfer =
+      loaded && data.transfer ? appendExamples(loaded, data.transfer) : (loaded ?? data.transfer);
     if (transfer)
       events.onInfo?.(
         `transfer set: ${data.train.count} labelled + ${transfer.count} unlabelled examples for the distilled student`,

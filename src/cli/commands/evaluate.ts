@@ -22,23 +22,33 @@ export async function evaluateCommand(
   const given = dataFlagsToConfig(flags);
   const fromRun = flags.dataset || given.data ? undefined : findRunInfo(modelDir)?.config;
   const name = flags.dataset ?? fromRun?.dataset ?? 'mnist';
+  const { loadTeacher, teacherOptionsFromConfig } = await import('../../teachers/load.ts');
+  const { flagsToConfig } = await import('../options.ts');
+  const { isRemoteTeacherSpec } = await import('../../teachers/http/index.ts');
+  const { existsSync, statSync } = await import('node:fs');
+  const { loadModel } = await import('../../models/io.ts');
+  const local = !isRemoteTeacherSpec(modelDir);
+  if (local && !existsSync(modelDir)) await loadModel(modelDir); // its one-line error
+  // A text model encodes with the tokenizer.json saved beside it, not one refitted on the data.
+  const { readTokenizerFile, tokenizerDataOptions } = await import('../../text/tokenizer-file.ts');
+  let tokens: ReturnType<typeof tokenizerDataOptions>;
+  if (local && statSync(modelDir).isDirectory() && readTokenizerFile(modelDir)) {
+    const model = await loadModel(modelDir);
+    tokens = tokenizerDataOptions(modelDir, model);
+    model.dispose();
+  }
+  const options = (given.dataOptions as Record<string, unknown>) ?? fromRun?.dataOptions;
   // Only the test split is evaluated: sources skip reading the training files.
   const data = await loadDataset({
     dataset: name,
     data: given.data ?? fromRun?.data,
     dataKind: given.dataKind ?? fromRun?.dataKind,
-    options: (given.dataOptions as Record<string, unknown>) ?? fromRun?.dataOptions,
+    options: tokens ? { ...options, ...tokens } : options,
     seed: fromRun?.seed,
     dataDir: flags.dataDir ?? fromRun?.dataDir,
     testLimit: flags.testLimit,
     splits: ['test'],
   });
-  const { loadTeacher, teacherOptionsFromConfig } = await import('../../teachers/load.ts');
-  const { flagsToConfig } = await import('../options.ts');
-  const { isRemoteTeacherSpec } = await import('../../teachers/http/index.ts');
-  const { existsSync } = await import('node:fs');
-  const { loadModel } = await import('../../models/io.ts');
-  if (!isRemoteTeacherSpec(modelDir) && !existsSync(modelDir)) await loadModel(modelDir); // its error
   const teacher = await loadTeacher(modelDir, {
     ...teacherOptionsFromConfig(flagsToConfig(flags).teacherOptions),
     data: data.spec,

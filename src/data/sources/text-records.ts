@@ -27,6 +27,8 @@ export const textRecordsOptions = z
     testShare: z.number().min(0.05).max(0.9).default(0.2),
     /** A model's tokenizer.json to encode with (evaluate / export), instead of fitting one. */
     tokenizerFile: z.string().optional(),
+    /** Augmented copies of each training text for the distilled student (Tang et al. 2019; 0 = off). */
+    augmentCopies: z.number().int().min(0).max(50).default(0),
   })
   .strict();
 
@@ -179,6 +181,7 @@ export const textRecordsSource = defineDataSource({
         textDescription: `${fields.join(' + ')} (≤ ${o.maxChars} chars)`,
         notes,
         seed: o.seed ?? 1,
+        augmentCopies: o.augmentCopies,
         testShare: o.testShare,
         validationSize: o.validationSize,
         trainLimit: o.trainLimit,
