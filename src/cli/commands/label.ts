@@ -34,6 +34,7 @@ export interface LabelFlags extends RemoteTeacherFlags {
   testLimit?: number;
   validationSize?: number;
   seed?: number;
+  splitSeed?: number;
   split: 'train' | 'validation' | 'test';
   textField?: string[];
   labelField?: string;
@@ -120,7 +121,12 @@ export function addLabelDataOptions(cmd: Command): Command {
       "examples held out of training (default: the data kind's)",
       int,
     )
-    .option('--seed <n>', 'seed of stratified splits', int)
+    .option('--seed <n>', "the run's seed, as distill takes it", int)
+    .option(
+      '--split-seed <n>',
+      'seed of the train/validation/test split of data without a fixed split (default 1)',
+      int,
+    )
     .addOption(
       new Option('--split <name>', 'which split to label')
         .choices(['train', 'validation', 'test'])
@@ -180,6 +186,7 @@ export async function labelCommand(flags: LabelFlags): Promise<void> {
       testLimit: flags.testLimit,
       validationSize: flags.validationSize,
       seed: flags.seed,
+      splitSeed: flags.splitSeed,
     });
     const ref = { ...datasetRefOf(config), cacheDir: undefined };
     target.rows = { kind: 'dataset', split: flags.split, ref };
