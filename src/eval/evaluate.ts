@@ -222,6 +222,8 @@ async function evaluateTeacher(
   let correct = 0;
   for (let i = 0; i < data.count; i++) if (predicted[i] === data.y[i]) correct++;
   const record = teacher.describe();
+  const classNames = options.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
+  const perClass = perClassMetrics(predicted, data.y, classNames);
   const row: TeacherRow = {
     name,
     accuracy: correct / data.count,
@@ -229,11 +231,19 @@ async function evaluateTeacher(
     examples: data.count,
     parameters: record.parameters ?? 0,
     weightBytes: record.weightBytes ?? 0,
+    // The same metrics as a Layers model's row (binary ones, macro-F1, per class).
+    ...classificationMetrics(logits, data.y, classes, data.groups),
+    macroF1: macroF1(perClass, predicted),
+    ...(classes > 10 ? { top5Accuracy: topKAccuracy(logits, data.y, classes, 5) } : {}),
+    perClass,
     predictions: predicted,
   };
   if (options.latency ?? true) {
-    row.latencyBatch1Ms = await measureTeacherLatency(teacher, shape, 1, 30);
-    row.latencyBatch256MsPerExample = (await measureTeacherLatency(teacher, shape, 256, 7)) / 256;
+    // Token-id teachers are probed with int32 ids (padding), as the data feeds them.
+    const dtype = data.x instanceof Int32Array ? 'int32' : 'float32';
+    row.latencyBatch1Ms = await measureTeacherLatency(teacher, shape, 1, 30, dtype);
+    row.latencyBatch256MsPerExample =
+      (await measureTeacherLatency(teacher, shape, 256, 7, dtype)) / 256;
   }
   return row;
 }
@@ -244,8 +254,12 @@ export async function measureTeacherLatency(
   shape: number[],
   batchSize: number,
   repeats: number,
+  dtype: 'float32' | 'int32' = 'float32',
 ): Promise<number> {
-  const x = tf.randomUniform([batchSize, ...shape]);
+  const x =
+    dtype === 'int32'
+      ? tf.zeros([batchSize, ...shape], 'int32')
+      : tf.randomUniform([batchSize, ...shape]);
   const once = async () => {
     const t0 = performance.now();
     const y = await teacher.logits(x);
