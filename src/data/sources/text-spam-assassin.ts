@@ -135,7 +135,6 @@ export const spamAssassinSource = defineDataSource({
           `test: 20 % of each easy-ham / spam folder and ${Math.round(o.hardHamTestShare * 100)} % of hard ham`,
         ],
         seed: o.splitSeed ?? o.seed ?? 1,
-        augmentSeed: o.seed ?? 1,
         augmentCopies: o.augmentCopies,
         testShare: (folder) => (folder === 'hard-ham-1' ? o.hardHamTestShare : 0.2),
         validationSize: o.validationSize,
