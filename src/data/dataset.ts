@@ -17,6 +17,11 @@ export interface Split {
   count: number;
   /** Optional per-example raw text (text sources), for reports of misclassified examples. */
   texts?: string[];
+  /**
+   * Content hash of the records (text sources: each text and label, in order; see record-hash.ts):
+   * the rows' identity independent of their encoding. Copies of a split (slices) drop it.
+   */
+  recordsHash?: string;
   /** Optional per-example subgroup (e.g. 'hard-ham-1'), for per-group error rates. */
   groups?: string[];
 }

@@ -10,7 +10,6 @@ import type { Split } from '../data/dataset.ts';
 import { inputShapeOf, parameterCount, weightBytes } from '../models/index.ts';
 import {
   argmaxRows,
-  macroF1,
   perClassMetrics,
   predictLogits,
   topKAccuracy,
@@ -97,9 +96,6 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     predictions[name] = predicted;
     let correct = 0;
     for (let i = 0; i < data.count; i++) if (predicted[i] === data.y[i]) correct++;
-    const classes = logits.length / data.count;
-    const classNames = options.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
-    const perClass = perClassMetrics(predicted, data.y, classNames);
     const row: ModelEvaluation = {
       name,
       accuracy: correct / data.count,
@@ -107,11 +103,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
       examples: data.count,
       parameters: parameterCount(model),
       weightBytes: weightBytes(model),
-      // Binary metrics (ROC-AUC, spam P/R/F1, ham FPR) and per-group error rates.
-      ...classificationMetrics(logits, data.y, logits.length / data.count, data.groups),
-      macroF1: macroF1(perClass, predicted),
-      ...(classes > 10 ? { top5Accuracy: topKAccuracy(logits, data.y, classes, 5) } : {}),
-      perClass,
+      ...qualityMetrics(logits, predicted, options),
     };
     rows.push(row);
   }
@@ -205,6 +197,24 @@ export function measureLatency(model: LayersModel, batchSize: number, repeats: n
 
 type TeacherRow = ModelEvaluation & { predictions: Int32Array };
 
+/** Per-class P/R/F1, macro-F1, binary metrics, per-group error rates, top-5: any model's logits. */
+function qualityMetrics(
+  logits: Float32Array, // [count, classes]
+  predicted: Int32Array,
+  options: EvaluateOptions,
+): Partial<ModelEvaluation> {
+  const { data } = options;
+  const classes = logits.length / data.count;
+  const classNames = options.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
+  const perClass = perClassMetrics(predicted, data.y, classNames);
+  return {
+    // Binary metrics (ROC-AUC, spam P/R/F1, ham FPR) and per-group error rates.
+    ...classificationMetrics(logits, data.y, classes, data.groups),
+    ...(classes > 10 ? { top5Accuracy: topKAccuracy(logits, data.y, classes, 5) } : {}),
+    perClass,
+  };
+}
+
 /** A teacher without a Layers model: accuracy through logits(); size when it can tell. */
 async function evaluateTeacher(
   name: string,
@@ -222,8 +232,6 @@ async function evaluateTeacher(
   let correct = 0;
   for (let i = 0; i < data.count; i++) if (predicted[i] === data.y[i]) correct++;
   const record = teacher.describe();
-  const classNames = options.classNames ?? Array.from({ length: classes }, (_, c) => String(c));
-  const perClass = perClassMetrics(predicted, data.y, classNames);
   const row: TeacherRow = {
     name,
     accuracy: correct / data.count,
@@ -231,11 +239,7 @@ async function evaluateTeacher(
     examples: data.count,
     parameters: record.parameters ?? 0,
     weightBytes: record.weightBytes ?? 0,
-    // The same metrics as a Layers model's row (binary ones, macro-F1, per class).
-    ...classificationMetrics(logits, data.y, classes, data.groups),
-    macroF1: macroF1(perClass, predicted),
-    ...(classes > 10 ? { top5Accuracy: topKAccuracy(logits, data.y, classes, 5) } : {}),
-    perClass,
+    ...qualityMetrics(logits, predicted, options),
     predictions: predicted,
   };
   if (options.latency ?? true) {

@@ -208,10 +208,10 @@ test('predictions recomputed from the saved models match the run, without leakin
   }
 });
 
-test('a dataset whose examples are not images gets no grid', async () => {
+test('a dataset whose examples have no view gets no examples', async () => {
   const { data } = await report();
-  const html = await renderReport({ ...data, images: false, misclassified: [] });
-  assert.match(html, /not images: no grid/);
+  const html = await renderReport({ ...data, examples: undefined, misclassified: [] });
+  assert.match(html, /have no view in the report .*: no examples shown/);
   assert.equal((html.match(/<img /g) ?? []).length, 0);
 });
 

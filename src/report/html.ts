@@ -11,10 +11,12 @@ import type { RunResults } from '../run/record.ts';
 import { readRun, type RunRecord } from '../run/folder.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import type { ModelEvaluation } from '../eval/evaluate.ts';
-import { featuresAsFloat, type Dataset } from '../data/index.ts';
+import type { Dataset } from '../data/index.ts';
 import type { ModelJson } from '../models/io.ts';
 import { baselineOf, formatBytes, sizeComparison, verdictOf } from './table.ts';
 import { autoTuneSection } from './auto-tune.ts';
+import { escapeHtml, percent, simpleTable } from './markup.ts';
+export { escapeHtml, percent } from './markup.ts';
 import {
   calibrationOf,
   DEFAULT_CALIBRATION_BINS,
@@ -29,7 +31,10 @@ import {
   renderChart,
   validationCurvesSpec,
 } from './charts.ts';
-import { exampleImage, pngDataUri } from './png.ts';
+import { misclassifiedSection } from './misclassified.ts';
+import { exampleViewer, type ExampleView, type ExampleViewer } from './examples.ts';
+import { openRunModels, type UnmeasuredModel } from './models.ts';
+import type { Teacher } from '../teachers/teacher.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Reading a run folder
@@ -86,6 +91,9 @@ export interface ModelAnalysis {
   calibration: Calibration;
   confusion: number[][];
   errors: number;
+  /** Test logits, [examples, classes] row-major. */
+  logits: Float32Array;
+  classes: number;
 }
 
 export interface MisclassifiedExample {
@@ -95,8 +103,8 @@ export interface MisclassifiedExample {
   confidence: number;
   /** The teacher's top-1 on the same example, if the report has a teacher. */
   teacher?: number;
-  /** PNG data URI. */
-  image: string;
+  /** The example as the report shows it (thumbnail, table row or text excerpt). */
+  view: ExampleView;
 }
 
 export interface ReportData {
@@ -108,8 +116,10 @@ export interface ReportData {
   /** The model the error analysis is about (the distilled student when there is one). */
   focus?: string;
   misclassified: MisclassifiedExample[];
-  /** Whether the dataset's examples are images (else there is no grid). */
-  images: boolean;
+  /** How the data's examples are shown, if its kind has a view (see examples.ts). */
+  examples?: { layout: ExampleViewer['layout']; columns?: string[] };
+  /** Run models the report has no test predictions of, and why (e.g. a logit store). */
+  unmeasured: UnmeasuredModel[];
   extraRows: ReportRow[];
   /** Things the reader should know (missing models, recomputation differences…). */
   notes: string[];
@@ -147,18 +157,19 @@ export async function analyseRun(runDir: string, options: ReportOptions = {}): P
     { tf },
     { loadDataset, datasetRefOf },
     { loadModel },
-    { predictLogits },
-    { measureLatency },
-    modelsModule,
+    { measureLatencies },
+    { computeTeacherLogits },
+    { layersTeacher },
+    { parameterCount },
   ] = await Promise.all([
     import('../tf.ts'),
     import('../data/index.ts'),
     import('../models/io.ts'),
-    import('../eval/metrics.ts'),
     import('../eval/evaluate.ts'),
+    import('../distill/teacher-cache.ts'),
+    import('../teachers/layers.ts'),
     import('../models/index.ts'),
   ]);
-  const { inputShapeOf, parameterCount } = modelsModule;
   const run = readRun(runDir);
   const { results } = run;
   const config = results.config;
@@ -171,100 +182,104 @@ export async function analyseRun(runDir: string, options: ReportOptions = {}): P
     );
   }
 
-  /** Test predictions of a model; with `measure`, also its size and latency. */
-  const analyse = async (name: string, load: () => Promise<LayersModel>, measure = false) => {
-    const model = await load();
-    try {
-      const measured = measure
-        ? {
-            parameters: parameterCount(model),
-            latencyBatch1Ms: measureLatency(model, 1, 30),
-            latencyBatch256MsPerExample: measureLatency(model, 256, 7) / 256,
-          }
-        : undefined;
-      const logits = predictLogits(model, data.test, inputShapeOf(model)); // [n, classes]
-      const classes = logits.length / data.test.count;
-      const { predicted, confidence } = topPredictions(softmaxRows(logits, classes), classes);
-      const correct = predicted.map((p, i) => (p === data.test.y[i] ? 1 : 0));
-      const analysis: ModelAnalysis = {
-        name,
-        predicted,
-        confidence,
-        calibration: calibrationOf(confidence, correct, bins),
-        confusion: confusionMatrix(data.test.y, predicted, classes),
-        errors: correct.length - correct.reduce((a, b) => a + b, 0),
-      };
-      return { analysis, measured };
-    } finally {
-      model.dispose(); // an ensemble disposes its members with it
-    }
+  /** Test predictions of any model, through the Teacher contract. */
+  const analyse = async (name: string, teacher: Teacher) => {
+    const { logits, classes } = await computeTeacherLogits(teacher, data.test, data.inputShape); // [n, classes]
+    const { predicted, confidence } = topPredictions(softmaxRows(logits, classes), classes);
+    const correct = predicted.map((p, i) => (p === data.test.y[i] ? 1 : 0));
+    const analysis: ModelAnalysis = {
+      name,
+      predicted,
+      confidence,
+      calibration: calibrationOf(confidence, correct, bins),
+      confusion: confusionMatrix(data.test.y, predicted, classes),
+      errors: correct.length - correct.reduce((a, b) => a + b, 0),
+      logits,
+      classes,
+    };
+    return analysis;
   };
 
-  // The run's models, as the run evaluated them: a saved folder per stage, or, for a teacher
-  // ensemble, its members rebuilt into one model (and each member on its own).
-  const loaders: [string, () => Promise<LayersModel>][] = [];
-  const teacherDirs = run.started.teacherDirs;
-  for (const stage of Object.keys(results.stages).sort(
-    (a, b) => STAGE_ORDER.indexOf(a) - STAGE_ORDER.indexOf(b),
-  )) {
-    const dir = [join(run.runDir, 'models', stage), results.stages[stage as 'teacher']?.modelDir]
-      .filter((d): d is string => !!d)
-      .find(hasModel);
-    if (dir) loaders.push([stage, () => loadModel(dir)]);
-    else if (stage === 'teacher' && teacherDirs.length > 1 && teacherDirs.every(hasModel)) {
-      const { createEnsemble } = await import('../distill/ensemble.ts');
-      teacherDirs.forEach((d, i) => loaders.push([`teacher ${i + 1}`, () => loadModel(d)]));
-      loaders.push([
-        'teacher',
-        async () => createEnsemble(await Promise.all(teacherDirs.map(loadModel)), config.ensemble),
-      ]);
-    } else notes.push(`No saved ${stage} model found (models/${stage}): it is left out below.`);
-  }
+  // The run's models, as the run evaluated them: a saved folder per stage, or the teacher it was
+  // given (any kind, an ensemble with its members), reopened as the teacher stage opened it.
+  const opened = await openRunModels(run, data.spec);
+  notes.push(...opened.notes);
   const models: ModelAnalysis[] = [];
-  for (const [name, load] of loaders) {
-    const { analysis } = await analyse(name, load);
-    const recorded = results.evaluation.rows.find((r) => r.name === name);
-    if (recorded && recorded.errors !== analysis.errors && data.test.count === recorded.examples) {
-      notes.push(
-        `Recomputed ${name} predictions give ${analysis.errors} errors where results.json has ${recorded.errors} (backend now: ${tf.getBackend()}; the run used ${results.backend.description}). The table shows results.json.`,
-      );
-    }
-    models.push(analysis);
-  }
-  models.sort((a, b) => rank(a.name) - rank(b.name));
-
-  const byName = (n: string) => models.find((m) => m.name === n);
-  const focus = byName('distilled') ?? byName('scratch') ?? byName('teacher');
-  const teacher = byName('teacher');
-
-  // Exported (e.g. quantized) models: measured here, on the same test split.
   const extraRows: ReportRow[] = [];
-  for (const { name, dir } of findExports(join(run.runDir, 'exports'))) {
-    const { analysis: a, measured } = await analyse(name, () => loadModel(dir), true);
-    const n = a.predicted.length;
-    extraRows.push({
-      name,
-      source: 'exports',
-      accuracy: 1 - a.errors / n,
-      errors: a.errors,
-      examples: n,
-      ...measured!,
-      weightBytes: weightFileBytes(dir),
-      agreement: teacher && agreementOf(a.predicted, teacher.predicted),
-      ece: a.calibration.ece,
-    });
+  try {
+    for (const { name, teacher } of opened.opened) {
+      const analysis = await analyse(name, teacher);
+      const recorded = results.evaluation.rows.find((r) => r.name === name);
+      if (
+        recorded &&
+        recorded.errors !== analysis.errors &&
+        data.test.count === recorded.examples
+      ) {
+        notes.push(
+          `Recomputed ${name} predictions give ${analysis.errors} errors where results.json has ${recorded.errors} (backend now: ${tf.getBackend()}; the run used ${results.backend.description}). The table shows results.json.`,
+        );
+      }
+      models.push(analysis);
+    }
+    models.sort((a, b) => rank(a.name) - rank(b.name));
+    const teacher = models.find((m) => m.name === 'teacher');
+
+    // Exported (e.g. quantized) models: measured here, on the same test split; their latency reps
+    // interleaved with those of the run's Layers models, so the rows compare within one session.
+    const exported = findExports(join(run.runDir, 'exports'));
+    if (exported.length) {
+      const loadedExports = await Promise.all(exported.map(({ dir }) => loadModel(dir)));
+      try {
+        const timed: Record<string, LayersModel> = {};
+        exported.forEach((e, i) => (timed[e.name] = loadedExports[i]));
+        for (const { name, teacher: t } of opened.opened) if (t.model) timed[name] ??= t.model;
+        const batch1 = measureLatencies(timed, 1, 30);
+        const batch256 = measureLatencies(timed, 256, 7);
+        for (const [i, { name, dir }] of exported.entries()) {
+          const model = loadedExports[i];
+          const a = await analyse(name, layersTeacher(model));
+          const n = a.predicted.length;
+          extraRows.push({
+            name,
+            source: 'exports',
+            accuracy: 1 - a.errors / n,
+            errors: a.errors,
+            examples: n,
+            parameters: parameterCount(model),
+            latencyBatch1Ms: batch1[name].median,
+            latencyBatch256MsPerExample: batch256[name].median / 256,
+            latencySpread: {
+              batch1Ms: [batch1[name].q25, batch1[name].q75],
+              batch256MsPerExample: [batch256[name].q25 / 256, batch256[name].q75 / 256],
+            },
+            weightBytes: weightFileBytes(dir),
+            agreement: teacher && agreementOf(a.predicted, teacher.predicted),
+            ece: a.calibration.ece,
+          });
+        }
+        const sameSession = Object.keys(timed)
+          .filter((n) => !exported.some((e) => e.name === n))
+          .map((n) => `${n} ${batch1[n].median.toFixed(3)} ms`);
+        notes.push(
+          `Rows exports/… are the model folders under exports/, measured when this report was written (backend ${tf.getBackend()}); the other rows come from results.json. Their latency reps were interleaved with the run's models (median at batch 1 in the same session: ${sameSession.join(', ') || 'none'}).`,
+        );
+      } finally {
+        loadedExports.forEach((m) => m.dispose());
+      }
+    }
+  } finally {
+    await opened.dispose();
   }
   extraRows.sort((a, b) => b.weightBytes - a.weightBytes || a.name.localeCompare(b.name));
-  if (extraRows.length) {
-    notes.push(
-      `Rows exports/… are the model folders under exports/, measured when this report was written (backend ${tf.getBackend()}); the other rows come from results.json.`,
-    );
-  }
   extraRows.push(...(options.extraRows ?? []));
-  const testX = featuresAsFloat(data.test);
-  const images = exampleImage(testX, 0, data.inputShape) !== undefined;
+  const focus =
+    models.find((m) => m.name === 'distilled') ??
+    models.find((m) => m.name === 'scratch') ??
+    models.find((m) => m.name === 'teacher');
+  const teacher = models.find((m) => m.name === 'teacher');
+  const viewer = exampleViewer(data);
   const misclassified: MisclassifiedExample[] = [];
-  if (focus && images) {
+  if (focus && viewer) {
     const wrong = [...focus.predicted.keys()].filter((i) => focus.predicted[i] !== data.test.y[i]);
     // Most confident mistakes first: those say the most about what the student learned.
     wrong.sort((a, b) => focus.confidence[b] - focus.confidence[a] || a - b);
@@ -275,7 +290,7 @@ export async function analyseRun(runDir: string, options: ReportOptions = {}): P
         predicted: focus.predicted[index],
         confidence: focus.confidence[index],
         teacher: teacher && teacher !== focus ? teacher.predicted[index] : undefined,
-        image: pngDataUri(exampleImage(testX, index, data.inputShape)!),
+        view: viewer.view(index),
       });
     }
   }
@@ -287,7 +302,8 @@ export async function analyseRun(runDir: string, options: ReportOptions = {}): P
     models,
     focus: focus?.name,
     misclassified,
-    images,
+    examples: viewer && { layout: viewer.layout, columns: viewer.columns },
+    unmeasured: opened.unmeasured,
     extraRows,
     notes,
     environment: {
@@ -488,14 +504,6 @@ function shellQuote(word: string): string {
 // ---------------------------------------------------------------------------------------------
 // HTML
 
-export function escapeHtml(text: unknown): string {
-  return String(text)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-}
-
 const CSS = `
 :root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa;
   --good: #1a7f37; --bad: #cf222e; }
@@ -520,6 +528,9 @@ th { background: var(--soft); font-weight: 600; font-size: 13px; vertical-align:
 th:first-child, td:first-child { text-align: left; }
 td.text, th.text { text-align: left; white-space: normal; }
 tr.extra td { color: var(--muted); }
+tr.unmeasured td.text { color: var(--muted); font-style: italic; }
+tr.teacher-wrong td { background: #fff8f0; }
+td.message { min-width: 420px; max-width: 720px; overflow-wrap: anywhere; }
 .figures { display: flex; flex-wrap: wrap; gap: 20px 28px; align-items: flex-start; }
 figure { margin: 0; }
 figcaption { font-size: 12px; color: var(--muted); max-width: 520px; }
@@ -558,8 +569,6 @@ ${body}
 `;
 }
 
-export const percent = (x: number, digits = 2) => `${(100 * x).toFixed(digits)}%`;
-
 /** One table cell holding a number: the formatted text plus the exact value as data. */
 function numberCell(
   key: string,
@@ -584,7 +593,11 @@ export const comparisonFormats = {
   ece: (v: number) => percent(v),
 } satisfies Partial<Record<keyof ReportRow, (v: number) => string>>;
 
-export function comparisonTable(rows: ReportRow[], reference?: string): string {
+export function comparisonTable(
+  rows: ReportRow[],
+  reference?: string,
+  unmeasured: UnmeasuredModel[] = [],
+): string {
   const f = comparisonFormats;
   // Two-line headers (split at '|') keep the table narrow.
   const head = [
@@ -620,6 +633,13 @@ export function comparisonTable(rows: ReportRow[], reference?: string): string {
       '</tr>'
     );
   });
+  // A model without test predictions: one row saying what it is and why, never a row of NaN.
+  body.unshift(
+    ...unmeasured.map(
+      (u) =>
+        `<tr data-model="${escapeHtml(u.name)}" class="unmeasured"><td>${escapeHtml(u.name)}</td><td class="text" colspan="${head.length - 1}">${escapeHtml(u.what)}: ${escapeHtml(u.reason)}.</td></tr>`,
+    ),
+  );
   return `<div class="table-wrap"><table class="comparison"><thead><tr>${head.map((h) => `<th>${h.split('|').map(escapeHtml).join('<br>')}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>`;
 }
 
@@ -646,14 +666,6 @@ function perClassSection(results: RunResults): string {
   return `<h2 id="per-class">Per class</h2>
 <p>Precision, recall and F1 of each class on the test split (one class against the rest); macro-F1 (the unweighted mean): ${macro}.</p>
 <div class="table-wrap">${simpleTable(head, body)}</div>`;
-}
-
-function simpleTable(head: string[], rows: (string | number)[][], textColumns = 1): string {
-  const cell = (tag: string, v: string | number, i: number) =>
-    `<${tag}${i < textColumns ? ' class="text"' : ''}>${escapeHtml(v)}</${tag}>`;
-  return `<table><thead><tr>${head.map((h, i) => cell('th', h, i)).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((v, i) => cell('td', v, i)).join('')}</tr>`)
-    .join('')}</tbody></table>`;
 }
 
 function verdict(results: RunResults): string {
@@ -692,7 +704,9 @@ export async function renderReport(data: ReportData): Promise<string> {
         ? `teacher: ensemble (${config.ensemble?.combine}) of ${teacherDirs.join(', ')}`
         : teacherDirs.length
           ? `teacher loaded from ${teacherDirs[0]}`
-          : `teacher ${config.teacher.arch}`),
+          : results.stages.teacher.source === 'loaded' && results.teacher
+            ? `teacher: ${results.teacher.kind} ${results.teacher.source}`
+            : `teacher ${config.teacher.arch}`),
     results.stages.distilled && `student ${config.student.arch}`,
     results.stages.distilled && `method ${m.name}${m.paper ? ` (${m.paper})` : ''}`,
     results.createdAt,
@@ -714,9 +728,13 @@ ${verdict(results)}
       .sort((a, b) => rank(a.name) - rank(b.name)),
     ...data.extraRows,
   ];
+  // Agreement needs the reference's predictions: a teacher that was not run has none.
+  const reference = rows.some((r) => r.name === results.evaluation.reference)
+    ? results.evaluation.reference
+    : undefined;
   sections.push(`<h2 id="comparison">Comparison on the test split</h2>
-<p>${results.dataset.test.toLocaleString('en-US')} test examples; ${results.dataset.train.toLocaleString('en-US')} training and ${results.dataset.validation.toLocaleString('en-US')} validation examples. Latency is the median wall time of predict + read-back on ${escapeHtml(results.backend.description)}; agreement is top-1 agreement with the ${escapeHtml(results.evaluation.reference ?? 'reference')}; ECE is the expected calibration error (see <a href="#calibration">calibration</a>).</p>
-${comparisonTable(rows, results.evaluation.reference)}`);
+<p>${results.dataset.test.toLocaleString('en-US')} test examples; ${results.dataset.train.toLocaleString('en-US')} training and ${results.dataset.validation.toLocaleString('en-US')} validation examples. Latency is the median wall time of predict + read-back on ${escapeHtml(results.backend.description)}; ${reference ? `agreement is top-1 agreement with the ${escapeHtml(reference)}` : 'no model to compare top-1 predictions with'}; ECE is the expected calibration error (see <a href="#calibration">calibration</a>).</p>
+${comparisonTable(rows, reference, data.unmeasured)}`);
   sections.push(perClassSection(results));
 
   // Learning curves
@@ -771,21 +789,21 @@ ${comparisonTable(rows, results.evaluation.reference)}`);
           )
         : `<p class="muted">No errors.</p>`,
     );
-    if (data.images && data.misclassified.length) {
-      const teacherShown = data.misclassified.some((e) => e.teacher !== undefined);
-      sections.push(`<h3>Test images the ${escapeHtml(focus.name)} model gets wrong</h3>
-<p>${data.misclassified.length} of its ${focus.errors} errors, most confident first${teacherShown ? '; shaded cells are examples the teacher gets wrong too' : ''}.</p>
-<div class="grid">${data.misclassified
-        .map((e) => {
-          const teacherLine =
-            e.teacher === undefined
-              ? ''
-              : `<div class="${e.teacher === e.actual ? 'right' : 'wrong'}">teacher: ${escapeHtml(name(e.teacher))}</div>`;
-          return `<div class="cell${e.teacher !== undefined && e.teacher !== e.actual ? ' teacher-wrong' : ''}"><img alt="test example ${e.index}" src="${e.image}"><div class="muted">test #${e.index}</div><div>true: <b>${escapeHtml(name(e.actual))}</b></div><div class="wrong">${escapeHtml(focus.name)}: ${escapeHtml(name(e.predicted))} (${percent(e.confidence, 0)})</div>${teacherLine}</div>`;
-        })
-        .join('\n')}</div>`);
-    } else if (!data.images) {
-      sections.push(`<p class="muted">The examples of this dataset are not images: no grid.</p>`);
+    if (data.examples && data.misclassified.length) {
+      sections.push(
+        misclassifiedSection({
+          model: focus.name,
+          errors: focus.errors,
+          examples: data.misclassified,
+          layout: data.examples.layout,
+          columns: data.examples.columns,
+          className: name,
+        }),
+      );
+    } else if (!data.examples) {
+      sections.push(
+        `<p class="muted">The examples of this dataset have no view in the report (images, table rows and texts do): no examples shown.</p>`,
+      );
     }
   }
 

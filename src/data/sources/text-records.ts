@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { defineDataSource } from '../source.ts';
 import { dataError, usageError } from '../../errors.ts';
 import { buildTextDataset } from '../../text/text-dataset.ts';
+import { withRecordsHash } from '../record-hash.ts';
 import { readTokenizerFile } from '../../text/tokenizer-file.ts';
 import { textRunDefaults } from './text-spam-assassin.ts';
 
@@ -168,7 +169,7 @@ export const textRecordsSource = defineDataSource({
       ...(empty ? [`${empty} rows with an empty text skipped`] : []),
       ...(cut ? [`${cut} texts cut to ${o.maxChars} characters`] : []),
     ];
-    return buildTextDataset(
+    const dataset = buildTextDataset(
       { texts, labels: Int32Array.from(labelValues, (v) => index.get(v)!) },
       {
         name: path,
@@ -188,5 +189,6 @@ export const textRecordsSource = defineDataSource({
         splits: o.splits,
       },
     );
+    return withRecordsHash(dataset); // the store identity of its rows
   },
 });

