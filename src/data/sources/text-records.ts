@@ -181,7 +181,6 @@ export const textRecordsSource = defineDataSource({
         textDescription: `${fields.join(' + ')} (≤ ${o.maxChars} chars)`,
         notes,
         seed: o.splitSeed ?? 1,
-        augmentSeed: o.seed ?? 1,
         augmentCopies: o.augmentCopies,
         testShare: o.testShare,
         validationSize: o.validationSize,

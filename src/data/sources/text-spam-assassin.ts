@@ -135,8 +135,7 @@ export const spamAssassinSource = defineDataSource({
           `${dropped} empty or duplicate mails dropped`,
           `test: 20 % of each easy-ham / spam folder and ${Math.round(o.hardHamTestShare * 100)} % of hard ham`,
         ],
-        seed: o.splitSeed ?? 1,
-        augmentSeed: o.seed ?? 1,
+        seed: o.splitSeed ?? 1, // the augmented set follows the split (text-dataset.ts)
         augmentCopies: o.augmentCopies,
         testShare: (folder) => (folder === 'hard-ham-1' ? o.hardHamTestShare : 0.2),
         validationSize: o.validationSize,
