@@ -4,7 +4,7 @@
 // Prints markdown tables and writes them, with date and machine, to docs/benchmarks.md.
 // Usage: npm run bench [-- --models teacher-mlp,cnn] [--backends cpu,native-2] [--no-write]
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,16 +14,9 @@ import {
   nativeBlasConfig,
   nativeLoadError,
   registerNativeBackend,
-  setNativeThreads,
-  sgemmGflops,
 } from '../src/backend/native/index.ts';
-import {
-  benchModels,
-  forwardFlops,
-  trainingFlops,
-  trainingGemms,
-  type BenchModel,
-} from './models.ts';
+import { sgemmCeiling, type Ceiling } from './ceiling.ts';
+import { benchModels, forwardFlops, trainingFlops, type BenchModel } from './models.ts';
 import type { RunResult } from './run-one.ts';
 import { benchArgs } from './args.ts';
 
@@ -91,28 +84,6 @@ function measure(column: BackendColumn, model: BenchModel, mode: 'train' | 'infe
       error,
     } as RunResult;
   }
-}
-
-interface Ceiling {
-  threads: number;
-  stepMs: number;
-  gflops: number;
-}
-
-/**
- * Time of the step's GEMMs alone, each at the best of three rates plain cblas_sgemm reaches on its
- * shape (best, not median: a ceiling, and the cores are shared).
- */
-function sgemmCeiling(model: BenchModel, threads: number): Ceiling {
-  setNativeThreads(threads);
-  let seconds = 0;
-  for (const g of trainingGemms(model)) {
-    const flops = 2 * g.m * g.n * g.k;
-    const reps = Math.max(3, Math.min(200, Math.ceil(1e9 / flops)));
-    const rates = [0, 1, 2].map(() => sgemmGflops(g.m, g.n, g.k, g.transposeA, g.transposeB, reps));
-    seconds += flops / (Math.max(...rates) * 1e9);
-  }
-  return { threads, stepMs: seconds * 1000, gflops: trainingFlops(model) / seconds / 1e9 };
 }
 
 const fmt = (x: number, digits = 0) =>
@@ -247,7 +218,11 @@ async function main(): Promise<void> {
 
   console.log(report);
   if (!args.has('no-write')) {
-    writeFileSync(join(root, 'docs', 'benchmarks.md'), report);
+    // The other benchmarks keep their sections after ours, between <!-- name:start --> markers.
+    const doc = join(root, 'docs', 'benchmarks.md');
+    const current = existsSync(doc) ? readFileSync(doc, 'utf8') : '';
+    const others = current.search(/<!-- [\w-]+:start -->/);
+    writeFileSync(doc, others < 0 ? report : `${report}\n${current.slice(others)}`);
     console.error('wrote docs/benchmarks.md');
   }
 }

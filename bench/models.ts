@@ -3,10 +3,11 @@
 // FLOPs count multiply-adds as 2 and leave out elementwise work, bias, pooling and the optimizer.
 import type { LayersModel } from '@tensorflow/tfjs';
 import { tf } from '../src/tf.ts';
+import { modelFactories, parseArch } from '../src/models/index.ts';
 
 export type Layer =
   | { kind: 'dense'; units: number; activation?: 'relu' }
-  | { kind: 'conv'; filters: number; kernel: number; activation?: 'relu' }
+  | { kind: 'conv'; filters: number; kernel: number; activation?: 'relu'; padding?: 'same' }
   | { kind: 'maxPool'; size: number };
 
 export interface BenchModel {
@@ -15,6 +16,8 @@ export interface BenchModel {
   input: number[]; // per sample, e.g. [784] or [28, 28, 1]
   layers: Layer[];
   batch: number;
+  /** Built from this architecture spec (src/models, as `--student-arch`) instead of `layers`. */
+  arch?: string;
 }
 
 export const benchModels: BenchModel[] = [
@@ -57,7 +60,40 @@ export const benchModels: BenchModel[] = [
   },
 ];
 
+/**
+ * The CNN students image-folder runs train (`--student-arch cnn:32-64:128`: 3×3 'same' convs with
+ * ReLU and 2×2 max pools, dense 128, 10 classes), on 32×32 and 64×64 RGB, for bench/cnn.ts.
+ */
+function cnnStudent(size: number, batch: number): BenchModel {
+  return {
+    name: `cnn-${size}`,
+    description: `student cnn:32-64:128 on ${size}×${size}×3, batch ${batch}, Adam`,
+    input: [size, size, 3],
+    arch: 'cnn:32-64:128',
+    layers: [
+      { kind: 'conv', filters: 32, kernel: 3, activation: 'relu', padding: 'same' },
+      { kind: 'maxPool', size: 2 },
+      { kind: 'conv', filters: 64, kernel: 3, activation: 'relu', padding: 'same' },
+      { kind: 'maxPool', size: 2 },
+      { kind: 'dense', units: 128, activation: 'relu' },
+      { kind: 'dense', units: 10 },
+    ],
+    batch,
+  };
+}
+
+export const cnnStudentModels: BenchModel[] = [cnnStudent(32, 128), cnnStudent(64, 64)];
+
+/** A bench model by name from either list. */
+export function findBenchModel(name: string): BenchModel | undefined {
+  return [...benchModels, ...cnnStudentModels].find((m) => m.name === name);
+}
+
 export function buildModel(model: BenchModel): LayersModel {
+  if (model.arch) {
+    const { kind, args } = parseArch(model.arch);
+    return modelFactories[kind](args, { inputShape: model.input, classes: 10, seed: 1 });
+  }
   const layers: tf.layers.Layer[] = [];
   let first = true;
   let flattened = model.input.length === 1;
@@ -120,8 +156,8 @@ export function trainingGemms(model: BenchModel): Gemm[] {
       shape = [layer.units];
     } else {
       const [h, w, c] = shape;
-      const outH = h - layer.kernel + 1;
-      const outW = w - layer.kernel + 1;
+      const outH = layer.padding === 'same' ? h : h - layer.kernel + 1;
+      const outW = layer.padding === 'same' ? w : w - layer.kernel + 1;
       const rows = model.batch * outH * outW;
       const k = layer.kernel * layer.kernel * c;
       gemms.push({ m: rows, n: layer.filters, k, transposeA: false, transposeB: false });

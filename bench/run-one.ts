@@ -4,7 +4,7 @@
 // Usage: tsx bench/run-one.ts <cpu|wasm|wasm-patched|native> <model> <threads> [train|infer] [batch]
 import type { Optimizer, Scalar, Tensor, Variable } from '@tensorflow/tfjs';
 import { tf } from '../src/tf.ts';
-import { benchModels, buildModel } from './models.ts';
+import { buildModel, findBenchModel } from './models.ts';
 
 export interface RunResult {
   backend: string;
@@ -22,7 +22,7 @@ export interface RunResult {
 const [backend, modelName, threadArg, modeArg, batchArg] = process.argv.slice(2);
 const threads = Number(threadArg ?? 1);
 const mode = modeArg === 'infer' ? 'infer' : 'train';
-const found = benchModels.find((m) => m.name === modelName);
+const found = findBenchModel(modelName);
 if (!found) throw new Error(`unknown model ${modelName}`);
 const model = batchArg ? { ...found, batch: Number(batchArg) } : found;
 

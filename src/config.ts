@@ -14,6 +14,7 @@ import { isModelDir } from './models/io.ts';
 import { resolveAutoTune, stripAutoValue } from './tune/auto-mode.ts';
 import { trainingRecipeShape } from './train/recipe.ts';
 import { recipeInfoSchema } from './recipes/recipe.ts';
+import { remoteTeacherSchema } from './teachers/remote-config.ts';
 
 const positiveInt = z.number().int().positive();
 
@@ -82,6 +83,8 @@ export const runConfigSchema = z
         size: z.tuple([positiveInt, positiveInt]).optional(),
         mean: z.array(z.number()).min(1).optional(),
         std: z.array(z.number().positive()).min(1).optional(),
+        /** A model server teacher (src/teachers/http): protocol, client limits, API key variable. */
+        remote: remoteTeacherSchema.optional(),
       })
       .strict()
       .optional(),

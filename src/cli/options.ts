@@ -10,11 +10,12 @@ export const backendOption = () =>
   new Option('--backend <name>', 'compute backend').choices([...backendNames]);
 
 import { int, num } from './parsers.ts';
+import { remoteFlagsToConfig, type RemoteTeacherFlags } from './remote-teacher-flags.ts';
 
 export { int, num };
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export interface Flags {
+export interface Flags extends RemoteTeacherFlags {
   config?: string;
   dataset?: string;
   data?: string;
@@ -324,7 +325,7 @@ export function addTeacherLoadOptions(cmd: Command): Command {
   return cmd
     .option(
       '--teacher-kind <kind>',
-      'teacher kind, when the path does not tell (onnx | graph-model | layers)',
+      'teacher kind, when the path does not tell (remote | onnx | graph-model | layers)',
     )
     .option('--teacher-input-name <name>', "the teacher's input to feed, when it has several")
     .option('--teacher-output-name <name>', "the teacher's output to read, when it has several")
@@ -372,6 +373,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
     autoTune: f.autoTune as RunConfig['autoTune'],
     schedules: f.schedule ? Object.fromEntries(f.schedule.map(parseSchedule)) : undefined,
     teacherOptions: [
+      remoteFlagsToConfig(f),
       f.teacherKind,
       f.teacherInputName,
       f.teacherOutputName,
@@ -388,6 +390,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
           size: f.teacherSize,
           mean: f.teacherMean,
           std: f.teacherStd,
+          remote: remoteFlagsToConfig(f),
         }
       : undefined,
     ensemble: {

@@ -17,6 +17,11 @@ export interface Split {
   count: number;
   /** Optional per-example raw text (text sources), for reports of misclassified examples. */
   texts?: string[];
+  /**
+   * Content hash of the records (text sources: each text and label, in order; see record-hash.ts):
+   * the rows' identity independent of their encoding. Copies of a split (slices) drop it.
+   */
+  recordsHash?: string;
   /** Optional per-example subgroup (e.g. 'hard-ham-1'), for per-group error rates. */
   groups?: string[];
 }
@@ -35,6 +40,11 @@ export interface Dataset {
   preprocessing: string;
   /** Where the data came from (package or directory). */
   source: string;
+  /**
+   * Unlabelled examples (y = -1) the source made for the distilled student only, e.g. augmented
+   * copies of the training texts (src/text/augment.ts); they join any --transfer-set.
+   */
+  transfer?: Split;
   /** What the loader wants the user to know (files skipped, cache hits), one line each. */
   notes?: string[];
 }

@@ -37,8 +37,19 @@ export async function loadTransferSet(
   return { ...unlabelled.train, y: new Int32Array(unlabelled.train.count).fill(-1) };
 }
 
-/** `train` followed by `extra` (uint8 kept when both are uint8 with the same scale). */
+/** `train` followed by `extra` (uint8 kept when both are uint8 with the same scale, int32 ids as they are). */
 export function appendExamples(train: Split, extra: Split): Split {
+  if (train.x instanceof Int32Array || extra.x instanceof Int32Array) {
+    if (!(train.x instanceof Int32Array && extra.x instanceof Int32Array))
+      throw dataError('cannot join token ids with other features: use data of the same kind');
+    const x = new Int32Array(train.x.length + extra.x.length);
+    x.set(train.x);
+    x.set(extra.x, train.x.length);
+    const y = new Int32Array(train.count + extra.count);
+    y.set(train.y);
+    y.set(extra.y, train.count);
+    return { x, y, count: train.count + extra.count };
+  }
   const sameBytes =
     train.x instanceof Uint8Array &&
     extra.x instanceof Uint8Array &&

@@ -2,6 +2,7 @@
 // class's precision / recall / F1, ROC-AUC and the false-positive rate on the negative class at
 // the argmax threshold (p(positive) > 0.5) — for spam, the costly error is ham flagged as spam.
 // Per-group error rates when a split carries groups (e.g. SpamAssassin's hard-ham folder).
+import { argmaxRows, macroF1, perClassMetrics } from './metrics.ts';
 
 export interface BinaryMetrics {
   /** Index of the positive class (1: 'spam'). */
@@ -51,30 +52,11 @@ export function classificationMetrics(
   groups?: string[],
 ): ClassificationMetrics {
   const n = labels.length;
-  const predicted = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++)
-      if (logits[i * classes + c] > logits[i * classes + best]) best = c;
-    predicted[i] = best;
-  }
-  let f1Sum = 0;
-  const perClass = Array.from({ length: classes }, (_, c) => {
-    let tp = 0;
-    let fp = 0;
-    let fn = 0;
-    for (let i = 0; i < n; i++) {
-      if (predicted[i] === c && labels[i] === c) tp++;
-      else if (predicted[i] === c) fp++;
-      else if (labels[i] === c) fn++;
-    }
-    const precision = safe(tp, tp + fp);
-    const recall = safe(tp, tp + fn);
-    const f1 = safe(2 * precision * recall, precision + recall);
-    f1Sum += f1;
-    return { precision, recall, f1 };
-  });
-  const out: ClassificationMetrics = { macroF1: f1Sum / classes };
+  // One definition of per-class metrics and macro-F1 (metrics.ts), shared with evaluate.
+  const predicted = argmaxRows(logits, classes);
+  const names = Array.from({ length: classes }, (_, c) => String(c));
+  const perClass = perClassMetrics(predicted, labels, names);
+  const out: ClassificationMetrics = { macroF1: macroF1(perClass, predicted) };
   if (classes === 2) {
     const score = new Float64Array(n); // logit difference = log-odds of the positive class
     for (let i = 0; i < n; i++) score[i] = logits[i * 2 + 1] - logits[i * 2];
@@ -87,7 +69,9 @@ export function classificationMetrics(
       }
     out.binary = {
       positive: 1,
-      ...perClass[1],
+      precision: perClass[1].precision,
+      recall: perClass[1].recall,
+      f1: perClass[1].f1,
       rocAuc: rocAuc(
         score,
         Array.from(labels, (l) => l === 1),

@@ -10,7 +10,6 @@ import type { Split } from '../data/dataset.ts';
 import { inputShapeOf, parameterCount, weightBytes } from '../models/index.ts';
 import {
   argmaxRows,
-  macroF1,
   perClassMetrics,
   predictLogits,
   topKAccuracy,
@@ -211,7 +210,6 @@ function qualityMetrics(
   return {
     // Binary metrics (ROC-AUC, spam P/R/F1, ham FPR) and per-group error rates.
     ...classificationMetrics(logits, data.y, classes, data.groups),
-    macroF1: macroF1(perClass, predicted),
     ...(classes > 10 ? { top5Accuracy: topKAccuracy(logits, data.y, classes, 5) } : {}),
     perClass,
   };

@@ -2,7 +2,15 @@
 // write model.json + ≤ 4 MiB shards + a model card (metadata.json), load the files back with the
 // stock tfjs loader and measure what the quantization cost on a test split: bytes on disk, test
 // accuracy, top-1 agreement and the largest logit change against the float32 model.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { checkExportTarget } from './target.ts';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -23,6 +31,7 @@ import { writeAtomic } from '../io/atomic.ts';
 import { quantizations, quantizeWeights, type Quantization } from './quantize.ts';
 import { buildModelCard, type ModelCard } from './model-card.ts';
 import { findRunInfo } from '../run/folder.ts';
+import { loadTokenizerFor, TOKENIZER_FILE } from '../text/tokenizer-file.ts';
 
 export { quantizations, type Quantization };
 
@@ -102,6 +111,13 @@ export async function exportModel(options: ExportOptions): Promise<ExportResult>
       quantize,
     );
     writeExport(outDir, artifacts.modelTopology as object, encoded.specs, encoded.data);
+    // A text model ships with its tokenizer (checked against the model first), so the folder
+    // encodes text exactly as training did, in Node and in the browser.
+    const tokenizer = existsSync(join(modelDir, TOKENIZER_FILE));
+    if (tokenizer) {
+      loadTokenizerFor(modelDir, original);
+      copyFileSync(join(modelDir, TOKENIZER_FILE), join(outDir, TOKENIZER_FILE));
+    } else rmSync(join(outDir, TOKENIZER_FILE), { force: true });
     const files = filesOnDisk(outDir);
     const row = sizeRow(quantize, quantize, outDir, files);
     let reference = options.reference;
@@ -127,6 +143,7 @@ export async function exportModel(options: ExportOptions): Promise<ExportResult>
       classes: outputSize(original, 'the model'),
       run: findRunInfo(modelDir),
       dataset: options.data,
+      tokenizer: tokenizer ? TOKENIZER_FILE : undefined,
       evaluation:
         options.data && row.accuracy !== undefined && reference
           ? {
@@ -320,12 +337,15 @@ function readModelJson(dir: string): ModelJson {
   return JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
 }
 
-/** model.json and the weight files it lists, with their sizes on disk. */
+/** model.json, the weight files it lists and a text model's tokenizer.json, with their sizes. */
 export function filesOnDisk(dir: string): { name: string; bytes: number }[] {
   const json = readModelJson(dir);
   const names = ['model.json', ...json.weightsManifest.flatMap((g) => g.paths)];
+  if (existsSync(join(dir, TOKENIZER_FILE))) names.push(TOKENIZER_FILE);
   return names.map((name) => ({ name, bytes: statSync(join(dir, name)).size }));
 }
+
+const isWeightFile = (name: string) => SHARD_NAME.test(name) || name.endsWith('.bin');
 
 function sizeRow(
   name: string,
@@ -338,7 +358,7 @@ function sizeRow(
     quantization,
     dir,
     bytes: files.reduce((a, f) => a + f.bytes, 0),
-    weightBytes: files.filter((f) => f.name !== 'model.json').reduce((a, f) => a + f.bytes, 0),
+    weightBytes: files.filter((f) => isWeightFile(f.name)).reduce((a, f) => a + f.bytes, 0),
     files: files.length,
   };
 }

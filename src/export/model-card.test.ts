@@ -86,6 +86,8 @@ test('a distilled model in a run folder: teacher, method, hyper-parameters, data
   assert.equal(card.name, 'distilled');
   assert.deepEqual(card.createdBy, { distillery: VERSION, tfjs: tf.version.tfjs });
   assert.deepEqual(card.teacher, {
+    kind: 'layers',
+    source: 'T',
     arch: 'mlp:1200-1200',
     modelDir: 'T',
     parameters: 2395210,

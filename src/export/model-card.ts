@@ -6,7 +6,8 @@ import { resolve } from 'node:path';
 import { tf } from '../tf.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { primaryInput, type InputSpec } from '../data/spec.ts';
-import { VERSION, type StageName } from '../run/record.ts';
+import { VERSION, type RunResults, type StageName } from '../run/record.ts';
+import type { RunConfig } from '../config.ts';
 import type { RunInfo } from '../run/folder.ts';
 import type { Quantization } from './quantize.ts';
 
@@ -26,7 +27,14 @@ export interface ModelCard {
     quantizationRule: string;
   };
   size: { parameters: number; bytes: number; weightBytes: number; float32WeightBytes: number };
-  input: { shape: number[]; dtype: 'float32'; preprocessing: string | Unknown; spec?: InputSpec };
+  input: {
+    shape: number[];
+    dtype: 'float32' | 'int32';
+    preprocessing: string | Unknown;
+    spec?: InputSpec;
+    /** Text models: the tokenizer file shipped beside model.json (same ids in Node and browser). */
+    tokenizer?: string;
+  };
   output: { kind: 'logits'; classes: number; classNames: string[] | Unknown };
   dataset:
     | {
@@ -40,10 +48,18 @@ export interface ModelCard {
   /** 'none' for a teacher or a student trained from labels only. */
   teacher:
     | {
+        /** 'layers' (tfjs), 'onnx', 'graph-model', 'ensemble', a remote kind, … */
+        kind: string | Unknown;
+        /** The teacher's file, folder or URL as given (never a secret). */
+        source: string | Unknown;
         arch: string | Unknown;
         modelDir: string | Unknown;
         parameters: number | Unknown;
         testAccuracy: number | Unknown;
+        /** What the teacher itself was fed (its own preprocessing), when it declared it. */
+        input?: string;
+        /** How the student's data was adapted to the teacher's input (resize, layout, mean/std). */
+        adaptation?: string;
       }
     | 'none'
     | Unknown;
@@ -88,6 +104,8 @@ export interface ModelCardInput {
   run?: RunInfo;
   /** The dataset the export was evaluated on (gives class names and preprocessing). */
   dataset?: Dataset;
+  /** The file name of a tokenizer shipped beside model.json (text models). */
+  tokenizer?: string;
   evaluation?: {
     accuracy: number;
     examples: number;
@@ -120,7 +138,7 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
   }
   const bytes = input.files.reduce((a, f) => a + f.bytes, 0);
   const weightBytes = input.files
-    .filter((f) => f.name !== 'model.json')
+    .filter((f) => f.name.endsWith('.bin'))
     .reduce((a, f) => a + f.bytes, 0);
 
   const settings = stage === 'teacher' ? config?.teacher : config?.student;
@@ -129,18 +147,8 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
 
   let teacher: ModelCard['teacher'] = 'unknown';
   if (stage === 'teacher' || stage === 'scratch') teacher = 'none';
-  else if (stage === 'distilled' && config) {
-    teacher = {
-      // A teacher loaded with --teacher is not described by config.teacher.
-      arch:
-        results?.stages.teacher?.source === 'loaded'
-          ? 'unknown'
-          : (config.teacher?.arch ?? 'unknown'),
-      modelDir: results?.stages.teacher?.modelDir ?? 'unknown',
-      parameters: row('teacher')?.parameters ?? 'unknown',
-      testAccuracy: results?.summary.teacherAccuracy ?? 'unknown',
-    };
-  }
+  else if (stage === 'distilled' && config)
+    teacher = describeTeacher(results, config, row('teacher'));
 
   let method: ModelCard['training']['method'] = 'unknown';
   if (stage === 'distilled' && results) method = results.method;
@@ -164,6 +172,12 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
       : 'unknown';
 
   const ev = input.evaluation;
+  const inputSpec =
+    sameData && dataset!.spec
+      ? primaryInput(dataset!.spec)
+      : runDataset?.spec
+        ? primaryInput(runDataset.spec)
+        : undefined;
   return {
     schema: 'distillery.model-card/1',
     name: input.name,
@@ -184,11 +198,14 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     },
     input: {
       shape: input.inputShape,
-      dtype: 'float32',
+      dtype: inputSpec?.dtype ?? 'float32',
       preprocessing: runDataset?.preprocessing ?? (sameData ? dataset!.preprocessing : 'unknown'),
       // Machine-readable preprocessing (image size / channels / scale, a table's training-split
       // mean/std and vocabularies) so that whoever ships the model applies the same.
-      ...(sameData && dataset!.spec ? { spec: primaryInput(dataset!.spec) } : {}),
+      ...(inputSpec
+        ? { spec: input.tokenizer ? withoutVocabulary(inputSpec, input.tokenizer) : inputSpec }
+        : {}),
+      ...(input.tokenizer ? { tokenizer: input.tokenizer } : {}),
     },
     output: {
       kind: 'logits',
@@ -228,5 +245,44 @@ export function buildModelCard(input: ModelCardInput): ModelCard {
     },
     source: { modelDir: resolve(input.modelDir), runDir: run?.runDir ?? 'unknown' },
     notes,
+  };
+}
+
+/**
+ * The teacher of a distilled model, from the run record: its kind and source (results.teacher,
+ * written for any teacher kind), else a tfjs Layers teacher trained or loaded in the run.
+ */
+function describeTeacher(
+  results: RunResults | undefined,
+  config: RunConfig,
+  row: { parameters?: number } | undefined,
+): Exclude<ModelCard['teacher'], 'none' | Unknown> {
+  const stage = results?.stages.teacher;
+  const record = results?.teacher;
+  const loaded = stage?.source === 'loaded';
+  return {
+    kind: record?.kind ?? (results ? 'layers' : 'unknown'),
+    source: record?.source ?? stage?.modelDir ?? 'unknown',
+    // A teacher loaded with --teacher is not described by config.teacher.
+    arch: loaded ? 'unknown' : (config.teacher?.arch ?? 'unknown'),
+    modelDir: stage?.modelDir ?? 'unknown',
+    parameters: row?.parameters ?? record?.parameters ?? 'unknown',
+    testAccuracy: results?.summary.teacherAccuracy ?? 'unknown',
+    ...(record?.input?.description ? { input: record.input.description } : {}),
+    ...(typeof record?.adaptation === 'string' ? { adaptation: record.adaptation } : {}),
+  };
+}
+
+/** A token input's spec with the tokenizer's vocabulary replaced by the file that carries it. */
+function withoutVocabulary(spec: InputSpec, file: string): InputSpec {
+  const p = spec.preprocessing as { tokenizer?: { type?: string; vocabulary?: unknown[] } };
+  if (!Array.isArray(p.tokenizer?.vocabulary)) return spec;
+  const { vocabulary, ...rest } = p.tokenizer;
+  return {
+    ...spec,
+    preprocessing: {
+      ...spec.preprocessing,
+      tokenizer: { ...rest, type: String(rest.type ?? 'words'), words: vocabulary.length, file },
+    },
   };
 }

@@ -37,6 +37,12 @@ export interface LabelRows {
   texts?(start: number, end: number): string[];
 }
 
+/**
+ * The identity of a split's rows in a store: the records' content hash when the source gives one
+ * (text: independent of the tokenizer), else the hash of features and labels.
+ */
+export const splitIdentity = (split: Split): string => split.recordsHash ?? splitHash(split);
+
 export function splitRows(
   split: Split,
   inputShape: number[],
@@ -46,13 +52,34 @@ export function splitRows(
     reads: 'tensor',
     count: split.count,
     shape: inputShape,
-    data: { ...info, count: split.count, hash: splitHash(split), rows: 'tensor' },
+    data: { ...info, count: split.count, hash: splitIdentity(split), rows: 'tensor' },
     tensor: (start, end) =>
       tf.tensor(
         featuresAsFloat(split, start, end).slice(),
         [end - start, ...inputShape],
         'float32',
       ),
+  };
+}
+
+/** The texts of a text dataset's split, for a teacher that reads texts (an LLM). */
+export function splitTextRows(
+  split: Split,
+  info: { name: string; split: string },
+): LabelRows | undefined {
+  const texts = split.texts;
+  if (!texts || texts.length !== split.count || !split.recordsHash) return undefined;
+  return {
+    reads: 'text',
+    count: split.count,
+    data: {
+      ...info,
+      count: split.count,
+      hash: split.recordsHash,
+      preprocessing: 'raw text (prompt template applied by the teacher)',
+      rows: 'text',
+    },
+    texts: (start, end) => texts.slice(start, end),
   };
 }
 

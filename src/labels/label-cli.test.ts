@@ -1,7 +1,8 @@
 // `distillery label` and `distill --teacher-logits` as a user runs them: label a saved MNIST
 // teacher into a store, resume (nothing recomputed), distil a student from the store without the
 // teacher, refuse a store of other data (exit 2, one line); label a JSONL file with an LLM teacher
-// behind a loopback OpenAI-compatible server, with floored labels reported.
+// behind a loopback OpenAI-compatible server, with floored labels reported; label with the
+// PyTorch-made ONNX fixture (any teacher loadTeacher knows), its logits equal to the teacher's own.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,6 +16,8 @@ import { trainModel } from '../train/train-model.ts';
 import { saveModel } from '../models/io.ts';
 import { startOpenAiServer, type TestServer } from '../teachers/http/testing.ts';
 import { readManifest, readStoreLogits } from './store.ts';
+import { loadTeacher } from '../teachers/load.ts';
+import { computeTeacherLogits } from '../distill/teacher-cache.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');
 const root = mkdtempSync(join(tmpdir(), 'distillery-label-cli-'));
@@ -174,4 +177,33 @@ test('label with an LLM teacher over JSONL texts; floored labels are reported', 
   // Classes are the sorted labels [ham, spam]: text 0 is spam, text 1 ham.
   assert.ok(logits[1] > logits[0] && logits[2] > logits[3], `${Array.from(logits)}`);
   assert.equal(readdirSync(join(out, 'shards')).length, 1);
+});
+
+test("label --teacher t.onnx: any teacher kind; stored logits are the teacher's own", async () => {
+  const onnx = join(import.meta.dirname, '../../test/fixtures/mnist-cnn.onnx');
+  const out = join(root, 'onnx-logits');
+  const r = await cli([
+    'label',
+    ...['--teacher', onnx, ...DATA, '--out', out],
+    ...['--shard-size', '100', '--dtype', 'float32', '--json'],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.deepEqual([summary.rows, summary.shards, summary.teacher.kind], [250, 3, 'onnx']);
+  const stored = readStoreLogits(out);
+  // The same teacher in this process (its sidecar: 32×32 RGB, ImageNet mean/std, NCHW).
+  const data = await loadMnist({ trainLimit: 300, validationSize: 50, splits: ['train'] });
+  const teacher = await loadTeacher(onnx, { data: data.spec });
+  const own = await computeTeacherLogits(teacher, data.train, data.inputShape);
+  await teacher.dispose();
+  let maxDiff = 0;
+  for (let i = 0; i < own.logits.length; i++)
+    maxDiff = Math.max(maxDiff, Math.abs(own.logits[i] - stored[i]));
+  assert.ok(maxDiff < 1e-4, `max |Δ| ${maxDiff}`);
+  let correct = 0;
+  for (let row = 0; row < 250; row++) {
+    const logits = stored.subarray(row * 10, row * 10 + 10);
+    if (logits.indexOf(Math.max(...logits)) === data.train.y[row]) correct++;
+  }
+  assert.ok(correct / 250 > 0.9, `accuracy of the stored logits ${correct / 250}`);
 });

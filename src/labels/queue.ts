@@ -171,7 +171,7 @@ export async function labelWithQueue(
         await enqueue(missing); // no-op for jobs Redis still has
         lastAdd = performance.now();
       }
-      await new Promise((r) => setTimeout(r, options.pollMs ?? 200));
+      await new Promise((r) => setTimeout(r, options.pollMs ?? 100));
     }
   } finally {
     await queue.close();

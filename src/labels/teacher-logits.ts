@@ -6,7 +6,8 @@
 // large label sets this is the limit to know: 1M rows × 1,000 classes would be 4 GB).
 // A store is refused unless it was labelled on exactly the rows being trained on.
 import type { Split } from '../data/dataset.ts';
-import { splitHash, type TeacherLogits } from '../distill/teacher-cache.ts';
+import type { TeacherLogits } from '../distill/teacher-cache.ts';
+import { splitIdentity } from './job.ts';
 import { modelError, usageError } from '../errors.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import { readManifest, readStoreLogits, type StoreManifest } from './store.ts';
@@ -37,7 +38,7 @@ export function loadStoreLogits(
   what = 'the training split',
 ): StoreLogits {
   const manifest = readManifest(dir);
-  checkStoreData(dir, manifest, { hash: splitHash(split), count: split.count, what });
+  checkStoreData(dir, manifest, { hash: splitIdentity(split), count: split.count, what });
   const logits = readStoreLogits(dir, manifest);
   return {
     table: { logits, count: manifest.data.count, classes: manifest.classes, key: manifest.key },
@@ -55,7 +56,7 @@ export function openStoreTeacher(dir: string, command: string, split: Split): Te
     throw usageError(`--teacher-logits (a logit store) serves 'distill' only, not '${command}'`);
   const manifest = readManifest(dir);
   checkStoreData(dir, manifest, {
-    hash: splitHash(split),
+    hash: splitIdentity(split),
     count: split.count,
     what: 'the training split',
   });

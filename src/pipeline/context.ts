@@ -1,7 +1,6 @@
 // What every stage of a job shares: the validated config, the backend, the run folder, the
 // dataset, event sinks, and the records stages add as they finish (models, stage results,
 // metrics). `openRun` makes one; `run`, `distill`, `born-again` and `tune` all start here.
-import { resolve } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import type { RunConfig } from '../config.ts';
 import {
@@ -23,6 +22,7 @@ import type {
 } from '../run/record.ts';
 import { openRunDir, writeMetrics, type OpenRun } from '../run/folder.ts';
 import { checkModels } from './preflight.ts';
+import { resolveTeacherSpec } from '../teachers/load.ts';
 
 export interface PipelineEvents {
   onInfo?(message: string): void;
@@ -83,7 +83,7 @@ export interface OpenRunOptions {
 export async function openRun(options: OpenRunOptions): Promise<RunContext> {
   const started = performance.now();
   const { config, command, events = {} } = options;
-  const teacherDirs = options.teacherDirs?.map((d) => resolve(d));
+  const teacherDirs = options.teacherDirs?.map(resolveTeacherSpec); // URLs stay URLs
   const folder = openRunDir({
     outDir: config.outDir,
     prefix: options.prefix,
@@ -110,7 +110,10 @@ export async function openRun(options: OpenRunOptions): Promise<RunContext> {
     // Unlabelled examples (y = -1) of --transfer-set join the distilled student's set only.
     const transferRef =
       options.splits?.includes('train') === false ? undefined : transferSetRefOf(config);
-    const transfer = transferRef ? await loadTransferSet(transferRef, data) : undefined;
+    const loaded = transferRef ? await loadTransferSet(transferRef, data) : undefined;
+    // A source's own unlabelled examples (e.g. augmented texts) join the --transfer-set.
+    const transfer =
+      loaded && data.transfer ? appendExamples(loaded, data.transfer) : (loaded ?? data.transfer);
     if (transfer)
       events.onInfo?.(
         `transfer set: ${data.train.count} labelled + ${transfer.count} unlabelled examples for the distilled student`,

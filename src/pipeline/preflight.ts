@@ -11,7 +11,7 @@ import { methods, type MethodName } from '../distill/methods/index.ts';
 import type { DistillMethod } from '../distill/method.ts';
 import { scheduleValue } from '../distill/schedule.ts';
 import { isModelDir, loadModel } from '../models/io.ts';
-import { resolveTeacherKind } from '../teachers/load.ts';
+import { resolveTeacherKind, teacherOptionsFromConfig } from '../teachers/load.ts';
 import { inputShapeOf, outputSize } from '../models/index.ts';
 import { dataError, modelError, usageError } from '../errors.ts';
 import { openStoreTeacher } from '../labels/teacher-logits.ts';
@@ -171,7 +171,10 @@ export async function checkModels(options: {
   // Layers teachers are checked here; other kinds (ONNX, graph model) check classes and input
   // shapes against the data when they load (src/teachers/load.ts), also before any training.
   for (const dir of options.teacherDirs ?? [])
-    if ((await resolveTeacherKind(dir, config.teacherOptions?.kind)).name === 'layers')
+    if (
+      (await resolveTeacherKind(dir, teacherOptionsFromConfig(config.teacherOptions).kind)).name ===
+      'layers'
+    )
       await check(dir, 'teacher', true);
   if ((command === 'run' || command === 'distill') && isModelDir(config.student.arch))
     await check(config.student.arch, 'student architecture', false);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { LayersModel } from '../tf.ts';
 import { buildModel } from '../models/index.ts';
 import { supervisedStep } from '../train/train-model.ts';
-import { loadTeachers, teacherOptionsFromConfig } from '../teachers/load.ts';
+import { loadTeachers, resolveTeacherSpec, teacherOptionsFromConfig } from '../teachers/load.ts';
 import { layersTeacher } from '../teachers/layers.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import type { RunContext } from './context.ts';
@@ -47,7 +47,7 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
       source: 'loaded',
       epochs: 0,
       seconds: 0,
-      modelDir: teacherDirs.map((d) => (/^https?:/.test(d) ? d : resolve(d))).join(', '),
+      modelDir: teacherDirs.map(resolveTeacherSpec).join(', '),
     };
     events.onInfo?.(`teacher: ${loaded.description}`);
     if (loaded.model) ctx.models.teacher = loaded.model;

@@ -1,6 +1,9 @@
 // The demo page end to end in headless Chromium: a tiny run made with the CLI, the server, then
-// drawing a stroke, picking a test image, and the uint8 student's in-page logits against Node's.
-// No request may leave 127.0.0.1. Skipped when /usr/bin/chromium is absent.
+// drawing a stroke, picking a test image, and the uint8 student's in-page logits against Node's;
+// an image-folder run at 32×32×3 (uploading a real PNG: the page's prediction against Node's on
+// the same file through sharp) and a text run (pasting a mail: the page's token ids and logits
+// against Node's, and the student's latency in the page). No request may leave 127.0.0.1.
+// Skipped when /usr/bin/chromium is absent.
 // DISTILLERY_DEMO_SCREENSHOT=docs/demo.png also saves the screenshot taken after drawing there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -196,6 +199,260 @@ test(
       await context.close();
       await server.close();
       rmSync(profile, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+);
+
+// ------------------------------------------------------------------------------------------------
+// Other kinds of data: an image folder at 32×32×3, and text.
+
+/** `distillery run …` in a fresh folder; returns the run folder. */
+function runCli(args: string[], out: string): string {
+  const made = spawnSync(
+    process.execPath,
+    [join(REPO, 'bin', 'distillery.mjs'), 'run', ...args, '--out', out, '--json'],
+    { cwd: REPO, encoding: 'utf8' },
+  );
+  assert.equal(made.status, 0, made.stderr);
+  return JSON.parse(made.stdout).runDir;
+}
+
+/** Opens the demo of `runDir` in Chromium, runs `body`, checks nothing left 127.0.0.1. */
+async function withDemoPage(
+  runDir: string,
+  body: (page: import('playwright-core').Page) => Promise<void>,
+): Promise<void> {
+  const server = await startServer({ runDir, port: 0 });
+  const profile = mkdtempSync(join(tmpdir(), 'distillery-chromium-'));
+  const { chromium } = await import('playwright-core');
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1240, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    const requests: string[] = [];
+    const problems: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready=true]', { timeout: 60_000 });
+    await body(page);
+    assert.deepEqual(
+      requests.filter((url) => !url.startsWith(server.url)),
+      [],
+      'requests that left the demo server',
+    );
+    assert.deepEqual(problems, []);
+  } finally {
+    await context.close();
+    await server.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+interface Panel {
+  input?: string;
+  top: number;
+  logits: number[];
+  latencyMs: number;
+}
+
+const readPanels = (page: import('playwright-core').Page) =>
+  page.evaluate(() =>
+    ['teacher', 'student'].map((id) => {
+      const d = document.getElementById(id)!.dataset;
+      return {
+        input: d.input,
+        top: Number(d.top),
+        logits: JSON.parse(d.logits ?? '[]') as number[],
+        latencyMs: Number(d.latencyMs),
+      };
+    }),
+  ) as Promise<Panel[]>;
+
+const settledOn = (page: import('playwright-core').Page, input: string) =>
+  page.waitForFunction(
+    (want) =>
+      ['teacher', 'student'].every((id) => document.getElementById(id)!.dataset.input === want),
+    input,
+    { timeout: 60_000 },
+  );
+
+const softmax = (logits: number[]) => {
+  const max = Math.max(...logits);
+  const e = logits.map((v) => Math.exp(v - max));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / sum);
+};
+const argmax = (row: number[]) => row.indexOf(Math.max(...row));
+
+/** Logits of one example predicted in Node (cpu backend) by the model saved in `dir`. */
+async function nodePredict(dir: string, x: Float32Array | Int32Array, shape: number[]) {
+  const model: LayersModel = await tf.loadLayersModel(pathToFileURL(join(dir, 'model.json')).href);
+  const input = tf.tensor(x, [1, ...shape], x instanceof Int32Array ? 'int32' : 'float32');
+  const out = model.predict(input) as tf.Tensor; // [1, classes]
+  const row = ((await out.array()) as number[][])[0];
+  tf.dispose([input, out]);
+  model.dispose();
+  return row;
+}
+
+test(
+  'image-folder run at 32×32×3 in Chromium: an uploaded PNG is predicted as Node predicts the file',
+  { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` },
+  async (t) => {
+    const root = mkdtempSync(join(tmpdir(), 'distillery-demo-folder-'));
+    try {
+      const { writeImageFolder } = await import('../data/sources/testing.ts');
+      const { decodeImage } = await import('../data/sources/image-folder.ts');
+      const mnist = await loadMnist({ trainLimit: 400, validationSize: 0, splits: ['train'] });
+      const folder = join(root, 'digits');
+      await writeImageFolder(mnist, folder, { count: 400 });
+      const runDir = runCli(
+        [
+          ...['--data', folder, '--image-size', '32', '--channels', '3', '--backend', 'wasm'],
+          ...['--teacher-arch', 'mlp:128', '--teacher-epochs', '2', '--student-arch', 'mlp:32'],
+          ...['--student-epochs', '2', '--temperature', '4', '--validation-size', '40'],
+        ],
+        join(root, 'runs'),
+      );
+      // A real MNIST test digit (not in the folder) as a PNG file.
+      const test10 = await loadMnist({ trainLimit: 2, validationSize: 1, testLimit: 1 });
+      const upload = join(root, 'upload.png');
+      const { default: sharp } = await import('sharp');
+      await sharp(Buffer.from(Uint8Array.from(test10.test.x, (v) => Math.round(v * 255))), {
+        raw: { width: 28, height: 28, channels: 1 },
+      })
+        .png()
+        .toFile(upload);
+      // Node: the file through the loader's decoder (sharp), then the saved models.
+      const bytes = await decodeImage(upload, { imageSize: 32, channels: 3, fit: 'cover' });
+      const x = Float32Array.from(bytes, (v) => v / 255);
+      await tf.setBackend('cpu');
+      const node = {
+        teacher: await nodePredict(join(runDir, 'models', 'teacher'), x, [32, 32, 3]),
+        student: await nodePredict(join(runDir, 'models', 'distilled'), x, [32, 32, 3]),
+      };
+
+      await withDemoPage(runDir, async (page) => {
+        assert.equal(await page.isVisible('#image-input'), true);
+        assert.equal(await page.isHidden('#draw-input'), true, 'no 28×28 pad for a 32×32×3 run');
+        assert.equal(await page.locator('#teacher .bar').count(), 10);
+        await page.setInputFiles('#upload', upload);
+        await settledOn(page, 'upload:1');
+        const pageBytes = await page.evaluate(() =>
+          Array.from(
+            (globalThis as unknown as { demoState: { input: { bytes: Uint8Array } } }).demoState
+              .input.bytes,
+          ),
+        );
+        const byteGap = Math.max(...pageBytes.map((v, i) => Math.abs(v - bytes[i])));
+        t.diagnostic(`upload: page bytes vs sharp max |Δ| ${byteGap} grey levels`);
+        assert.ok(byteGap <= 1, `page resize vs sharp: ${byteGap} grey levels`);
+        const [teacher, student] = await readPanels(page);
+        for (const [name, panel, want] of [
+          ['teacher', teacher, node.teacher],
+          ['student', student, node.student],
+        ] as const) {
+          assert.equal(panel.top, argmax(want), `${name}: predicted class`);
+          const p = softmax(panel.logits);
+          const q = softmax(want);
+          const gap = Math.max(...p.map((v, i) => Math.abs(v - q[i])));
+          t.diagnostic(`${name}: page vs Node max |Δprobability| ${gap.toExponential(2)}`);
+          // Tolerance: ≤ 1 grey level on a few pixels, plus wasm vs cpu float sums.
+          assert.ok(gap <= 5e-3, `${name}: page vs Node max |Δprobability| ${gap}`);
+        }
+        const names = await page.locator('#teacher .bar .cls').allTextContents();
+        assert.deepEqual(
+          names,
+          mnist.classNames.map((n) => n.replace(/[^A-Za-z0-9_-]+/g, '-')),
+        );
+        // A test image from the picker reaches both models.
+        await page.click('#samples button[data-index="0"]');
+        await settledOn(page, 'sample:0');
+        assert.ok((await readPanels(page)).every((p) => p.logits.length === 10));
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  },
+);
+
+test(
+  'text run in Chromium: a pasted mail gets Node’s token ids and predictions; student latency',
+  { skip: !existsSync(CHROMIUM) && `${CHROMIUM} not installed` },
+  async (t) => {
+    const root = mkdtempSync(join(tmpdir(), 'distillery-demo-text-'));
+    try {
+      const runDir = runCli(
+        [
+          ...['--dataset', 'spam-assassin', '--train-limit', '300', '--test-limit', '60'],
+          ...['--validation-size', '60', '--teacher-epochs', '1', '--student-epochs', '2'],
+          ...['--temperature', '4', '--backend', 'wasm'],
+        ],
+        join(root, 'runs'),
+      );
+      const { readTokenizerFile } = await import('../text/tokenizer-file.ts');
+      const { createTokenizer } = await import('../text/tokenizer.ts');
+      const { loadDataset } = await import('../data/index.ts');
+      const studentDir = join(runDir, 'models', 'distilled');
+      const file = readTokenizerFile(studentDir)!;
+      const tokenizer = createTokenizer(file.tokenizer);
+      const mails = await loadDataset({
+        dataset: 'spam-assassin',
+        trainLimit: 300,
+        testLimit: 60,
+        options: { tokenizerFile: join(studentDir, 'tokenizer.json') },
+        splits: ['test'],
+      });
+      const texts = mails.test.texts!.slice(0, 6);
+      await tf.setBackend('cpu');
+      await import('../models/transformer.ts'); // the teacher's custom layers, in Node
+      const latencies: number[] = [];
+      await withDemoPage(runDir, async (page) => {
+        assert.equal(await page.isVisible('#text'), true);
+        assert.equal(await page.isHidden('#image-input'), true);
+        for (const [k, text] of texts.entries()) {
+          await page.fill('#text', text);
+          const key = `text:${k + 1}`;
+          await settledOn(page, key);
+          const ids = tokenizer.encode(text, file.length);
+          const pageIds = JSON.parse((await page.getAttribute('body', 'data-tokens')) ?? '[]');
+          assert.deepEqual(pageIds, Array.from(ids), `token ids of test mail ${k}`);
+          const [teacher, student] = await readPanels(page);
+          const node = {
+            teacher: await nodePredict(join(runDir, 'models', 'teacher'), ids, [file.length]),
+            student: await nodePredict(studentDir, ids, [file.length]),
+          };
+          assert.equal(student.top, argmax(node.student));
+          assert.equal(teacher.top, argmax(node.teacher));
+          assert.ok(maxAbsDiff(student.logits, node.student) <= 1e-4, 'student logits');
+          assert.ok(maxAbsDiff(teacher.logits, node.teacher) <= 1e-3, 'teacher logits');
+          latencies.push(student.latencyMs);
+        }
+      });
+      latencies.sort((a, b) => a - b);
+      const median = (latencies[2] + latencies[3]) / 2;
+      t.diagnostic(
+        `text student (embbag) in Chromium, wasm: median ${median.toFixed(3)} ms per prediction (${latencies.map((v) => v.toFixed(3)).join(', ')})`,
+      );
+      assert.ok(median < 50, `student latency ${median} ms`);
+    } finally {
       rmSync(root, { recursive: true, force: true });
     }
   },

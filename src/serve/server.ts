@@ -10,7 +10,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ioError, usageError } from '../errors.ts';
 import { resolveInside, safeSegments, sendFile, sendJson, sendText } from './files.ts';
-import { ensureUint8Export, loadTestImages, modelFolders, type TestImages } from './run-folder.ts';
+import { ensureUint8Export, loadExamples, modelFolders, type TestExamples } from './run-folder.ts';
+import { buildBrowserModules } from './browser-modules.ts';
+import { primaryInput } from '../data/spec.ts';
 import { readResults } from '../run/folder.ts';
 
 export interface ServeOptions {
@@ -22,7 +24,7 @@ export interface ServeOptions {
   host?: string;
   /** Write <run>/exports/uint8 from models/distilled when it is missing (default true). */
   quantizedExport?: boolean;
-  /** How many test images the page can pick from (default 100). */
+  /** How many test examples (images, rows or texts) the page can pick from (default 100). */
   testImages?: number;
   /** Progress and warnings (the library never prints). */
   onInfo?(message: string): void;
@@ -97,15 +99,20 @@ export async function startServer(options: ServeOptions): Promise<DemoServer> {
     uint8Dir = join(runDir, 'exports', 'uint8');
   }
 
-  let images: TestImages | undefined;
+  let images: TestExamples | undefined;
   try {
-    images = await loadTestImages(results, options.testImages ?? 100);
+    const teacherDirs = folders.teacher
+      ? []
+      : (results.stages?.teacher?.modelDir?.split(', ').filter(Boolean) ?? []);
+    images = await loadExamples(results, options.testImages ?? 100, { runDir, teacherDirs });
   } catch (e) {
-    info(`no test images for the picker: ${(e as Error).message}`);
+    info(`no test examples for the picker: ${(e as Error).message}`);
   }
+  if (images?.teacherNote && !images.teacherLogits) info(images.teacherNote);
   const imagesJson = Buffer.from(JSON.stringify(images ?? { count: 0, labels: [], pixels: '' }));
   const runInfo = describeRun(runDir, results, folders, uint8Dir, images);
   const vendor = vendorFiles();
+  const generated = await buildBrowserModules();
   const reportPath = join(runDir, 'report.html');
 
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
@@ -114,6 +121,7 @@ export async function startServer(options: ServeOptions): Promise<DemoServer> {
     '/api/run.json': (req, res) =>
       sendJson(req, res, JSON.stringify({ ...runInfo, report: existsSync(reportPath) })),
     '/api/test-images.json': (req, res) => sendJson(req, res, imagesJson),
+    '/api/examples.json': (req, res) => sendJson(req, res, imagesJson),
     '/run/report.html': (req, res) =>
       existsSync(reportPath)
         ? sendPage(req, res, reportPath, REPORT_CSP)
@@ -151,6 +159,17 @@ export async function startServer(options: ServeOptions): Promise<DemoServer> {
 
     const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
     if (route) return route(req, res);
+    if (path.startsWith('/gen/')) {
+      const name = path.slice('/gen/'.length);
+      if (!Object.hasOwn(generated, name)) return sendText(res, 404, 'not found');
+      res.writeHead(200, {
+        'content-type': 'text/javascript; charset=utf-8',
+        'content-length': generated[name].byteLength,
+        'cache-control': 'no-cache',
+        'x-content-type-options': 'nosniff',
+      });
+      return void res.end(req.method === 'HEAD' ? undefined : generated[name]);
+    }
     if (path.startsWith('/vendor/')) {
       const name = path.slice('/vendor/'.length);
       return Object.hasOwn(vendor, name)
@@ -238,7 +257,7 @@ function describeRun(
   results: ReturnType<typeof readResults>,
   folders: Record<string, string>,
   uint8Dir: string | undefined,
-  images: TestImages | undefined,
+  images: TestExamples | undefined,
 ) {
   const rows = results.evaluation?.rows ?? [];
   const model = (name: string, url: string, dir: string, quantization: string) => {
@@ -261,11 +280,22 @@ function describeRun(
       uint8Dir,
       'uint8',
     );
+  const spec = results.dataset?.spec;
   return {
     run: basename(runDir),
     createdAt: results.createdAt,
     dataset: images?.dataset ?? results.dataset?.name,
-    classNames: images?.classNames ?? [...'0123456789'],
+    classNames: images?.classNames ?? results.dataset?.classNames ?? [...'0123456789'],
+    /** The models' input as data: what the page builds its upload / form / text box from. */
+    input: images?.input ?? (spec ? primaryInput(spec) : undefined),
+    /** A teacher the page cannot run (not a Layers model): its kind, and why. */
+    teacher: results.teacher
+      ? { kind: results.teacher.kind, source: results.teacher.source, inPage: !!folders.teacher }
+      : undefined,
+    teacherNote: images?.teacherNote,
+    tokenizer: existsSync(join(runDir, 'models', 'distilled', 'tokenizer.json'))
+      ? '/run/models/distilled/tokenizer.json'
+      : undefined,
     method: results.method?.name,
     summary: results.summary ?? {},
     models,

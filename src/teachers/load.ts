@@ -1,10 +1,12 @@
 // Teacher kinds declared as data, like data sources: each has a name, a detect() that recognises a
-// path or URL (`--teacher ./t.onnx`, `./graph/model.json`, a folder, an http(s) URL), and a loader.
+// path or URL (`--teacher ./t.onnx`, `./graph/model.json`, a folder, a model server's URL), and a
+// loader. A server URL is the `remote` kind: its protocol comes from the URL's shape
+// (…/v2/models/<m>, …/v1/models/<m>, `openai:http://…`) or from --teacher-protocol.
 // loadTeacher picks the kind (or takes --teacher-kind), merges the teacher's sidecar JSON
 // (`t.onnx.json` beside a file, `teacher.json` in a folder) under the explicit options, and checks
 // the teacher's classes against the data. Adding a kind = one entry here; nothing else knows names.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import type { LayersModel } from '../tf.ts';
 import { modelError, usageError } from '../errors.ts';
@@ -12,6 +14,13 @@ import type { DataSpec } from '../data/spec.ts';
 import { loadModel, oneLine } from '../models/io.ts';
 import { createEnsemble, ensembleTeacher, type EnsembleOptions } from '../distill/ensemble.ts';
 import type { TeacherInputOptions } from './adapt.ts';
+import type { RemoteTeacherConfig } from './remote-config.ts';
+import {
+  isRemoteTeacherSpec,
+  remoteTeacher,
+  resolveProtocol,
+  type RemoteTeacherSettings,
+} from './http/index.ts';
 import { layersTeacher } from './layers.ts';
 import type { Teacher } from './teacher.ts';
 
@@ -26,6 +35,8 @@ export interface LoadTeacherOptions {
   outputName?: string;
   /** Threads of a runtime that has its own (onnxruntime). */
   threads?: number;
+  /** A model server's settings (remote kind): protocol, client limits, the API key's variable. */
+  remote?: RemoteTeacherSettings & { protocol?: string };
 }
 
 export interface TeacherKind {
@@ -34,6 +45,8 @@ export interface TeacherKind {
   /** Does this kind recognise the path or URL? */
   detect(source: string): boolean | Promise<boolean>;
   load(source: string, options: LoadTeacherOptions): Promise<Teacher>;
+  /** What its teachers read, when not tensors in the data's representation ('text': LLMs). */
+  reads?(source: string, options: LoadTeacherOptions): 'text' | undefined;
 }
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
@@ -80,6 +93,35 @@ function modelFormat(source: string): Promise<string | undefined> {
 export const teacherKinds: Record<string, TeacherKind> = Object.assign(
   Object.create(null) as Record<string, TeacherKind>,
   {
+    remote: {
+      name: 'remote',
+      description:
+        'a model server: …/v2/models/<m> (KServe v2, Triton), …/v1/models/<m> (TF Serving), openai:http://…/v1 (an LLM); else --teacher-protocol',
+      // Only URLs whose protocol is known: other http(s) URLs may be graph models.
+      detect: (source: string) => {
+        if (!isRemoteTeacherSpec(source)) return false;
+        try {
+          resolveProtocol(source);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      load: async (source: string, o: LoadTeacherOptions) => {
+        const settings = { ...o.remote };
+        // An LLM's label set defaults to the data's class names, in class order.
+        if (!settings.labels && o.data) settings.labels = o.data.classNames;
+        const teacher = await remoteTeacher(source, {
+          inputName: o.input?.name,
+          outputName: o.outputName,
+          ...settings,
+        });
+        checkClasses(teacher, o.data, source);
+        return teacher;
+      },
+      reads: (source: string, o: LoadTeacherOptions) =>
+        resolveProtocol(source, o.remote?.protocol).protocol.reads,
+    },
     onnx: {
       name: 'onnx',
       description: 'an .onnx file (PyTorch, Hugging Face, … via onnxruntime-node)',
@@ -158,7 +200,7 @@ export type TeacherSidecar = z.infer<typeof sidecarSchema>;
 
 /** The sidecar beside a teacher file (`t.onnx.json`) or in its folder (`teacher.json`), if any. */
 export function readSidecar(source: string): { path: string; sidecar: TeacherSidecar } | undefined {
-  if (isUrl(source)) return undefined;
+  if (isUrl(source) || isRemoteTeacherSpec(source)) return undefined;
   const candidates = isDir(source)
     ? [join(source, 'teacher.json')]
     : [`${source}.json`, join(dirname(source), 'teacher.json')].filter(
@@ -192,13 +234,26 @@ export async function resolveTeacherKind(source: string, kind?: string): Promise
       throw usageError(`--teacher-kind ${kind} is not a teacher kind (kinds: ${names.join(', ')})`);
     return teacherKinds[kind];
   }
-  if (!isUrl(source) && !existsSync(source))
+  if (!isRemoteTeacherSpec(source) && !existsSync(source))
     throw modelError(`--teacher ${source}: no such file or folder`);
   for (const name of names) if (await teacherKinds[name].detect(source)) return teacherKinds[name];
   throw modelError(
     `--teacher ${source}: not a recognised teacher (${names.map((n) => teacherKinds[n].description).join('; ')}); pass --teacher-kind <${names.join('|')}>`,
   );
 }
+
+/** What the teacher at `source` reads: tensors of the data, or its texts (an LLM). */
+export async function teacherReads(
+  source: string,
+  options: LoadTeacherOptions = {},
+): Promise<'tensor' | 'text'> {
+  const kind = await resolveTeacherKind(source, options.kind);
+  return kind.reads?.(source, options) ?? 'tensor';
+}
+
+/** A teacher spec as given (a URL), or its path made absolute (runs record absolute paths). */
+export const resolveTeacherSpec = (spec: string): string =>
+  isRemoteTeacherSpec(spec) ? spec : resolve(spec);
 
 /** Loads one teacher of any kind from a path or URL. */
 export async function loadTeacher(
@@ -268,6 +323,21 @@ export async function loadTeachers(
   };
 }
 
+/** The config's remote settings as client settings (the prompt file read here). */
+export function remoteSettingsFromConfig(
+  remote: RemoteTeacherConfig,
+): RemoteTeacherSettings & { protocol?: string } {
+  let prompt: string | undefined;
+  if (remote.prompt !== undefined) {
+    try {
+      prompt = readFileSync(remote.prompt, 'utf8');
+    } catch {
+      throw usageError(`--prompt ${remote.prompt}: cannot read the file`);
+    }
+  }
+  return definedOnly({ ...remote, prompt }) as RemoteTeacherSettings & { protocol?: string };
+}
+
 /** The config's `teacherOptions` (CLI flags) as loader options. */
 export function teacherOptionsFromConfig(
   o: {
@@ -278,6 +348,7 @@ export function teacherOptionsFromConfig(
     size?: [number, number];
     mean?: number[];
     std?: number[];
+    remote?: RemoteTeacherConfig;
   } = {},
 ): LoadTeacherOptions {
   const input = definedOnly({
@@ -287,5 +358,12 @@ export function teacherOptionsFromConfig(
     mean: o.mean,
     std: o.std,
   }) as TeacherInputOptions;
-  return { kind: o.kind, outputName: o.outputName, input };
+  const remote = o.remote ? remoteSettingsFromConfig(o.remote) : undefined;
+  return {
+    // A protocol names the kind: `--teacher http://host/v1 --teacher-protocol openai`.
+    kind: o.kind ?? (remote?.protocol !== undefined ? 'remote' : undefined),
+    outputName: o.outputName,
+    input,
+    remote,
+  };
 }

@@ -3,7 +3,8 @@
 // SpamAssassin corpus and users' CSV/TSV/JSONL text.
 import type { Dataset, Split, SplitOptions } from '../data/dataset.ts';
 import type { DataSpec, TokensPreprocessing } from '../data/spec.ts';
-import { createRng, permutation } from '../random.ts';
+import { createRng, deriveSeed, permutation } from '../random.ts';
+import { augmentTokens, TANG_DEFAULTS } from './augment.ts';
 import { dataError } from '../errors.ts';
 import {
   createTokenizer,
@@ -82,6 +83,12 @@ export interface TextDatasetOptions extends SplitOptions, TextSplitOptions {
   fitted?: TokenizerSpec;
   /** What the text is (e.g. 'subject + body, headers and HTML stripped, ≤ 4,000 chars'). */
   textDescription: string;
+  /**
+   * Augmented copies per training example for the distilled student's transfer set (Tang et al.
+   * 2019; 0 = none), seeded by `augmentSeed` (default: the split seed).
+   */
+  augmentCopies?: number;
+  augmentSeed?: number;
   /** Counted skips and other notes the loader made, appended to the preprocessing line. */
   notes?: string[];
 }
@@ -142,16 +149,34 @@ export function buildTextDataset(data: LabelledTexts, options: TextDatasetOption
     ],
     classNames: options.classNames,
   };
+  const trainSplit = encode(train, 'train');
+  const copies = options.augmentCopies ?? 0;
+  const notes = [...(options.notes ?? [])];
+  let transfer: Split | undefined;
+  if (copies > 0 && trainSplit.count > 0) {
+    const seed = deriveSeed(options.augmentSeed ?? options.seed, 'text-augment');
+    const x = augmentTokens(trainSplit.x as Int32Array, trainSplit.count, options.length, {
+      copies,
+      seed,
+    });
+    const count = trainSplit.count * copies;
+    transfer = { x, y: new Int32Array(count).fill(-1), count };
+    const t = TANG_DEFAULTS;
+    notes.push(
+      `transfer set: ${copies} augmented copies of each training text (${count}; Tang et al. 2019: mask ${t.maskProbability}, neighbour swap ${t.swapProbability}, n-gram ≤ ${t.maxNgram} with p ${t.ngramProbability})`,
+    );
+  }
   return {
     name: options.name,
     spec: dataSpec,
     inputShape: [options.length],
     classes,
     classNames: options.classNames,
-    train: encode(train, 'train'),
+    train: trainSplit,
+    transfer,
     validation: encode(validation, 'validation'),
     test: encode(test, 'test'),
-    preprocessing: [description, ...(options.notes ?? [])].join('; '),
+    preprocessing: [description, ...notes].join('; '),
     source: options.source,
   };
 }

@@ -106,3 +106,18 @@ export function loadTokenizerFor(
   checkTokenizerFitsModel(file, model, dir);
   return { file, tokenizer: createTokenizer(file.tokenizer) };
 }
+
+/**
+ * Data-source options that make a text source encode with a model folder's own tokenizer.json
+ * (checked against the model first), so `evaluate` feeds the ids the model was trained on;
+ * undefined for a folder without one (image and table models).
+ */
+export function tokenizerDataOptions(
+  dir: string,
+  model: LayersModel,
+): { tokenizerFile: string } | undefined {
+  const file = readTokenizerFile(dir);
+  if (!file) return undefined;
+  checkTokenizerFitsModel(file, model, dir);
+  return { tokenizerFile: join(dir, TOKENIZER_FILE) };
+}

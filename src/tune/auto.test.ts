@@ -31,23 +31,55 @@ import {
 
 const out = mkdtempSync(join(tmpdir(), 'distillery-auto-'));
 
-test('candidates: T ∈ {1,2,4,8} × two weightings for kd, T only for dkd, none without keys', () => {
+test('candidates: T ∈ {1,2,4,8}, then three weightings for kd; T only for dkd; none without keys', () => {
   const kd = candidateSpace({ ...methods.kd.definition.defaults, temperature: 2 });
   assert.deepEqual(kd.keys, ['temperature', 'hardWeight', 'softWeight']);
-  assert.equal(kd.candidates.length, 8);
   assert.deepEqual(kd.incumbent, { temperature: 2, hardWeight: 0.5, softWeight: 0.5 });
-  assert.ok(kd.candidates.some((c) => c.temperature === 8 && c.hardWeight === 0.1));
-  // An incumbent outside the grid is added to it.
+  // Round 1: the configured setting first, then the other temperatures at its weights.
+  assert.deepEqual(kd.temperatures[0], kd.incumbent);
+  assert.deepEqual(
+    kd.temperatures.map((c) => c.temperature),
+    [2, 1, 4, 8],
+  );
+  assert.ok(kd.temperatures.every((c) => c.hardWeight === 0.5 && c.softWeight === 0.5));
+  // Round 2: soft-heavy and hard-heavy.
+  assert.deepEqual(kd.weightings, [
+    { hardWeight: 0.1, softWeight: 0.9 },
+    { hardWeight: 0.9, softWeight: 0.1 },
+  ]);
+  // A configured weighting outside the defaults is kept, with the soft- and hard-heavy extremes.
+  const own = candidateSpace({ ...methods.kd.definition.defaults, hardWeight: 0.7, softWeight: 1 });
+  assert.deepEqual(
+    own.weightings.map((w) => `${w.hardWeight}/${w.softWeight}`),
+    ['0.1/0.9', '0.9/0.1'],
+  );
+  // Configured soft-heavy: the balanced and hard-heavy weightings are the others.
+  const soft = candidateSpace({
+    ...methods.kd.definition.defaults,
+    hardWeight: 0.1,
+    softWeight: 0.9,
+  });
+  assert.deepEqual(
+    soft.weightings.map((w) => w.hardWeight),
+    [0.5, 0.9],
+  );
+  // An incumbent outside the grid is tried with every grid temperature.
   const odd = candidateSpace({ ...methods.kd.definition.defaults, temperature: 3 });
-  assert.equal(odd.candidates.length, 9);
-  assert.deepEqual(odd.candidates[0], { temperature: 3, hardWeight: 0.5, softWeight: 0.5 });
+  assert.deepEqual(
+    odd.temperatures.map((c) => c.temperature),
+    [3, 1, 2, 4, 8],
+  );
   const dkd = candidateSpace({ ...methods.dkd.definition.defaults } as Record<string, unknown>);
   assert.deepEqual(dkd.keys, ['temperature'], 'dkd has a hard weight but no soft weight');
-  assert.equal(dkd.candidates.length, 4);
-  // A scheduled parameter is not searched.
+  assert.equal(dkd.temperatures.length, 4);
+  assert.deepEqual(dkd.weightings, []);
+  // A scheduled parameter is not searched: only the weightings remain.
   const kdDefaults = { ...methods.kd.definition.defaults } as Record<string, unknown>;
-  assert.deepEqual(candidateSpace(kdDefaults, ['temperature']).keys, ['hardWeight', 'softWeight']);
-  assert.deepEqual(candidateSpace({ beta: 1 }).candidates, []);
+  const scheduled = candidateSpace(kdDefaults, ['temperature']);
+  assert.deepEqual(scheduled.keys, ['hardWeight', 'softWeight']);
+  assert.equal(scheduled.temperatures.length, 1);
+  assert.equal(scheduled.weightings.length, 2);
+  assert.deepEqual(candidateSpace({ beta: 1 }).temperatures, []);
 });
 
 test('the plan stays within the budget, and a too-small one skips with the reason', () => {

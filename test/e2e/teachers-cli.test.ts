@@ -72,6 +72,6 @@ test('teachers that cannot serve the data fail with one line and exit code 4', (
   assert.equal(unknown.code, 4);
   assert.match(
     unknown.stderr,
-    /not a recognised teacher .*--teacher-kind <onnx\|graph-model\|layers>/,
+    /not a recognised teacher .*--teacher-kind <remote\|onnx\|graph-model\|layers>/,
   );
 });

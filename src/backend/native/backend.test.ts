@@ -1,6 +1,7 @@
 // The native backend's buffer pool: disposed outputs are reused, buffers that escaped (a view, a
-// second tensor) never are, dataSync() hands out copies, and kernels overwrite every element of a
-// recycled buffer (pool poisoned with NaN, results still equal to cpu's).
+// second tensor) never are, the idle pool holds a whole step's worth, dataSync() hands out copies,
+// and kernels overwrite every element of a recycled buffer (pool poisoned with NaN, results still
+// equal to cpu's).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Tensor } from '@tensorflow/tfjs';
@@ -24,6 +25,28 @@ function poison(size: number): void {
 }
 
 describe('native buffer pool', { skip: skipNative }, () => {
+  test('the pool keeps as many idle bytes as were live at the peak, above its floor', async () => {
+    // First in this file, so that no other test's buffers sit idle in the pool.
+    const backend = await nativeBackend();
+    const floor = backend.minIdleBytes;
+    backend.minIdleBytes = 64 * 1024; // one 16,384-float buffer
+    try {
+      // A "step" with 8 live 64 KiB outputs, all freed together (as a tidy does), twice.
+      const step = () =>
+        tf.tidy(() => Array.from({ length: 8 }, (_, i) => tf.mul(tf.ones([128, 128]), i)));
+      const first = step();
+      const buffers = new Set(first.map(backingArray));
+      tf.dispose(first);
+      const second = step();
+      const reused = second.filter((t) => buffers.has(backingArray(t))).length;
+      tf.dispose(second);
+      assert.equal(reused, 8, 'every buffer of the first step serves the second');
+      assert.ok(backend.idleCapBytes() >= 8 * 64 * 1024);
+    } finally {
+      backend.minIdleBytes = floor;
+    }
+  });
+
   test('a disposed output buffer is reused for the next output of that size', async () => {
     await nativeBackend();
     const a = tf.mul(tf.ones([64, 64]), 2);

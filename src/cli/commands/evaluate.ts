@@ -22,18 +22,22 @@ export async function evaluateCommand(
   const given = dataFlagsToConfig(flags);
   const fromRun = flags.dataset || given.data ? undefined : findRunInfo(modelDir)?.config;
   const name = flags.dataset ?? fromRun?.dataset ?? 'mnist';
+  const model = await loadModel(modelDir);
+  // A text model encodes with the tokenizer.json saved beside it, not one refitted on the data.
+  const { tokenizerDataOptions } = await import('../../text/tokenizer-file.ts');
+  const tokens = tokenizerDataOptions(modelDir, model);
+  const options = (given.dataOptions as Record<string, unknown>) ?? fromRun?.dataOptions;
   // Only the test split is evaluated: sources skip reading the training files.
   const data = await loadDataset({
     dataset: name,
     data: given.data ?? fromRun?.data,
     dataKind: given.dataKind ?? fromRun?.dataKind,
-    options: (given.dataOptions as Record<string, unknown>) ?? fromRun?.dataOptions,
+    options: tokens ? { ...options, ...tokens } : options,
     seed: fromRun?.seed,
     dataDir: flags.dataDir ?? fromRun?.dataDir,
     testLimit: flags.testLimit,
     splits: ['test'],
   });
-  const model = await loadModel(modelDir);
   const { checkModelFitsData } = await import('../../pipeline/preflight.ts');
   checkModelFitsData(model, 'the model', modelDir, data);
   const evaluation = await evaluate({ models: { [modelDir]: model }, data: data.test });

@@ -32,11 +32,15 @@ export async function exportCommand(modelDir: string, flags: ExportFlags): Promi
   const name = flags.dataset ?? run?.config?.dataset ?? 'mnist';
   const backend = await selectBackend((flags.backend ?? 'auto') as never);
   const fromRun = flags.dataset ? undefined : run?.config;
+  // A text model's own tokenizer.json encodes the test texts (the ids it was trained on).
+  const tokenizerFile = join(modelDir, 'tokenizer.json');
   const data = await loadDataset({
     dataset: name,
     data: fromRun?.data,
     dataKind: fromRun?.dataKind,
-    options: fromRun?.dataOptions,
+    options: existsSync(tokenizerFile)
+      ? { ...fromRun?.dataOptions, tokenizerFile }
+      : fromRun?.dataOptions,
     seed: fromRun?.seed,
     validationSize: fromRun?.validationSize,
     dataDir: flags.dataDir ?? fromRun?.dataDir,
@@ -70,7 +74,7 @@ export async function exportCommand(modelDir: string, flags: ExportFlags): Promi
     outDir: e.outDir,
     modelJson: e.modelJson,
     metadata: e.cardPath,
-    shards: e.card.format.files.length - 1,
+    shards: e.card.format.files.filter((f) => f.name.endsWith('.bin')).length,
   }));
   const logitRange = outcome.logitRange;
 

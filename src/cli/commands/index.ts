@@ -44,10 +44,10 @@ export const commands: CommandSpec[] = [
     description: 'train a scratch student and a distilled student from a saved teacher',
     configure: (cmd) =>
       addTrainingOptions(
-        addSeedOptions(addTeacherLoadOptions(cmd))
+        addSeedOptions(labelOptions.addRemoteTeacherOptions(addTeacherLoadOptions(cmd)))
           .option(
             '--teacher <path>',
-            'saved teacher: a tfjs Layers or graph model folder / model.json (e.g. runs/<run>/models/teacher), an .onnx file, or an http(s) URL of a graph model; repeat for an ensemble',
+            'saved teacher: a tfjs Layers or graph model folder / model.json (e.g. runs/<run>/models/teacher), an .onnx file, an http(s) URL of a graph model, or a model server (…/v2/models/<m>, …/v1/models/<m>); repeat for an ensemble',
             collect,
           )
           .addOption(
@@ -89,8 +89,13 @@ export const commands: CommandSpec[] = [
       'search temperature and loss weights (or any method parameter) on the validation split',
     configure: (cmd) =>
       addTrainingOptions(
-        cmd
-          .option('--teacher <model-dir>', 'saved teacher (a tfjs LayersModel folder)', collect)
+        labelOptions
+          .addRemoteTeacherOptions(addTeacherLoadOptions(cmd))
+          .option(
+            '--teacher <path>',
+            'saved teacher: a model folder, an .onnx file or a model server URL (as distill takes)',
+            collect,
+          )
           .option(
             '--search <key=v1,v2,…>',
             'values to try for a method parameter (repeatable; default temperature and hardWeight)',

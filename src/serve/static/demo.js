@@ -1,21 +1,28 @@
 // The demo page: loads the run's teacher and distilled student with the stock tf.loadLayersModel
-// (wasm backend, falling back to webgl then cpu; `?backend=cpu` forces one), turns a drawing or a
-// picked test image into a [1, 28, 28, 1] input and shows each model's softmax(logits) and latency.
+// (wasm backend, falling back to webgl then cpu; `?backend=cpu` forces one), turns the user's
+// input into the models' input as the run's data spec says (an input kind below: a drawing or an
+// uploaded image of any size, a table row, a pasted text through the model's tokenizer.json) or
+// picks a test example, and shows each model's softmax(logits) and latency. A teacher the page
+// cannot run (ONNX, a graph model) shows the logits Node computed for the test examples.
 // Each panel also carries its last result as data attributes (data-input, data-variant,
 // data-logits, data-latency-ms) for tests and for anyone curious in the devtools.
 import { median, softmax, toMnistInput } from './preprocess.js';
+import { decodeRow, encodeRow, pixelsToInput, resizeImage } from './inputs.js';
 
 const tf = globalThis.tf;
 const REPEATS = 7;
 const ROUNDS = 5;
 const INK = '#16213a';
 const $ = (selector) => document.querySelector(selector);
+globalThis.demoState = undefined; // set in main(): the page's state, for tests and the devtools
 
 const state = {
   info: undefined, // /api/run.json
-  images: undefined, // /api/test-images.json, pixels decoded to bytes
+  images: undefined, // /api/examples.json, pixels / features decoded
   models: new Map(), // model key → Promise<LayersModel>
-  input: undefined, // { key, pixels: Float32Array [784], label?, index? }
+  input: undefined, // { key, x: Float32Array | Int32Array (one example), label?, index?, bytes? }
+  kind: undefined, // the input kind (see inputKinds)
+  tokenizer: undefined, // text runs: { file, encode(text) → Int32Array }
   variant: 'float32', // of the student: 'float32' | 'uint8'
   edits: 0,
 };
@@ -79,8 +86,8 @@ const inputShape = (m) => [1, ...m.inputs[0].shape.slice(1)];
  * Logits of one input, and its latency: the median over REPEATS samples, each the mean of ROUNDS
  * back-to-back runs of predict + read-back (browsers coarsen performance.now() to 0.1 ms).
  */
-async function predict(m, pixels) {
-  const x = tf.tensor(pixels, inputShape(m));
+async function predict(m, values) {
+  const x = tf.tensor(values, inputShape(m), state.info.input?.dtype ?? 'float32');
   const samples = [];
   let logits;
   try {
@@ -118,6 +125,9 @@ function buildBars(panel) {
 
 function describeModel(key) {
   const spec = state.info.models[key];
+  const teacher = state.info.teacher;
+  if (!spec && key === 'teacher' && teacher && !teacher.inPage)
+    return `${teacher.kind} teacher (${teacher.source}): runs in Node only`;
   if (!spec) return 'not in this run folder';
   const parts = [];
   if (spec.parameters) parts.push(`${spec.parameters.toLocaleString('en-US')} parameters`);
@@ -133,7 +143,7 @@ function resetPanel(panel) {
     row.querySelector('.fill').style.width = '0';
     row.querySelector('.pct').textContent = '';
   }
-  panel.el.querySelector('.latency').textContent = 'draw a digit or pick a test image';
+  panel.el.querySelector('.latency').textContent = state.kind?.prompt ?? 'pick a test example';
   panel.el.classList.remove('right', 'wrong');
   for (const name of ['input', 'variant', 'logits', 'latencyMs', 'top'])
     delete panel.el.dataset[name];
@@ -148,8 +158,9 @@ function showResult(panel, input, result) {
     row.querySelector('.fill').style.width = `${(100 * probs[i]).toFixed(2)}%`;
     row.querySelector('.pct').textContent = percent(probs[i]);
   });
-  panel.el.querySelector('.latency').textContent =
-    `${result.ms.toFixed(result.ms < 10 ? 2 : 1)} ms per prediction in this page (median of ${REPEATS})`;
+  panel.el.querySelector('.latency').textContent = Number.isFinite(result.ms)
+    ? `${result.ms.toFixed(result.ms < 10 ? 2 : 1)} ms per prediction in this page (median of ${REPEATS})`
+    : result.note;
   panel.el.classList.toggle('right', input.label !== undefined && top === input.label);
   panel.el.classList.toggle('wrong', input.label !== undefined && top !== input.label);
   Object.assign(panel.el.dataset, {
@@ -183,8 +194,15 @@ async function pump() {
           continue;
         }
         const m = await model(panel.key());
-        if (!m) continue;
-        const result = await predict(m, input.pixels);
+        if (!m) {
+          const result = nodeResult(panel, input);
+          if (result) {
+            showResult(panel, input, result);
+            results.push({ ...result, key: panel.key() });
+          }
+          continue;
+        }
+        const result = await predict(m, input.x);
         showResult(panel, input, result);
         results.push({ ...result, key: panel.key() });
       }
@@ -197,6 +215,19 @@ async function pump() {
   }
 }
 
+/** A teacher the page cannot run: the logits Node computed for this test example, if any. */
+function nodeResult(panel, input) {
+  const logits = state.images.teacherLogits;
+  if (panel.key() !== 'teacher' || !logits) return undefined;
+  if (input.index === undefined) {
+    resetPanel(panel);
+    panel.el.querySelector('.latency').textContent =
+      `${state.info.teacher?.kind} teacher: runs in Node only; pick a test example to see its logits`;
+    return undefined;
+  }
+  return { logits: logits[input.index], ms: NaN, note: state.images.teacherNote };
+}
+
 /** Under the panels: the true label or "your drawing", and how the student compares. */
 function showSummary(input, results) {
   const names = state.info.classNames;
@@ -206,8 +237,8 @@ function showSummary(input, results) {
   if (input) {
     first =
       input.label === undefined
-        ? 'Your drawing, preprocessed like MNIST.'
-        : `Test image #${input.index} · true label ${names[input.label]}.`;
+        ? state.kind.yours
+        : `Test example #${input.index} · true label ${names[input.label]}.`;
   }
   if (input && results.length === 2) {
     const [teacher, student] = results;
@@ -217,7 +248,7 @@ function showSummary(input, results) {
         : ` They disagree: teacher ${names[top(teacher)]}, student ${names[top(student)]}.`;
     const [t, s] = [state.info.models[teacher.key], state.info.models[student.key]];
     const ratio = (a, b) => (a && b ? `${(a / b).toFixed(1)}×` : '?');
-    second = `The student has ${ratio(t.parameters, s.parameters)} fewer parameters, a ${ratio(t.bytes, s.bytes)} smaller file, and ran ${ratio(teacher.ms, student.ms)} faster here.`;
+    second = `The student has ${ratio(t?.parameters, s.parameters)} fewer parameters, a ${ratio(t?.bytes, s.bytes)} smaller file${Number.isFinite(teacher.ms) ? `, and ran ${ratio(teacher.ms, student.ms)} faster here` : ''}.`;
   }
   $('#truth').textContent = first;
   $('#comparison').textContent = second;
@@ -226,7 +257,7 @@ function showSummary(input, results) {
 function setInput(input) {
   state.input = input;
   document.body.dataset.input = input ? input.key : '';
-  drawPreview(input ? input.pixels : undefined);
+  state.kind.preview?.(input);
   schedule();
 }
 
@@ -245,6 +276,14 @@ function clearPad() {
   $('#pad-caption').textContent = 'draw here with the mouse, a pen or a finger';
   for (const b of document.querySelectorAll('#samples .selected')) b.classList.remove('selected');
 }
+
+/** A run recorded before input specs: 28 × 28 grayscale digits. */
+const MNIST_INPUT = {
+  name: 'image',
+  shape: [28, 28, 1],
+  dtype: 'float32',
+  preprocessing: { kind: 'image', size: [28, 28], channels: 1, scale: 1 / 255 },
+};
 
 function point(event) {
   const box = pad.getBoundingClientRect();
@@ -270,7 +309,7 @@ function readPad() {
   const ink = new Uint8ClampedArray(pad.width * pad.height);
   for (let i = 0; i < ink.length; i++) ink[i] = rgba[4 * i + 3]; // ink = alpha
   const pixels = toMnistInput(ink, pad.width, pad.height);
-  setInput(pixels ? { key: `drawing:${++state.edits}`, pixels } : undefined);
+  setInput(pixels ? { key: `drawing:${++state.edits}`, x: pixels, drawn: true } : undefined);
 }
 
 pad.addEventListener('pointerdown', (event) => {
@@ -301,65 +340,257 @@ $('#clear').addEventListener('click', () => {
   setInput(undefined);
 });
 
-/** Paints 28×28 values in [0, 1] onto a canvas: white on black like MNIST, or ink on paper. */
-function paint(canvas, pixels, inkOnPaper) {
-  const c = canvas.getContext('2d');
-  const image = c.createImageData(28, 28);
-  for (let i = 0; i < 784; i++) {
-    const v = Math.round(255 * (pixels ? pixels[i] : 0));
-    if (inkOnPaper) image.data.set([0x16, 0x21, 0x3a, v], 4 * i);
-    else image.data.set([v, v, v, 255], 4 * i);
+/** Paints uint8 [h, w, c] bytes onto a canvas of that size: as they are, or as ink on paper. */
+function paintBytes(canvas, bytes, h, w, c, inkOnPaper = false) {
+  canvas.width = w;
+  canvas.height = h;
+  const c2 = canvas.getContext('2d');
+  const image = c2.createImageData(w, h);
+  for (let i = 0; i < h * w; i++) {
+    const rgb = c === 1 ? [bytes[i], bytes[i], bytes[i]] : bytes.subarray(3 * i, 3 * i + 3);
+    if (inkOnPaper) image.data.set([0x16, 0x21, 0x3a, rgb[0]], 4 * i);
+    else image.data.set([rgb[0], rgb[1], rgb[2], 255], 4 * i);
   }
-  c.putImageData(image, 0, 0);
+  c2.putImageData(image, 0, 0);
 }
 
-function drawPreview(pixels) {
-  paint($('#preview'), pixels, false);
-}
+const toBytes = (floats) => Uint8Array.from(floats, (v) => Math.round(255 * v));
 
 // ----------------------------------------------------------------------------------------------
-// Test-image picker
+// Input kinds, keyed by the preprocessing kind of the run's input spec (src/data/spec.ts). Each
+// sets up its controls, turns test example i into an input, labels its picker button and shows
+// what the models see. Adding a kind = one entry here.
 
-function samplePixels(index) {
-  const { bytes } = state.images;
-  const pixels = new Float32Array(784);
-  for (let i = 0; i < 784; i++) pixels[i] = bytes[index * 784 + i] / 255; // as the Node loader
-  return pixels;
+const imagePre = () => state.info.input.preprocessing;
+const isDrawable = (pre) => pre.size[0] === 28 && pre.size[1] === 28 && pre.channels === 1;
+
+const imageKind = {
+  prompt: 'upload an image or pick a test image',
+  setup() {
+    const pre = imagePre();
+    const [h, w] = pre.size;
+    const drawable = isDrawable(pre);
+    if (drawable) this.prompt = 'draw a digit, upload an image or pick a test image';
+    $('#input-title').textContent = drawable
+      ? 'Draw a digit or upload an image'
+      : 'Upload an image';
+    $('#draw-input').hidden = !drawable;
+    $('#image-input').hidden = false;
+    $('#preview-row').hidden = false;
+    $('#preview').width = w;
+    $('#preview').height = h;
+    $('#preview-caption').innerHTML =
+      `what the models see<br />(${h} × ${w}${pre.channels === 3 ? ' RGB' : ''})`;
+    $('#how-text').textContent =
+      (drawable
+        ? 'A drawing is preprocessed as for MNIST (LeCun et al.): the ink\u2019s bounding box is scaled, keeping its aspect ratio, so that its longer side is 20 pixels (area averaging, hence grey edges), then placed in a 28 × 28 field with its centre of mass on the centre. '
+        : '') +
+      `An uploaded image is decoded by the browser and resized here to ${h} × ${w} (fit ${pre.fit ?? 'cover'}, ${pre.channels === 1 ? 'grayscale' : 'RGB'}) as the run\u2019s loader did with sharp: Catmull-Rom when enlarging and Lanczos-3 when shrinking, as libvips does (on real MNIST PNGs: within 1 grey level when enlarging, about 0.3–1.6 on average when shrinking), then scaled by ${pre.scale.toPrecision(4)}. Test images are used exactly as the loader stored them.`;
+    $('#upload').addEventListener('change', (event) => {
+      const file = event.target.files?.[0];
+      if (file)
+        uploadImage(file).catch((e) =>
+          fail(`${file.name}: not an image the browser decodes (${e.message})`),
+        );
+    });
+  },
+  get yours() {
+    const input = state.input;
+    if (input?.drawn) return 'Your drawing, preprocessed like MNIST.';
+    const [h, w] = imagePre().size;
+    return `Your image ${input?.name ?? ''}, resized to ${h} × ${w} like the training data.`;
+  },
+  bytes(index) {
+    const [h, w] = imagePre().size;
+    const per = h * w * imagePre().channels;
+    return state.images.bytes.subarray(index * per, (index + 1) * per);
+  },
+  example(index) {
+    const bytes = this.bytes(index);
+    return { x: pixelsToInput(bytes, imagePre()), bytes };
+  },
+  thumb(index, button) {
+    const pre = imagePre();
+    const canvas = document.createElement('canvas');
+    paintBytes(canvas, this.bytes(index), pre.size[0], pre.size[1], pre.channels);
+    const caption = document.createElement('span');
+    caption.textContent = state.images.classNames[state.images.labels[index]];
+    button.append(canvas, caption);
+  },
+  picked(index) {
+    const pre = imagePre();
+    clearPad();
+    if (!isDrawable(pre)) return;
+    // Show the image on the pad, enlarged; the next stroke starts a new drawing.
+    const small = document.createElement('canvas');
+    paintBytes(small, this.bytes(index), 28, 28, 1, true);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(small, 0, 0, pad.width, pad.height);
+    showingSample = true;
+    $('#pad-caption').textContent = `test image #${index} — draw to start over`;
+  },
+  preview(input) {
+    const pre = imagePre();
+    const bytes =
+      input?.bytes ??
+      (input ? toBytes(input.x) : new Uint8Array(pre.size[0] * pre.size[1] * pre.channels));
+    paintBytes($('#preview'), bytes, pre.size[0], pre.size[1], pre.channels);
+  },
+};
+
+/** An uploaded file → the model's input, through the browser's decoder and inputs.js. */
+async function uploadImage(file) {
+  const bitmap = await createImageBitmap(file, {
+    colorSpaceConversion: 'none',
+    premultiplyAlpha: 'none',
+  });
+  const canvas = document.createElement('canvas');
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  const c2 = canvas.getContext('2d', { willReadFrequently: true });
+  c2.drawImage(bitmap, 0, 0);
+  const rgba = c2.getImageData(0, 0, bitmap.width, bitmap.height).data;
+  const pre = imagePre();
+  const bytes = resizeImage(rgba, bitmap.width, bitmap.height, pre);
+  clearPad();
+  $('#upload-name').textContent = `${file.name} (${bitmap.width} × ${bitmap.height})`;
+  setInput({
+    key: `upload:${++state.edits}`,
+    x: pixelsToInput(bytes, pre),
+    bytes,
+    name: file.name,
+  });
 }
 
+const tableKind = {
+  prompt: 'fill in the row or pick a test row',
+  yours: 'Your row, standardised with the training split\u2019s statistics.',
+  columns: () => state.info.input.preprocessing.columns,
+  width() {
+    return state.info.input.shape[0];
+  },
+  setup() {
+    $('#input-title').textContent = 'A table row';
+    const form = $('#table-input');
+    form.hidden = false;
+    for (const column of this.columns()) {
+      const label = document.createElement('label');
+      label.textContent = column.name;
+      let field;
+      if (column.type === 'numeric') {
+        field = document.createElement('input');
+        field.type = 'number';
+        field.step = 'any';
+        field.value = String(Number(column.mean.toPrecision(4)));
+      } else {
+        field = document.createElement('select');
+        for (const word of column.vocabulary) field.append(new Option(word, word));
+      }
+      field.name = column.name;
+      field.id = `column-${column.name}`;
+      label.htmlFor = field.id;
+      form.append(label, field);
+    }
+    form.addEventListener('input', () => this.fromForm());
+    form.addEventListener('submit', (event) => event.preventDefault());
+    $('#how-text').textContent =
+      'Numeric columns are standardised with the mean and standard deviation of the training split; categorical columns are one-hot over the training split\u2019s values (as the loader did). A picked test row is used exactly as the loader encoded it.';
+  },
+  fromForm() {
+    const values = Object.fromEntries(new FormData($('#table-input')).entries());
+    try {
+      setInput({ key: `row:${++state.edits}`, x: encodeRow(values, this.columns()) });
+      $('#status').hidden = true;
+    } catch (e) {
+      fail(e.message);
+    }
+  },
+  example(index) {
+    const n = this.width();
+    return { x: state.images.features.slice(index * n, (index + 1) * n) };
+  },
+  thumb(index, button) {
+    button.textContent = `#${index} ${state.images.classNames[state.images.labels[index]]}`;
+  },
+  picked(index) {
+    const values = decodeRow(this.example(index).x, this.columns());
+    for (const [name, value] of Object.entries(values)) {
+      const field = document.getElementById(`column-${name}`);
+      if (field)
+        field.value = typeof value === 'number' ? String(Number(value.toPrecision(6))) : value;
+    }
+  },
+};
+
+const textKind = {
+  prompt: 'paste a text or pick a test text',
+  yours: 'Your text, tokenized in this page with the model\u2019s tokenizer.json.',
+  setup() {
+    $('#input-title').textContent = 'Paste a text';
+    $('#text-input').hidden = false;
+    let timer;
+    $('#text').addEventListener('input', () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => this.fromText(), 120);
+    });
+    const { file } = state.tokenizer;
+    $('#how-text').textContent =
+      `Text is split into lower-cased words and symbols and mapped to ids by the tokenizer fitted on the training split (${file.tokenizer.type}${file.tokenizer.vocabulary ? `, ${file.tokenizer.vocabulary.length} words` : ''}), padded or cut to ${file.length} tokens: the same code and file as in Node, so the ids are identical.`;
+  },
+  fromText() {
+    const text = $('#text').value;
+    if (!text.trim()) return setInput(undefined);
+    setInput({ key: `text:${++state.edits}`, x: this.encode(text) });
+  },
+  encode(text) {
+    return state.tokenizer.encode(text);
+  },
+  example(index) {
+    return { x: this.encode(state.images.texts[index]) };
+  },
+  thumb(index, button) {
+    button.classList.add('text-sample');
+    const text = state.images.texts[index].replace(/\s+/g, ' ').slice(0, 80);
+    button.textContent = `${state.images.classNames[state.images.labels[index]]} · ${text}`;
+  },
+  picked(index) {
+    $('#text').value = state.images.texts[index];
+  },
+  preview(input) {
+    const ids = input?.x;
+    const used = ids ? ids.filter((id) => id !== 0).length : 0;
+    $('#token-line').textContent = ids
+      ? `${used} token${used === 1 ? '' : 's'} of ${ids.length} (0-padded${used === ids.length ? ', text cut' : ''})`
+      : '\u00a0';
+    document.body.dataset.tokens = ids ? JSON.stringify(Array.from(ids)) : '';
+  },
+};
+
+const inputKinds = { image: imageKind, table: tableKind, tokens: textKind };
+
+// ----------------------------------------------------------------------------------------------
+// Test-example picker
+
 function pickSample(index, button) {
-  const pixels = samplePixels(index);
-  const label = state.images.labels[index];
-  // Show the image on the pad, enlarged; the next stroke starts a new drawing.
-  clearPad();
-  const small = document.createElement('canvas');
-  small.width = small.height = 28;
-  paint(small, pixels, true);
-  ctx.imageSmoothingEnabled = false;
-  ctx.drawImage(small, 0, 0, pad.width, pad.height);
-  showingSample = true;
-  $('#pad-caption').textContent = `test image #${index} — draw to start over`;
+  for (const b of document.querySelectorAll('#samples .selected')) b.classList.remove('selected');
+  state.kind.picked?.(index);
   button.classList.add('selected');
-  setInput({ key: `sample:${index}`, pixels, label, index });
+  const label = state.images.labels[index];
+  setInput({ key: `sample:${index}`, ...state.kind.example(index), label, index });
 }
 
 function buildPicker() {
-  const { count, labels, classNames } = state.images;
+  const { count } = state.images;
   const container = $('#samples');
   $('#picker-note').textContent = count
     ? `(${count} from the ${state.images.dataset} test split)`
-    : '(no test images available)';
+    : '(no test examples available)';
   for (let i = 0; i < count; i++) {
     const button = document.createElement('button');
     button.type = 'button';
     button.dataset.index = String(i);
-    button.title = `test image #${i}, label ${classNames[labels[i]]}`;
-    const canvas = document.createElement('canvas');
-    canvas.width = canvas.height = 28;
-    paint(canvas, samplePixels(i), false);
-    const caption = document.createElement('span');
-    caption.textContent = classNames[labels[i]];
-    button.append(canvas, caption);
+    button.title = `test example #${i}, label ${state.images.classNames[state.images.labels[i]]}`;
+    state.kind.thumb(i, button);
     button.addEventListener('click', () => pickSample(i, button));
     container.append(button);
   }
@@ -389,10 +620,33 @@ async function main() {
   const [backend, info, images] = await Promise.all([
     startBackend(),
     getJson('/api/run.json'),
-    getJson('/api/test-images.json'),
+    getJson('/api/examples.json'),
   ]);
+  globalThis.demoState = state;
   state.info = info;
-  state.images = { ...images, bytes: Uint8Array.from(atob(images.pixels), (c) => c.charCodeAt(0)) };
+  info.input ??= MNIST_INPUT;
+  const decode = (b64) => Uint8Array.from(atob(b64 ?? ''), (c) => c.charCodeAt(0));
+  state.images = {
+    ...images,
+    bytes: images.pixels !== undefined ? decode(images.pixels) : undefined,
+    features:
+      images.features !== undefined ? new Float32Array(decode(images.features).buffer) : undefined,
+    texts: images.texts ?? [],
+  };
+  state.kind = inputKinds[info.input.preprocessing.kind];
+  if (!state.kind)
+    throw new Error(
+      `this run's input kind '${info.input.preprocessing.kind}' has no input in this page`,
+    );
+  if (info.tokenizer) {
+    const [{ createTokenizer }, file] = await Promise.all([
+      import('/gen/tokenizer.js'),
+      getJson(info.tokenizer),
+    ]);
+    const tokenizer = createTokenizer(file.tokenizer);
+    state.tokenizer = { file, encode: (text) => tokenizer.encode(text, file.length) };
+  }
+  await import('/gen/layers.js'); // registers Distillery's custom layers (a transformer teacher)
   const simd = backend === 'wasm' && (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   $('#backend-line').textContent =
     `TensorFlow.js ${tf.version.tfjs} · ${backend}${simd ? ' (SIMD)' : ''} backend, in this page`;
@@ -410,12 +664,13 @@ async function main() {
       schedule();
     });
   }
+  state.kind.setup();
   for (const panel of panels) {
     buildBars(panel);
     resetPanel(panel);
   }
   buildPicker();
-  drawPreview(undefined);
+  state.kind.preview?.(undefined);
   await Promise.all(panels.map((p) => model(p.key())));
   document.body.dataset.ready = 'true';
 }

@@ -38,7 +38,11 @@ after(async () => {
   model.dispose();
 });
 
-const fast: Partial<RemoteTeacherOptions> = { backoffMs: 5, maxBackoffMs: 20, timeoutMs: 500 };
+// A generous per-attempt timeout: on a loaded machine (CI runs many jobs) a normal request can
+// take over half a second, and an extra retry would break the exact retry counts below. The
+// 'slow' fault gets its own short timeout.
+const fast: Partial<RemoteTeacherOptions> = { backoffMs: 5, maxBackoffMs: 20, timeoutMs: 10_000 };
+const slowTimeout = { timeoutMs: 500 };
 const kserve = async (faults: Fault[] = [], opts: Partial<RemoteTeacherOptions> = {}) => {
   const server = await startKServeServer(model, { faults, slowMs: 1500 });
   servers.push(server);
@@ -87,7 +91,7 @@ for (const [name, start] of [
 
   for (const fault of ['slow', '500', '503', '429', 'drop', 'malformed'] as Fault[]) {
     test(`${name}: a ${fault} response is retried and the logits are still exact`, async () => {
-      const { server, teacher } = await start([fault]);
+      const { server, teacher } = await start([fault], fault === 'slow' ? slowTimeout : {});
       assert.deepEqual(await logitsOf(teacher), expected);
       assert.equal(server.requests, 4); // one retry
       const reasons = Object.keys(teacher.stats().retryReasons);

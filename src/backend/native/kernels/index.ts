@@ -36,6 +36,7 @@ import { stepConfig } from './Step.ts';
 import { subConfig } from './Sub.ts';
 import { sumConfig } from './Sum.ts';
 import { tanhConfig } from './Tanh.ts';
+import { tileConfig } from './Tile.ts';
 import { transposeConfig } from './Transpose.ts';
 
 export const nativeKernelConfigs: KernelConfig[] = [
@@ -71,6 +72,7 @@ export const nativeKernelConfigs: KernelConfig[] = [
   meanConfig,
   sumConfig,
   softmaxConfig,
+  tileConfig,
   transposeConfig,
   // convolution and pooling, NHWC
   conv2DConfig,
