@@ -245,6 +245,16 @@ test('a text run: escaped message excerpts, ROC curves with results.json AUC, th
     assert.ok([...unescape(shown)].length <= TEXT_EXCERPT_CHARS);
     assert.equal(Number(characters.replace(/,/g, '')), [...text].length);
   });
+  // Error rates per corpus folder, hard ham among them, as results.json has them.
+  const distilled = results.evaluation.rows.find((r) => r.name === 'distilled')!;
+  assert.ok('hard-ham-1' in distilled.groupErrorRates!);
+  for (const [group, rate] of Object.entries(distilled.groupErrorRates!))
+    has(
+      html,
+      new RegExp(
+        `<tr><td class="text">${group}</td>(<td>[^<]*</td>)*<td>${(100 * rate).toFixed(2)}%</td></tr>`,
+      ),
+    );
   // ROC: spam against ham; the AUC shown is results.json's, and the curve's area equals it.
   has(html, /<h2 id="roc">ROC curves<\/h2>\n<p>spam against ham/);
   for (const r of results.evaluation.rows) {

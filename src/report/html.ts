@@ -700,9 +700,26 @@ function perClassSection(results: RunResults): string {
     c.recall.toFixed(3),
   ]);
   const macro = rows.map((r) => `${escapeHtml(r.name)} ${r.macroF1?.toFixed(4)}`).join(', ');
+  // Per-group error rates (e.g. SpamAssassin's hard-ham folder), where the split has groups.
+  const grouped = results.evaluation.rows.filter((r) => r.groupErrorRates);
+  const groups = [...new Set(grouped.flatMap((r) => Object.keys(r.groupErrorRates!)))].sort();
+  const groupTable = groups.length
+    ? `<h3>Error rate per group</h3>
+<p>The share of each group's test examples a model gets wrong (groups are the data's own subsets, e.g. the corpus folder a mail comes from).</p>
+${simpleTable(
+  ['group', ...grouped.map((r) => r.name)],
+  groups.map((g) => [
+    g,
+    ...grouped.map((r) =>
+      r.groupErrorRates![g] === undefined ? '–' : percent(r.groupErrorRates![g]),
+    ),
+  ]),
+)}`
+    : '';
   return `<h2 id="per-class">Per class</h2>
 <p>Precision, recall and F1 of each class on the test split (one class against the rest); macro-F1 (the unweighted mean): ${macro}.</p>
-<div class="table-wrap">${simpleTable(head, body)}</div>`;
+<div class="table-wrap">${simpleTable(head, body)}</div>
+${groupTable}`;
 }
 
 function verdict(results: RunResults): string {
