@@ -1,10 +1,11 @@
 // Teacher labelling throughput: the PyTorch-made ONNX teacher (test/fixtures/mnist-cnn.onnx, a
 // CNN on 32×32 RGB with ImageNet mean/std, NCHW) through onnxTeacher (onnxruntime-node) against
 // the same architecture as a tfjs Layers teacher (cnn:8-16:32 on 32×32×3, NHWC) on the given
-// backend, in the same run. Both are fed the same MNIST 28×28×1 batches and adapt them the same
-// way (resize, gray → RGB, mean/std; in tfjs on the backend); batch sizes 32 / 128 / 512,
-// median of several passes over the rows, one thread each. Writes docs/benchmarks.md (<!-- onnx -->).
-// Usage: npm run bench:onnx -- [--backend native] [--rows 2048] [--reps 3] [--batches 32,128,512]
+// backend (auto: native if built, else wasm), in the same run. Both are fed the same MNIST
+// 28×28×1 batches and adapt them the same way (resize, gray → RGB, mean/std; in tfjs on the
+// backend); batch sizes 32 / 128 / 512, median of several passes over the rows, one thread each.
+// Skipped with a note when onnxruntime-node is missing. Writes docs/benchmarks.md (<!-- onnx -->).
+// Usage: npm run bench:onnx -- [--backend auto] [--rows 2048] [--reps 3] [--batches 32,128,512]
 //        [--no-write]
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -12,7 +13,7 @@ import { tf, type Tensor } from '../src/tf.ts';
 import { featuresAsFloat, loadMnist, primaryInput } from '../src/data/index.ts';
 import { createCnn } from '../src/models/index.ts';
 import { createAdapter, resolveTeacherInput } from '../src/teachers/adapt.ts';
-import { onnxTeacher } from '../src/teachers/onnx.ts';
+import { loadOnnxRuntime, onnxTeacher } from '../src/teachers/onnx.ts';
 import type { Teacher } from '../src/teachers/teacher.ts';
 import { selectBackend, type BackendName } from '../src/backend/index.ts';
 import { renderTable } from '../src/report/table.ts';
@@ -20,7 +21,7 @@ import { benchArgs } from './args.ts';
 import { writeDocSection } from './doc.ts';
 
 const args = benchArgs(['backend', 'rows', 'reps', 'batches'], ['no-write']);
-const backend = await selectBackend((args.get('backend') ?? 'native') as BackendName, {
+const backend = await selectBackend((args.get('backend') ?? 'auto') as BackendName, {
   threads: 1,
 });
 const rows = Number(args.get('rows') ?? 2048);
@@ -28,6 +29,23 @@ const reps = Number(args.get('reps') ?? 3);
 const batchSizes = (args.get('batches') ?? '32,128,512').split(',').map(Number);
 const load = loadavg();
 const started = new Date();
+
+const title =
+  '## Teacher labelling: ONNX against tfjs Layers (`npm run bench:onnx`, part of `npm run bench`)';
+const writeDoc = (text: string) => {
+  if (!args.has('no-write')) writeDocSection('onnx', `${title}\n\n\`\`\`\n${text}\`\`\``);
+};
+// Without onnxruntime-node there is nothing to compare: say so and stop, without failing.
+const ortMissing = await loadOnnxRuntime().then(
+  () => undefined,
+  (e: Error) => e.message,
+);
+if (ortMissing) {
+  const text = `Skipped: ${ortMissing}\n`;
+  process.stdout.write(text);
+  writeDoc(text);
+  process.exit(0);
+}
 
 const onnxPath = 'test/fixtures/mnist-cnn.onnx';
 const sidecar = JSON.parse(readFileSync(`${onnxPath}.json`, 'utf8'));
@@ -138,11 +156,6 @@ const text =
   ) +
   `\n\nONNX vs Layers: ${ratios.join(', ')}.\n`;
 process.stdout.write(text);
-if (!args.has('no-write')) {
-  writeDocSection(
-    'onnx',
-    `## Teacher labelling: ONNX against tfjs Layers (\`npm run bench:onnx\`, part of \`npm run bench\`)\n\n\`\`\`\n${text}\`\`\``,
-  );
-  console.error('wrote docs/benchmarks.md');
-}
+writeDoc(text);
+if (!args.has('no-write')) console.error('wrote docs/benchmarks.md');
 process.exit(0); // onnxruntime keeps handles open

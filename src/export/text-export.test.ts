@@ -70,3 +70,30 @@ test('a tokenizer.json that does not fit the model is refused in one line', asyn
     (e: Error) => /tokenizer belongs to another model/.test(e.message) && !e.message.includes('\n'),
   );
 });
+
+test('the default text student on the whole SpamAssassin corpus exports under 500 KiB (uint8)', async (t) => {
+  const { textRunDefaults } = await import('../data/sources/text-spam-assassin.ts');
+  const { parseArch } = await import('../models/index.ts');
+  const full = await loadDataset({ dataset: 'spam-assassin', splits: ['train'] });
+  const { kind, args } = parseArch(textRunDefaults.student.arch);
+  const student = modelFactories[kind](args, {
+    inputShape: full.inputShape,
+    classes: 2,
+    input: primaryInput(full.spec),
+    seed: 1,
+  });
+  const dir = join(root, 'default-student');
+  await saveModel(student, dir);
+  writeTokenizerFile(dir, full.spec);
+  student.dispose();
+  // The size does not depend on the trained values: uint8 stores one byte per weight.
+  const result = await exportModel({
+    modelDir: dir,
+    outDir: join(root, 'default-uint8'),
+    quantize: 'uint8',
+  });
+  t.diagnostic(
+    `${textRunDefaults.student.arch}, ${full.train.count} training mails: uint8 export ${result.row.bytes} bytes (${(result.row.bytes / 1024).toFixed(1)} KiB) with tokenizer.json`,
+  );
+  assert.ok(result.row.bytes < 500 * 1024, `${result.row.bytes} bytes`);
+});

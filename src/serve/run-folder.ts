@@ -105,7 +105,10 @@ export async function loadExamples(
       x: batch,
       shape: data.inputShape,
     });
-    if (teacher) [out.teacherLogits, out.teacherNote] = [teacher.logits, teacher.note];
+    if (teacher) {
+      out.teacherNote = teacher.note;
+      if (teacher.logits.length) out.teacherLogits = teacher.logits;
+    }
   } catch (e) {
     out.teacherNote = `the ${results.teacher?.kind} teacher did not load in Node: ${(e as Error).message.split('\n')[0]}`;
   }
@@ -129,6 +132,10 @@ async function nodeTeacherLogits(
   const kind = results.teacher?.kind;
   if (!kind || kind === 'layers' || teacherDirs.length === 0 || examples.count === 0)
     return undefined;
+  // A teacher behind a URL (a served model, an LLM API) is not called again just to show a demo:
+  // that may be slow, need credentials, or cost money.
+  if (teacherDirs.some((d) => /^https?:\/\//i.test(d)))
+    return { logits: [], note: `${kind} teacher at a URL: not called by the demo` };
   const { loadTeachers, teacherOptionsFromConfig } = await import('../teachers/load.ts');
   const { tf } = await import('../tf.ts');
   const loaded = await loadTeachers(teacherDirs, {

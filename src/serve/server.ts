@@ -290,7 +290,13 @@ function describeRun(
     input: images?.input ?? (spec ? primaryInput(spec) : undefined),
     /** A teacher the page cannot run (not a Layers model): its kind, and why. */
     teacher: results.teacher
-      ? { kind: results.teacher.kind, source: results.teacher.source, inPage: !!folders.teacher }
+      ? {
+          kind: results.teacher.kind,
+          source: results.teacher.source,
+          inPage: !!folders.teacher,
+          parameters: results.teacher.parameters,
+          bytes: results.teacher.fileBytes,
+        }
       : undefined,
     teacherNote: images?.teacherNote,
     tokenizer: existsSync(join(runDir, 'models', 'distilled', 'tokenizer.json'))

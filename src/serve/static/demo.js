@@ -111,6 +111,9 @@ async function predict(m, values) {
 
 function buildBars(panel) {
   const bars = panel.el.querySelector('.bars');
+  // Class names as long as the data's (folder names, table labels), up to 16 characters.
+  const longest = Math.max(...state.info.classNames.map((n) => n.length));
+  if (longest > 1) bars.style.setProperty('--class-width', `${Math.min(16, longest) + 1}ch`);
   bars.replaceChildren(
     ...state.info.classNames.map((name) => {
       const row = document.createElement('div');
@@ -246,7 +249,9 @@ function showSummary(input, results) {
       top(teacher) === top(student)
         ? ` Teacher and student agree: ${names[top(teacher)]}.`
         : ` They disagree: teacher ${names[top(teacher)]}, student ${names[top(student)]}.`;
-    const [t, s] = [state.info.models[teacher.key], state.info.models[student.key]];
+    // A teacher the page cannot run: the size the run recorded for it.
+    const t = state.info.models[teacher.key] ?? state.info.teacher;
+    const s = state.info.models[student.key];
     const ratio = (a, b) => (a && b ? `${(a / b).toFixed(1)}×` : '?');
     second = `The student has ${ratio(t?.parameters, s.parameters)} fewer parameters, a ${ratio(t?.bytes, s.bytes)} smaller file${Number.isFinite(teacher.ms) ? `, and ran ${ratio(teacher.ms, student.ms)} faster here` : ''}.`;
   }
@@ -385,7 +390,7 @@ const imageKind = {
       (drawable
         ? 'A drawing is preprocessed as for MNIST (LeCun et al.): the ink\u2019s bounding box is scaled, keeping its aspect ratio, so that its longer side is 20 pixels (area averaging, hence grey edges), then placed in a 28 × 28 field with its centre of mass on the centre. '
         : '') +
-      `An uploaded image is decoded by the browser and resized here to ${h} × ${w} (fit ${pre.fit ?? 'cover'}, ${pre.channels === 1 ? 'grayscale' : 'RGB'}) as the run\u2019s loader did with sharp: Catmull-Rom when enlarging and Lanczos-3 when shrinking, as libvips does (on real MNIST PNGs: within 1 grey level when enlarging, about 0.3–1.6 on average when shrinking), then scaled by ${pre.scale.toPrecision(4)}. Test images are used exactly as the loader stored them.`;
+      `An uploaded image is decoded by the browser and resized here to ${h} × ${w} (fit ${pre.fit ?? 'cover'}, ${pre.channels === 1 ? 'grayscale' : 'RGB'}) as the run\u2019s loader did with sharp: Catmull-Rom when enlarging and Lanczos-3 when shrinking, as libvips does (on real MNIST PNGs: within 1 grey level when enlarging, under 1 on average when shrinking), then scaled by ${pre.scale.toPrecision(4)}. Test images are used exactly as the loader stored them.`;
     $('#upload').addEventListener('change', (event) => {
       const file = event.target.files?.[0];
       if (file)
@@ -481,7 +486,7 @@ const tableKind = {
         field = document.createElement('input');
         field.type = 'number';
         field.step = 'any';
-        field.value = String(Number(column.mean.toPrecision(4)));
+        field.value = String(Number(column.mean.toFixed(4)) || 0);
       } else {
         field = document.createElement('select');
         for (const word of column.vocabulary) field.append(new Option(word, word));
@@ -517,7 +522,7 @@ const tableKind = {
     for (const [name, value] of Object.entries(values)) {
       const field = document.getElementById(`column-${name}`);
       if (field)
-        field.value = typeof value === 'number' ? String(Number(value.toPrecision(6))) : value;
+        field.value = typeof value === 'number' ? String(Number(value.toFixed(4)) || 0) : value;
     }
   },
 };

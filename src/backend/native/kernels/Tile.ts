@@ -22,21 +22,28 @@ export function tileValues(x: Float32Array, shape: number[], reps: number[], out
     rowStrides[d] = s;
     s *= shape[d];
   }
+  // Repeats on the last dimension only (gray → RGB): output row r reads input row r.
+  const lastOnly = reps.slice(0, -1).every((r) => r === 1);
   const index = new Array<number>(rank - 1).fill(0); // output coordinates of the row
   let o = 0;
   for (let row = 0; row < rows; row++) {
-    let src = 0;
-    for (let d = 0; d < rank - 1; d++) src += (index[d] % shape[d]) * rowStrides[d];
+    let src = row;
+    if (!lastOnly) {
+      src = 0;
+      for (let d = 0; d < rank - 1; d++) src += (index[d] % shape[d]) * rowStrides[d];
+    }
     src *= n;
     for (let j = 0; j < m; j++) {
       if (n >= 64) {
         out.set(x.subarray(src, src + n), o);
         o += n;
+      } else if (n === 1) {
+        out[o++] = x[src];
       } else {
         for (let k = 0; k < n; k++) out[o++] = x[src + k];
       }
     }
-    for (let d = rank - 2; d >= 0; d--) {
+    for (let d = rank - 2; d >= 0 && !lastOnly; d--) {
       if (++index[d] < outShape[d]) break;
       index[d] = 0;
     }
