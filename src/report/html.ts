@@ -807,7 +807,7 @@ ${comparisonTable(rows, reference, data.unmeasured)}`);
     const charts = await Promise.all(
       specs.filter(([, spec]) => spec).map(([id, spec]) => renderChart(spec!, id)),
     );
-    sections.push(`<p>Mean of each loss term over an epoch's training batches (the terms are already weighted; their sum is what the optimiser minimised); the validation metrics on the ${results.dataset.validation.toLocaleString('en-US')} held-out validation examples after each epoch (the best validation epoch's weights are the ones kept); the learning rate each stage used, the mean over the epoch's steps (${escapeHtml(scheduleLine(config))}).</p>
+    sections.push(`<p>Mean of each loss term over an epoch's training batches (the terms are already weighted; their sum is what the optimiser minimised); the validation metrics on the ${results.dataset.validation.toLocaleString('en-US')} held-out validation examples after each epoch (the best validation epoch's weights are the ones kept)${specs[2][1] ? `; the learning rate each stage used, the mean over the epoch's steps (${escapeHtml(scheduleLine(config))})` : ''}.</p>
 <div class="figures">${charts.map((c) => `<figure>${c}</figure>`).join('\n')}</div>`);
   } else {
     sections.push(`<p class="muted">No training history: every model was loaded, not trained.</p>`);
