@@ -5,7 +5,7 @@
 // shared by the three distilled variants). Writes docs/auto-temperature.json and the table
 // between the bench markers of docs/auto-temperature.md. Usage:
 //   npm run bench:auto -- [--datasets mnist,fashion-mnist,image-folder,csv,spam-assassin]
-//                         [--seeds 1,2,3] [--backend auto]
+//                         [--seeds 1,2,3] [--backend auto] [--keep 1 (other datasets' rows)]
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadFashionMnist, loadMnist } from '../src/data/index.ts';
@@ -103,7 +103,13 @@ interface SeedRow {
 }
 const jsonPath = join('docs', 'auto-temperature.json');
 const previous = existsSync(jsonPath) ? JSON.parse(readFileSync(jsonPath, 'utf8')) : undefined;
-const rows: SeedRow[] = [];
+// --keep 1: the rows of datasets not run now are kept from the last finished bench (stated).
+const kept: SeedRow[] =
+  args.get('keep') && previous?.finished
+    ? (previous.rows as SeedRow[]).filter((r) => !names.includes(r.dataset))
+    : [];
+const keptFrom = kept.length ? (previous.createdAt as string).slice(0, 16) : undefined;
+const rows: SeedRow[] = [...kept];
 const started = Date.now();
 
 /** A distill run that reuses a finished run's scratch student (loaded, not retrained). */
@@ -242,14 +248,13 @@ function write(done: boolean) {
 
 function renderTable(): string {
   const lines = [
-    `Measured ${new Date().toISOString().slice(0, 16)} UTC, seeds ${seeds.join(', ')}${rows.length < names.length * seeds.length ? ` (partial: ${rows.length} of ${names.length * seeds.length} dataset × seed runs finished)` : ''}.`,
+    `Measured ${new Date().toISOString().slice(0, 16)} UTC, seeds ${seeds.join(', ')}${rows.length - kept.length < names.length * seeds.length ? ` (partial: ${rows.length - kept.length} of ${names.length * seeds.length} dataset × seed runs finished)` : ''}${keptFrom ? `; rows of ${[...new Set(kept.map((r) => r.dataset))].join(', ')} kept from the bench of ${keptFrom} UTC` : ''}.`,
     '',
     '| dataset | student | test acc (mean ± std) | gain vs scratch (paired) | time to choose (median) | chosen (per seed) |',
     '|---|---|---|---|---|---|',
   ];
-  for (const name of names) {
+  for (const name of new Set(rows.map((x) => x.dataset))) {
     const r = rows.filter((x) => x.dataset === name);
-    if (!r.length) continue;
     const fmt = (xs: number[]) => {
       const s = summarize(xs);
       return `${(100 * s.mean).toFixed(2)}% ± ${(100 * s.std).toFixed(2)}`;

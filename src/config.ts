@@ -51,6 +51,8 @@ export const runConfigSchema = z
     testLimit: positiveInt.optional(),
     validationSize: z.number().int().min(1),
     seed: z.number().int().min(0),
+    /** Seed of the train/validation/test split of data without a fixed split (default 1). */
+    splitSeed: z.number().int().min(0).optional(),
     backend: z.enum(backendNames),
     threads: positiveInt.optional(),
     batchSize: positiveInt,

@@ -34,6 +34,7 @@ export interface Flags extends RemoteTeacherFlags {
   testLimit?: number;
   validationSize?: number;
   seed?: number;
+  splitSeed?: number;
   backend?: string;
   threads?: number;
   batchSize?: number;
@@ -95,6 +96,11 @@ export function addTrainingOptions(
     .option('--test-limit <n>', 'use only the first n test examples', int)
     .option('--validation-size <n>', 'examples held out of training for model selection', int)
     .option('--seed <n>', 'seed for initialisation, shuffling, augmentation and dropout', int)
+    .option(
+      '--split-seed <n>',
+      "seed of the train/validation/test split of data without a fixed split (default 1, not --seed's)",
+      int,
+    )
     .addOption(backendOption())
     .option('--threads <n>', 'threads for the native backend', int)
     .option('--batch-size <n>', 'mini-batch size (all stages)', int)
@@ -363,6 +369,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
     testLimit: f.testLimit,
     validationSize: f.validationSize,
     seed: f.seed,
+    splitSeed: f.splitSeed,
     backend: f.backend as RunConfig['backend'],
     threads: f.threads,
     batchSize: f.batchSize,

@@ -57,6 +57,8 @@ export interface DatasetRef extends SplitOptions {
   /** The source kind's own options (validated by its schema). */
   options?: Record<string, unknown>;
   seed?: number;
+  /** Seed of stratified splits (default 1, independent of `seed`; see CommonDataOptions). */
+  splitSeed?: number;
   cacheDir?: string;
   /** Load as an unlabelled transfer set (y = -1) with `spec`'s preprocessing (see source.ts). */
   unlabelled?: boolean;
@@ -112,6 +114,8 @@ export async function loadDataset(ref: DatasetRef): Promise<Dataset> {
     validationSize: ref.validationSize,
     splits: ref.splits,
     seed: ref.seed,
+    // Only when given: a kind's own option of that name (spam-assassin's) is not overridden.
+    ...(ref.splitSeed === undefined ? {} : { splitSeed: ref.splitSeed }),
     cacheDir: ref.cacheDir,
     unlabelled: ref.unlabelled,
     spec: ref.spec,
@@ -130,6 +134,7 @@ export function datasetRefOf(config: {
   testLimit?: number;
   validationSize: number;
   seed: number;
+  splitSeed?: number;
   outDir: string;
 }): DatasetRef {
   return {
@@ -142,6 +147,7 @@ export function datasetRefOf(config: {
     testLimit: config.testLimit,
     validationSize: config.validationSize,
     seed: config.seed,
+    splitSeed: config.splitSeed,
     cacheDir: `${config.outDir}/.cache`,
   };
 }

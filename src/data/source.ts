@@ -12,8 +12,15 @@ export interface CommonDataOptions extends SplitOptions {
   path?: string;
   /** --data-dir: where a built-in dataset's files live, if not the default. */
   dataDir?: string;
-  /** Seed of stratified splits (sources without a fixed split). */
+  /** The run's seed: augmentation and other per-run randomness of a source. */
   seed?: number;
+  /**
+   * Seed of stratified splits (sources without a fixed split): default 1, whatever the run's
+   * seed, so that every seed of `--seeds`, and a `distill --seed 2` from a teacher trained with
+   * seed 1, see the same test rows (a split that followed the run's seed put a teacher's training
+   * rows into another seed's test split). `--split-seed` draws another split.
+   */
+  splitSeed?: number;
   /** Folder for decode caches (e.g. <out>/.cache). */
   cacheDir?: string;
   /**

@@ -243,8 +243,11 @@ async function evaluateTeacher(
     predictions: predicted,
   };
   if (options.latency ?? true) {
-    row.latencyBatch1Ms = await measureTeacherLatency(teacher, shape, 1, 30);
-    row.latencyBatch256MsPerExample = (await measureTeacherLatency(teacher, shape, 256, 7)) / 256;
+    // Token-id teachers are probed with int32 ids (padding), as the data feeds them.
+    const dtype = data.x instanceof Int32Array ? 'int32' : 'float32';
+    row.latencyBatch1Ms = await measureTeacherLatency(teacher, shape, 1, 30, dtype);
+    row.latencyBatch256MsPerExample =
+      (await measureTeacherLatency(teacher, shape, 256, 7, dtype)) / 256;
   }
   return row;
 }
@@ -255,8 +258,12 @@ export async function measureTeacherLatency(
   shape: number[],
   batchSize: number,
   repeats: number,
+  dtype: 'float32' | 'int32' = 'float32',
 ): Promise<number> {
-  const x = tf.randomUniform([batchSize, ...shape]);
+  const x =
+    dtype === 'int32'
+      ? tf.zeros([batchSize, ...shape], 'int32')
+      : tf.randomUniform([batchSize, ...shape]);
   const once = async () => {
     const t0 = performance.now();
     const y = await teacher.logits(x);

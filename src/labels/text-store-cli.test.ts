@@ -1,7 +1,8 @@
 // A logit store over text rows, end to end: an LLM teacher (a loopback OpenAI-compatible server)
 // labels the SpamAssassin training split with `distillery label`, and `distill --teacher-logits`
 // on the same mails accepts the store even with another tokenizer (the rows' identity is their
-// records' content hash, not their token ids) and refuses other rows with one line (exit 2).
+// records' content hash, not their token ids) and refuses other rows with one line (exit 2); the
+// LLM as distill's own --teacher is refused with the way round (label first).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -78,4 +79,18 @@ test('an LLM store of SpamAssassin mails serves distill on the same mails, whate
   const errors = other.stderr.split('\n').filter((l) => l.startsWith('distillery:'));
   assert.equal(errors.length, 1, other.stderr);
   assert.match(errors[0], /was labelled on other data \(spam-assassin train: 200 rows.*199 rows/);
+});
+
+test('distill --teacher openai:… is refused in one line: label first', async () => {
+  const prompt = join(root, 'prompt.txt');
+  const r = await cli([
+    'distill',
+    ...['--teacher', `openai:${server.url}/v1`, '--teacher-model', 'test', '--prompt', prompt],
+    ...DATA,
+    ...['--student-epochs', '1', '--out', join(root, 'runs')],
+  ]);
+  assert.equal(r.code, 2, r.stderr);
+  const errors = r.stderr.split('\n').filter((l) => l.startsWith('distillery:'));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.match(errors[0], /an LLM teacher reads texts.*--teacher-logits/);
 });

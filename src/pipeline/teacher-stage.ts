@@ -43,6 +43,11 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
       data: ctx.data.spec,
       ensemble: config.ensemble,
     });
+    // A teacher that reads texts (an LLM) cannot label the students' token batches.
+    if ([loaded.teacher, ...loaded.members].some((t) => (t as { reads?: string }).reads === 'text'))
+      throw usageError(
+        `${teacherDirs.join(', ')}: an LLM teacher reads texts, the students token ids: label the data first (distillery label --teacher … --out logits/) and distil with --teacher-logits logits/`,
+      );
     ctx.stages.teacher = {
       source: 'loaded',
       epochs: 0,

@@ -35,6 +35,11 @@ export interface LoadTeacherOptions {
   outputName?: string;
   /** Threads of a runtime that has its own (onnxruntime). */
   threads?: number;
+  /**
+   * What the caller calls the model and the data in messages (evaluate: 'the model', 'mnist');
+   * default: a teacher and 'the data'.
+   */
+  role?: { model: string; data: string };
   /** A model server's settings (remote kind): protocol, client limits, the API key's variable. */
   remote?: RemoteTeacherSettings & { protocol?: string };
 }
@@ -116,7 +121,7 @@ export const teacherKinds: Record<string, TeacherKind> = Object.assign(
           outputName: o.outputName,
           ...settings,
         });
-        checkClasses(teacher, o.data, source);
+        checkClasses(teacher, o, source);
         return teacher;
       },
       reads: (source: string, o: LoadTeacherOptions) =>
@@ -158,7 +163,7 @@ export const teacherKinds: Record<string, TeacherKind> = Object.assign(
         const dir = isDir(source) ? source : dirname(source);
         const model: LayersModel = await loadModel(dir);
         const teacher = layersTeacher(model, { source: dir });
-        checkClasses(teacher, o.data, source);
+        checkClasses(teacher, o, source);
         return teacher;
       },
     },
@@ -170,10 +175,13 @@ export function registerTeacherKind(kind: TeacherKind): void {
   teacherKinds[kind.name] = kind;
 }
 
-function checkClasses(teacher: Teacher, data: DataSpec | undefined, source: string): void {
+function checkClasses(teacher: Teacher, o: LoadTeacherOptions, source: string): void {
+  const data = o.data;
   if (data && data.classNames.length !== teacher.classes)
     throw modelError(
-      `teacher ${source} outputs ${teacher.classes} classes but the data has ${data.classNames.length}: use a teacher trained on these classes`,
+      o.role
+        ? `${o.role.model} ${source} outputs ${teacher.classes} classes but ${o.role.data} has ${data.classNames.length}`
+        : `teacher ${source} outputs ${teacher.classes} classes but the data has ${data.classNames.length}: use a teacher trained on these classes`,
     );
 }
 

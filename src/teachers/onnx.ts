@@ -4,12 +4,19 @@
 // mean/std, NCHW/NHWC) comes from its declared input shape plus options, and data batches are
 // adapted to it (adapt.ts). Fixed-batch graphs get their last batch zero-padded; dynamic ones are
 // fed in chunks of `batchSize`. Logits are validated (shape, finiteness) before use.
-// Leaves out: GPU execution providers, non-float32 inputs, models with several required inputs.
+// Text teachers take int32 or int64 token ids [batch, length] as the data's tokenizer encodes them
+// (the data must use the teacher's vocabulary, e.g. --data-option tokenizerFile=…; ids pass as is).
+// Leaves out: GPU execution providers, other input types, models with several required inputs.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Tensor } from '../tf.ts';
 import { modelError } from '../errors.ts';
-import { primaryInput, type DataSpec, type InputSpec } from '../data/spec.ts';
+import {
+  primaryInput,
+  type DataSpec,
+  type InputSpec,
+  type TokensPreprocessing,
+} from '../data/spec.ts';
 import { oneLine } from '../models/io.ts';
 import {
   createAdapter,
@@ -170,24 +177,34 @@ async function wrapSession(
     '--teacher-output-name (outputName)',
     who,
   );
-  if (input.type && input.type !== 'float32')
+  const type = input.type ?? 'float32';
+  if (type !== 'float32' && type !== 'int32' && type !== 'int64')
     throw modelError(
-      `${who}: input '${input.name}' is ${input.type}; only float32 inputs are supported`,
+      `${who}: input '${input.name}' is ${type}; only float32 (images) and int32 / int64 (token ids) inputs are supported`,
     );
+  const tokens = type !== 'float32';
   const declared = (input.shape ?? []).map((d) => (typeof d === 'number' ? d : null));
   const fixedBatch =
     declared[0] !== null && declared[0] !== undefined && declared[0] > 0 ? declared[0] : undefined;
   const dataInput: InputSpec | undefined = options.data ? primaryInput(options.data) : undefined;
-  const teacherInput = resolveTeacherInput(
-    declared,
-    { ...options.input, name: input.name },
-    dataInput,
-    who,
-  );
+  const teacherInput = tokens
+    ? resolveTokenInput(declared, input.name, type, dataInput, who)
+    : resolveTeacherInput(declared, { ...options.input, name: input.name }, dataInput, who);
   const chunk = fixedBatch ?? options.batchSize ?? 256;
   const per = teacherInput.shape.reduce((a, b) => a * b, 1);
+  // Token ids go in as the graph declares them (int64: Hugging Face / PyTorch's default).
+  const ortTensor = (values: Float32Array | Int32Array, dims: number[]) =>
+    type === 'int64'
+      ? new ort.Tensor(
+          'int64',
+          BigInt64Array.from(values, (v) => BigInt(v)),
+          dims,
+        )
+      : type === 'int32'
+        ? new ort.Tensor('int32', Int32Array.from(values), dims)
+        : new ort.Tensor('float32', values as Float32Array, dims);
 
-  const run = async (values: Float32Array, rows: number): Promise<Float32Array> => {
+  const run = async (values: Float32Array | Int32Array, rows: number): Promise<Float32Array> => {
     const out = new Float32Array(rows * classesOf());
     let offset = 0;
     for (let start = 0; start < rows; start += chunk) {
@@ -195,14 +212,14 @@ async function wrapSession(
       let feed = values.subarray(start * per, (start + n) * per);
       const fed = fixedBatch ?? n;
       if (fixedBatch !== undefined && n < fixedBatch) {
-        const padded = new Float32Array(fixedBatch * per); // zero rows, dropped below
+        const padded = new (tokens ? Int32Array : Float32Array)(fixedBatch * per); // zero rows, dropped below
         padded.set(feed);
         feed = padded;
       }
       let result;
       try {
         result = await session.run({
-          [input.name]: new ort.Tensor('float32', feed, [fed, ...teacherInput.shape]),
+          [input.name]: ortTensor(feed, [fed, ...teacherInput.shape]),
         });
       } catch (e) {
         throw modelError(`${who} failed on a batch of ${fed}: ${oneLine((e as Error).message)}`);
@@ -228,10 +245,7 @@ async function wrapSession(
   if (classes === undefined) {
     const rows = fixedBatch ?? 1;
     const result = await session.run({
-      [input.name]: new ort.Tensor('float32', new Float32Array(rows * per), [
-        rows,
-        ...teacherInput.shape,
-      ]),
+      [input.name]: ortTensor(new Float32Array(rows * per), [rows, ...teacherInput.shape]),
     });
     const dimsOut = result[output.name].dims;
     if (dimsOut.length !== 2)
@@ -257,7 +271,7 @@ async function wrapSession(
     }
     return adapter;
   };
-  if (dataInput) adapterFor(dataInput.shape); // shape mismatches fail now, not in the first epoch
+  if (dataInput && !tokens) adapterFor(dataInput.shape); // shape mismatches fail now, not in the first epoch
 
   const hash = createHash('sha256').update(bytes).digest('hex');
   const identity = `onnx:${hash}:${JSON.stringify({ input: input.name, output: output.name, preprocessing: teacherInput.preprocessing })}`;
@@ -271,9 +285,18 @@ async function wrapSession(
     identity: async () => identity,
     logits: async (x: Tensor): Promise<Tensor> => {
       const batch = x.shape[0];
-      const adapted = adapterFor(x.shape.slice(1)).apply(x); // [batch, ...teacher input]
-      const values = (await adapted.data()) as Float32Array;
-      adapted.dispose();
+      let values: Float32Array | Int32Array;
+      if (tokens) {
+        if (x.shape.length !== 2 || x.shape[1] !== per || x.dtype !== 'int32')
+          throw modelError(
+            `${who}: got a ${x.dtype} batch of shape [${x.shape.join(', ')}] but the teacher takes int32 token ids [batch, ${per}]`,
+          );
+        values = (await x.data()) as Int32Array; // [batch, length]
+      } else {
+        const adapted = adapterFor(x.shape.slice(1)).apply(x); // [batch, ...teacher input]
+        values = (await adapted.data()) as Float32Array;
+        adapted.dispose();
+      }
       const logits = await run(values, batch);
       return toLogits(logits, batch, classes!, who); // [batch, classes]
     },
@@ -285,7 +308,11 @@ async function wrapSession(
       inputName: input.name,
       outputName: output.name,
       batch: fixedBatch ?? 'dynamic',
-      adaptation: dataInput ? describeAdapter(adapterFor(dataInput.shape)) : undefined,
+      adaptation: tokens
+        ? `token ids as they are${type === 'int64' ? ' (int32 → int64)' : ''}`
+        : dataInput
+          ? describeAdapter(adapterFor(dataInput.shape))
+          : undefined,
       sha256: hash,
       fileBytes: bytes.byteLength,
       ...(weights ? { parameters: weights.parameters, weightBytes: weights.bytes } : {}),
@@ -293,6 +320,46 @@ async function wrapSession(
     dispose: async () => {
       await session.release();
     },
+  };
+}
+
+/**
+ * A token teacher's input: [batch, length] ids, the length fixed by the graph or taken from the
+ * data, whose input must be token ids of that length.
+ */
+function resolveTokenInput(
+  declared: (number | null)[],
+  name: string,
+  type: string,
+  data: InputSpec | undefined,
+  who: string,
+): InputSpec {
+  const shown = `[${declared.map((d) => (d === null || d < 0 ? '?' : d)).join(', ')}]`;
+  if (declared.length !== 2)
+    throw modelError(
+      `${who}: input '${name}' is ${type} of shape ${shown}, not token ids [batch, length]`,
+    );
+  const length = declared[1] !== null && declared[1] > 0 ? declared[1] : data?.shape[0];
+  if (data && (data.preprocessing.kind !== 'tokens' || data.shape.length !== 1))
+    throw modelError(
+      `${who} takes token ids (${type} ${shown}) but the data gives ${data.preprocessing.kind} inputs of shape [${data.shape.join(', ')}]: use a text dataset`,
+    );
+  if (length === undefined)
+    throw modelError(`${who}: input '${name}' ${shown} leaves the sequence length open`);
+  if (data && data.shape[0] !== length)
+    throw modelError(
+      `${who} takes ${length} tokens per example but the data encodes ${data.shape[0]}: set the data's sequence length to ${length} (or use the teacher's tokenizer file)`,
+    );
+  const tokenizer =
+    data?.preprocessing.kind === 'tokens'
+      ? (data.preprocessing as TokensPreprocessing).tokenizer
+      : undefined;
+  return {
+    name,
+    shape: [length],
+    dtype: 'int32',
+    preprocessing: { kind: 'tokens', tokenizer: { type: tokenizer?.type ?? 'unknown' }, length },
+    description: `${length} token ids (${type} in the graph)`,
   };
 }
 

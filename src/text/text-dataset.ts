@@ -85,10 +85,9 @@ export interface TextDatasetOptions extends SplitOptions, TextSplitOptions {
   textDescription: string;
   /**
    * Augmented copies per training example for the distilled student's transfer set (Tang et al.
-   * 2019; 0 = none), seeded by `augmentSeed` (default: the split seed).
+   * 2019; 0 = none), seeded by the split seed: one split, one fixed set (its teacher logits cache).
    */
   augmentCopies?: number;
-  augmentSeed?: number;
   /** Counted skips and other notes the loader made, appended to the preprocessing line. */
   notes?: string[];
 }
@@ -154,7 +153,7 @@ export function buildTextDataset(data: LabelledTexts, options: TextDatasetOption
   const notes = [...(options.notes ?? [])];
   let transfer: Split | undefined;
   if (copies > 0 && trainSplit.count > 0) {
-    const seed = deriveSeed(options.augmentSeed ?? options.seed, 'text-augment');
+    const seed = deriveSeed(options.seed, 'text-augment');
     const x = augmentTokens(trainSplit.x as Int32Array, trainSplit.count, options.length, {
       copies,
       seed,

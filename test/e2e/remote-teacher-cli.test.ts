@@ -128,3 +128,28 @@ test('a wrong key is a one-line error without the key; an unknown URL shape name
   assert.equal(unknown.code, 4, unknown.stderr);
   assert.match(unknown.stderr, /--teacher-protocol/);
 });
+
+test("evaluate takes any teacher: the server URL, the same model's folder, the ONNX fixture", async () => {
+  const args = ['--test-limit', '200', '--backend', 'cpu', '--json'];
+  const remote = await cli(
+    [
+      'evaluate',
+      `${server.url}/v2/models/mnist`,
+      ...['--api-key-env', 'DISTILLERY_TEST_KEY', ...args],
+    ],
+    { DISTILLERY_TEST_KEY: KEY },
+  );
+  assert.equal(remote.code, 0, remote.stderr);
+  const local = await cli(['evaluate', teacherDir, ...args]);
+  assert.equal(local.code, 0, local.stderr);
+  const onnx = await cli([
+    'evaluate',
+    join(import.meta.dirname, '../fixtures/mnist-cnn.onnx'),
+    ...args,
+  ]);
+  assert.equal(onnx.code, 0, onnx.stderr);
+  const [r, l, o] = [remote, local, onnx].map((x) => JSON.parse(x.stdout).rows[0]);
+  assert.equal(r.accuracy, l.accuracy);
+  assert.ok(o.accuracy > 0.9, `onnx ${o.accuracy}`);
+  assert.ok(!remote.stdout.includes(KEY) && !remote.stderr.includes(KEY));
+});

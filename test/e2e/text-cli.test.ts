@@ -1,6 +1,7 @@
 // End-to-end on SpamAssassin as a user runs it: `evaluate <text model>` encodes with the
 // tokenizer.json saved beside the model (not one refitted on the data), inside and outside its run
-// folder, and refuses a tokenizer of another model in one line.
+// folder, and refuses a tokenizer of another model in one line; `distill --teacher <ONNX text
+// teacher>` (the PyTorch-made BiGRU fixture) runs through the ONNX teacher kind on token ids.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunResults } from '../../src/run/record.ts';
 
+const fixtures = join(import.meta.dirname, '../fixtures');
 const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');
 const out = mkdtempSync(join(tmpdir(), 'distillery-text-'));
 
@@ -64,4 +66,24 @@ test('evaluate <text model> encodes with the tokenizer.json saved beside it', ()
     /tokenizer\.json yields 602 distinct ids but the model's embedding has \d+ rows/,
   );
   assert.equal(wrong.stderr.trim().split('\n').length, 1, wrong.stderr);
+});
+
+test('distill --teacher spam-teacher.onnx --dataset spam-assassin: token ids through the ONNX kind', () => {
+  const r = cli([
+    'distill',
+    ...['--teacher', join(fixtures, 'spam-teacher.onnx'), '--dataset', 'spam-assassin'],
+    // The teacher's vocabulary and split (it was trained on the seed-1 training mails).
+    ...['--data-option', `tokenizerFile=${join(fixtures, 'spam-tokenizer.json')}`],
+    ...['--data-option', 'splitSeed=1', '--train-limit', '600', '--test-limit', '300'],
+    ...['--student-arch', 'embbag:8', '--student-epochs', '6', '--student-lr', '0.02'],
+    ...['--temperature', '2', '--backend', 'cpu', '--out', out, '--json'],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const results = JSON.parse(r.stdout) as RunResults;
+  assert.equal(results.teacher?.kind, 'onnx');
+  assert.equal(results.teacher?.adaptation, 'token ids as they are (int32 → int64)');
+  const row = (name: string) => results.evaluation.rows.find((x) => x.name === name)!;
+  assert.ok(row('teacher').accuracy > 0.9, `teacher ${row('teacher').accuracy}`);
+  assert.ok(row('teacher').macroF1! > 0.85, `teacher macro-F1 ${row('teacher').macroF1}`);
+  assert.ok(row('distilled').accuracy > 0.85, `distilled ${row('distilled').accuracy}`);
 });

@@ -1,4 +1,5 @@
-// `distillery evaluate <model-dir>`: a saved model on a dataset's test split.
+// `distillery evaluate <model>`: a saved model — any teacher kind loadTeacher knows (a Layers or
+// graph model folder, an .onnx file, a model server URL) — on a dataset's test split.
 export async function evaluateCommand(
   modelDir: string,
   flags: {
@@ -9,7 +10,6 @@ export async function evaluateCommand(
     json?: boolean;
   } & import('../options.ts').Flags,
 ): Promise<void> {
-  const { loadModel } = await import('../../models/io.ts');
   const { selectBackend } = await import('../../backend/index.ts');
   const { loadDataset } = await import('../../data/index.ts');
   const { evaluate } = await import('../../eval/evaluate.ts');
@@ -22,10 +22,21 @@ export async function evaluateCommand(
   const given = dataFlagsToConfig(flags);
   const fromRun = flags.dataset || given.data ? undefined : findRunInfo(modelDir)?.config;
   const name = flags.dataset ?? fromRun?.dataset ?? 'mnist';
-  const model = await loadModel(modelDir);
+  const { loadTeacher, teacherOptionsFromConfig } = await import('../../teachers/load.ts');
+  const { flagsToConfig } = await import('../options.ts');
+  const { isRemoteTeacherSpec } = await import('../../teachers/http/index.ts');
+  const { existsSync, statSync } = await import('node:fs');
+  const { loadModel } = await import('../../models/io.ts');
+  const local = !isRemoteTeacherSpec(modelDir);
+  if (local && !existsSync(modelDir)) await loadModel(modelDir); // its one-line error
   // A text model encodes with the tokenizer.json saved beside it, not one refitted on the data.
-  const { tokenizerDataOptions } = await import('../../text/tokenizer-file.ts');
-  const tokens = tokenizerDataOptions(modelDir, model);
+  const { readTokenizerFile, tokenizerDataOptions } = await import('../../text/tokenizer-file.ts');
+  let tokens: ReturnType<typeof tokenizerDataOptions>;
+  if (local && statSync(modelDir).isDirectory() && readTokenizerFile(modelDir)) {
+    const model = await loadModel(modelDir);
+    tokens = tokenizerDataOptions(modelDir, model);
+    model.dispose();
+  }
   const options = (given.dataOptions as Record<string, unknown>) ?? fromRun?.dataOptions;
   // Only the test split is evaluated: sources skip reading the training files.
   const data = await loadDataset({
@@ -38,9 +49,18 @@ export async function evaluateCommand(
     testLimit: flags.testLimit,
     splits: ['test'],
   });
+  const teacher = await loadTeacher(modelDir, {
+    ...teacherOptionsFromConfig(flagsToConfig(flags).teacherOptions),
+    data: data.spec,
+    role: { model: 'the model', data: data.name },
+  });
   const { checkModelFitsData } = await import('../../pipeline/preflight.ts');
-  checkModelFitsData(model, 'the model', modelDir, data);
-  const evaluation = await evaluate({ models: { [modelDir]: model }, data: data.test });
+  if (teacher.model) checkModelFitsData(teacher.model, 'the model', modelDir, data);
+  const evaluation = await evaluate({
+    models: { [modelDir]: teacher },
+    data: data.test,
+    inputShape: data.inputShape,
+  });
   if (flags.json) {
     process.stdout.write(
       JSON.stringify({ backend, dataset: name, rows: evaluation.rows }, null, 2) + '\n',

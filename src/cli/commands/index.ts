@@ -162,8 +162,12 @@ export const commands: CommandSpec[] = [
     description: 'evaluate a saved model on a test split',
     configure: (cmd) =>
       addDataOptions(
-        cmd
-          .argument('<model-dir>', 'a tfjs LayersModel folder (model.json + weights)')
+        labelOptions
+          .addRemoteTeacherOptions(addTeacherLoadOptions(cmd))
+          .argument(
+            '<model>',
+            'a tfjs Layers or graph model folder, an .onnx file, or a model server URL (as distill --teacher takes)',
+          )
           .option('--dataset <name>', "mnist | fashion-mnist (default: the run's data, else mnist)")
           .option('--data-dir <dir>', 'directory with the dataset files')
           .option('--test-limit <n>', 'use only the first n test examples', int)
@@ -277,6 +281,7 @@ export const commands: CommandSpec[] = [
         .option('--queue-name <name>', 'queue name (default distillery-label)')
         .option('--parallel-shards <n>', 'in process: shards labelled at once (default 1)', int)
         .addOption(backendOption())
+        .option('--threads <n>', 'threads of the native backend', int)
         .option('--json', 'print only the summary as JSON on stdout'),
     action: async (flags: labelOptions.LabelFlags) =>
       (await import('./label.ts')).labelCommand(flags),

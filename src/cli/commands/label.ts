@@ -34,6 +34,7 @@ export interface LabelFlags extends RemoteTeacherFlags {
   testLimit?: number;
   validationSize?: number;
   seed?: number;
+  splitSeed?: number;
   split: 'train' | 'validation' | 'test';
   textField?: string[];
   labelField?: string;
@@ -45,6 +46,7 @@ export interface LabelFlags extends RemoteTeacherFlags {
   queueName?: string;
   parallelShards?: number;
   backend?: string;
+  threads?: number;
   json?: boolean;
 }
 
@@ -119,7 +121,12 @@ export function addLabelDataOptions(cmd: Command): Command {
       "examples held out of training (default: the data kind's)",
       int,
     )
-    .option('--seed <n>', 'seed of stratified splits', int)
+    .option('--seed <n>', "the run's seed, as distill takes it", int)
+    .option(
+      '--split-seed <n>',
+      'seed of the train/validation/test split of data without a fixed split (default 1)',
+      int,
+    )
     .addOption(
       new Option('--split <name>', 'which split to label')
         .choices(['train', 'validation', 'test'])
@@ -136,7 +143,7 @@ export async function labelCommand(flags: LabelFlags): Promise<void> {
   const { resolveTeacherSpec, remoteSettingsFromConfig } = await import('../../teachers/load.ts');
   const { resolveConfig } = await import('../../config.ts');
   const { datasetRefOf } = await import('../../data/index.ts');
-  await selectBackend((flags.backend ?? 'auto') as never);
+  await selectBackend((flags.backend ?? 'auto') as never, { threads: flags.threads });
   // The teacher as distill reads it (same flags, same config keys); the prompt travels as text.
   const { teacherOptions } = flagsToConfig(flags as unknown as Flags);
   const { remote, ...options } = (teacherOptions ?? {}) as NonNullable<
@@ -179,6 +186,7 @@ export async function labelCommand(flags: LabelFlags): Promise<void> {
       testLimit: flags.testLimit,
       validationSize: flags.validationSize,
       seed: flags.seed,
+      splitSeed: flags.splitSeed,
     });
     const ref = { ...datasetRefOf(config), cacheDir: undefined };
     target.rows = { kind: 'dataset', split: flags.split, ref };
@@ -235,12 +243,15 @@ export interface WorkerFlags {
   concurrency?: number;
   lockMs?: number;
   backend?: string;
+  threads?: number;
 }
 
 export async function workerCommand(flags: WorkerFlags): Promise<void> {
   const { selectBackend } = await import('../../backend/index.ts');
   const { startWorker } = await import('../../labels/queue.ts');
-  const backend = await selectBackend((flags.backend ?? 'auto') as never);
+  const backend = await selectBackend((flags.backend ?? 'auto') as never, {
+    threads: flags.threads,
+  });
   const worker = await startWorker({
     queue: flags.queue,
     queueName: flags.queueName,
@@ -271,4 +282,9 @@ export const workerOptions = (cmd: Command) =>
       'job lock: a silent worker this long is presumed dead (default 30000)',
       int,
     )
-    .addOption(backendOption());
+    .addOption(backendOption())
+    .option(
+      '--threads <n>',
+      'threads of the native backend (default: half the cores; workers sharing a machine: 1 each)',
+      int,
+    );

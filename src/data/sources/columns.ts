@@ -212,7 +212,7 @@ export function loadRecordsDataset(
     rows = stratifiedSplit(labels, classNames, {
       validationFraction: o.validationFraction,
       testFraction: o.testFraction,
-      seed: o.seed ?? 1,
+      seed: o.splitSeed ?? 1,
     });
   }
   if (o.trainLimit !== undefined) rows.train = rows.train.slice(0, o.trainLimit);

@@ -320,7 +320,7 @@ export async function loadImageFolder(
   } else {
     const layout = readLayout(root);
     classNames = layout.classNames;
-    files = carveMissing(layout, o, options.seed ?? 1);
+    files = carveMissing(layout, o, options.splitSeed ?? 1);
   }
   if (options.trainLimit !== undefined) files.train = files.train.slice(0, options.trainLimit);
   if (options.testLimit !== undefined) files.test = files.test.slice(0, options.testLimit);

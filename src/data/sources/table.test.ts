@@ -205,3 +205,19 @@ test('Parquet (hyparquet): rows as written, a boolean label, lists as categories
     /fake\.parquet: not a readable Parquet file/,
   );
 });
+
+test('the split follows --split-seed, never the run seed: every seed of a job sees the same test rows', async () => {
+  const rowsOf = async (seed: number, splitSeed?: number) => {
+    const data = await loadDataset({
+      data: CSV,
+      options: { labelColumn: 'digit' },
+      seed,
+      splitSeed,
+    });
+    return Buffer.from(data.test.x.buffer).toString('base64');
+  };
+  const one = await rowsOf(1);
+  assert.equal(await rowsOf(2), one, 'run seed 2 drew another split');
+  assert.equal(await rowsOf(7, 1), one);
+  assert.notEqual(await rowsOf(1, 2), one, '--split-seed 2 kept the same split');
+});

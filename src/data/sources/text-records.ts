@@ -180,7 +180,7 @@ export const textRecordsSource = defineDataSource({
         fitted: fitted?.tokenizer,
         textDescription: `${fields.join(' + ')} (≤ ${o.maxChars} chars)`,
         notes,
-        seed: o.seed ?? 1,
+        seed: o.splitSeed ?? 1,
         augmentCopies: o.augmentCopies,
         testShare: o.testShare,
         validationSize: o.validationSize,

@@ -1,4 +1,4 @@
-// Text sources on real and broken data: the SpamAssassin splits (seed-dependent, disjoint, stratified,
+// Text sources on real and broken data: the SpamAssassin splits (split-seeded, disjoint, stratified,
 // half of hard ham in test, int32 batches) and users' JSONL / CSV with every kind of bad input
 // the issue lists: a one-line error or a stated, counted skip.
 import { test } from 'node:test';
@@ -15,9 +15,11 @@ import {
 } from '../../text/tokenizer-file.ts';
 import { createEmbeddingBag } from '../../models/text.ts';
 
-test('spam-assassin: seed-dependent, disjoint, stratified splits with half of hard ham in test; int32 batches', async () => {
+test('spam-assassin: split-seeded, disjoint, stratified splits with half of hard ham in test; int32 batches', async () => {
   const a = await loadDataset({ dataset: 'spam-assassin', validationSize: 300, seed: 1 });
-  const c = await loadDataset({ dataset: 'spam-assassin', validationSize: 300, seed: 2 });
+  const b = await loadDataset({ dataset: 'spam-assassin', validationSize: 300, seed: 2 });
+  const c = await loadDataset({ dataset: 'spam-assassin', validationSize: 300, splitSeed: 2 });
+  assert.deepEqual(a.test.texts, b.test.texts, 'the run seed moved the split');
   assert.notDeepEqual(a.test.texts, c.test.texts);
   const train = new Set(a.train.texts);
   assert.ok(
