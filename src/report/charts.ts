@@ -97,36 +97,105 @@ export function lossCurvesSpec(metrics: Record<string, EpochRecord[]>): TopLevel
   } as TopLevelSpec;
 }
 
-/** Validation accuracy per epoch, one line per model. */
-export function validationCurvesSpec(metrics: Record<string, EpochRecord[]>): TopLevelSpec {
+/** Per-epoch values of one kind, one line per stage (a panel per metric when there are several). */
+function perEpochSpec(
+  values: { model: string; epoch: number; metric: string; value: number }[],
+  models: string[],
+  options: { title: string; format: string; log?: boolean },
+): TopLevelSpec {
+  const metrics = [...new Set(values.map((v) => v.metric))];
+  const encoding = {
+    x: epochAxis,
+    y: {
+      field: 'value',
+      type: 'quantitative',
+      title: metrics.length === 1 ? metrics[0] : null,
+      axis: { format: options.format },
+      scale: options.log ? { type: 'log' } : { zero: false },
+    },
+    color: { field: 'model', type: 'nominal', title: 'model', scale: modelColorScale(models) },
+    tooltip: [{ field: 'model' }, { field: 'epoch' }, { field: 'value', format: '.4~g' }],
+  };
+  const mark = { type: 'line', point: true, strokeWidth: 2 };
+  if (metrics.length === 1)
+    return {
+      width: 420,
+      height: 220,
+      title: options.title,
+      data: { values },
+      mark,
+      encoding,
+    } as TopLevelSpec;
+  return {
+    title: options.title,
+    data: { values },
+    facet: { column: { field: 'metric', type: 'nominal', sort: metrics, title: null } },
+    spec: { width: 250, height: 170, mark, encoding },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/** 'validationAccuracy' → 'validation accuracy'. */
+const words = (key: string) => key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+
+/**
+ * Every validation metric the epochs recorded (fields named validation…), one line per stage;
+ * undefined when no epoch has one.
+ */
+export function validationCurvesSpec(
+  metrics: Record<string, EpochRecord[]>,
+): TopLevelSpec | undefined {
+  const values = Object.entries(metrics).flatMap(([model, history]) =>
+    history.flatMap((r) =>
+      Object.entries(r)
+        .filter(
+          ([k, v]) => k.startsWith('validation') && typeof v === 'number' && Number.isFinite(v),
+        )
+        .map(([k, v]) => ({ model, epoch: r.epoch, metric: words(k), value: v as number })),
+    ),
+  );
+  if (values.length === 0) return undefined;
+  const accuracyOnly = values.every((v) => /accuracy/.test(v.metric));
+  return perEpochSpec(values, Object.keys(metrics), {
+    title: 'validation metrics per epoch',
+    format: accuracyOnly ? '.0%' : '.3~g',
+  });
+}
+
+/** The learning rate of each epoch (its mean over the steps), one line per stage. */
+export function learningRateSpec(metrics: Record<string, EpochRecord[]>): TopLevelSpec | undefined {
   const values = Object.entries(metrics).flatMap(([model, history]) =>
     history
-      .filter((r) => r.validationAccuracy !== undefined)
-      .map((r) => ({ model, epoch: r.epoch, accuracy: r.validationAccuracy })),
+      .filter((r) => typeof r.learningRate === 'number' && r.learningRate > 0)
+      .map((r) => ({ model, epoch: r.epoch, metric: 'learning rate', value: r.learningRate! })),
   );
-  return {
-    width: 420,
-    height: 220,
-    title: 'validation accuracy per epoch',
-    data: { values },
-    mark: { type: 'line', point: true, strokeWidth: 2 },
-    encoding: {
-      x: epochAxis,
-      y: {
-        field: 'accuracy',
-        type: 'quantitative',
-        title: 'validation accuracy',
-        axis: { format: '.0%' },
-        scale: { zero: false },
-      },
-      color: {
-        field: 'model',
-        type: 'nominal',
-        title: 'model',
-        scale: modelColorScale(Object.keys(metrics)),
-      },
-    },
-  } as TopLevelSpec;
+  if (values.length === 0) return undefined;
+  const rates = values.map((v) => v.value);
+  // A log scale when the rates span more than a decade (warm-up, step decay), else linear.
+  const log = Math.max(...rates) / Math.min(...rates) > 10;
+  return perEpochSpec(values, Object.keys(metrics), {
+    title: 'learning rate per epoch (mean over its steps)',
+    format: '.2~e',
+    log,
+  });
+}
+
+/** The steps' auxiliary metrics (e.g. a learned temperature), a panel per metric; or undefined. */
+export function auxiliaryMetricsSpec(
+  metrics: Record<string, EpochRecord[]>,
+): TopLevelSpec | undefined {
+  const values = Object.entries(metrics).flatMap(([model, history]) =>
+    history.flatMap((r) =>
+      Object.entries(r.metrics ?? {})
+        .filter(([, v]) => Number.isFinite(v))
+        .map(([metric, value]) => ({ model, epoch: r.epoch, metric, value })),
+    ),
+  );
+  if (values.length === 0) return undefined;
+  return perEpochSpec(values, Object.keys(metrics), {
+    title: 'logged metrics per epoch (not part of the loss)',
+    format: '.3~g',
+  });
 }
 
 /** Reliability diagram (accuracy per confidence bin, gap to the diagonal) over a histogram. */

@@ -66,14 +66,17 @@ export function exampleViewer(data: Dataset): ExampleViewer | undefined {
   return exampleViews[preprocessing.kind]?.(data, preprocessing);
 }
 
-/** A text with runs of whitespace collapsed, cut at TEXT_EXCERPT_CHARS (marked with …). */
+/** A text with runs of whitespace collapsed, at most TEXT_EXCERPT_CHARS long (a cut ends with …). */
 export function excerpt(text: string): { text: string; characters: number } {
   const flat = text.replace(/\s+/g, ' ').trim();
   const chars = [...flat]; // by code point, so a cut never splits a surrogate pair
   return {
     text:
       chars.length > TEXT_EXCERPT_CHARS
-        ? `${chars.slice(0, TEXT_EXCERPT_CHARS).join('').trimEnd()}…`
+        ? `${chars
+            .slice(0, TEXT_EXCERPT_CHARS - 1)
+            .join('')
+            .trimEnd()}…`
         : flat,
     characters: [...text].length,
   };

@@ -143,6 +143,30 @@ test('the repeat command parses back to the run config', async () => {
     'teacher.optimizer ≠ student.optimizer',
     'student.inputDropout',
   ]);
+  // User data and a teacher of another kind: their flags too.
+  const user = structuredClone(results.config);
+  user.data = '/data/photos';
+  user.dataOptions = { imageSize: 64, channels: 1, labelColumn: 'species', skipBadFiles: true };
+  user.teacherOptions = {
+    kind: 'onnx',
+    size: [224, 224],
+    layout: 'nchw',
+    mean: [0.5],
+    std: [0.25],
+  };
+  user.teacherLogits = '/stores/logits';
+  const fromUser = reproduceCommand('distill', user, ['/t.onnx'], defaultConfig);
+  assert.deepEqual(fromUser.inexpressible, []);
+  const parsed = await configFromArgv(fromUser.argv);
+  assert.equal(parsed.data, user.data);
+  assert.deepEqual(parsed.dataOptions, user.dataOptions);
+  assert.deepEqual(JSON.parse(JSON.stringify(parsed.teacherOptions)), user.teacherOptions);
+  assert.equal(parsed.teacherLogits, user.teacherLogits);
+  const texts = structuredClone(results.config);
+  texts.data = '/data/reviews.jsonl';
+  texts.dataOptions = { textField: ['title', 'body'], labelField: 'stars', maxChars: 2000 };
+  const textArgv = reproduceCommand('run', texts, [], defaultConfig).argv;
+  assert.deepEqual((await configFromArgv(textArgv)).dataOptions, texts.dataOptions);
   // Without defaults, every setting without a flag is listed.
   assert.ok(reproduceCommand('run', results.config).inexpressible.includes('student.inputDropout'));
 });
@@ -152,8 +176,9 @@ test('the report has every section, inline SVG charts and no network references'
   for (const id of ['comparison', 'curves', 'errors', 'calibration', 'reproduce'])
     assert.match(html, new RegExp(`<h2 id="${id}">`), id);
   assert.match(html, /^<!doctype html>/);
-  // learning curves (loss, validation), 2 confusion matrices, 3 reliability diagrams
-  assert.equal((html.match(/<svg /g) ?? []).length, 7);
+  // ROC (one-vs-rest), learning curves (loss, validation, learning rate), 2 confusion matrices,
+  // 3 reliability diagrams
+  assert.equal((html.match(/<svg /g) ?? []).length, 9);
   assert.ok(!/<script|<link|@import|<iframe/i.test(html), 'no scripts or external resources');
   const withoutNamespaces = html.replace(/xmlns(:\w+)?="http:\/\/www\.w3\.org\/[^"]*"/g, '');
   assert.deepEqual(withoutNamespaces.match(/https?:\/\/\S*/g), null);
@@ -254,6 +279,13 @@ test('writeReport writes where it is told; exported models get measured rows', a
   for (const key of ['accuracy', 'errors', 'parameters', 'weightBytes', 'agreement', 'ece'])
     assert.equal(exported[key], distilled[key], key);
   assert.ok(exported.latencyBatch1Ms > 0);
+  // Export latencies are measured interleaved with the run's models, whose medians are stated.
+  assert.ok(
+    /interleaved with the run's models \(median at batch 1 in the same session: teacher [\d.]+ ms, scratch [\d.]+ ms, distilled [\d.]+ ms\)/.test(
+      html,
+    ),
+    'the same-session medians are stated',
+  );
 });
 
 test('distillery report on a folder that is not a finished run: exit 2, one line', () => {

@@ -26,12 +26,15 @@ import {
 } from './calibration.ts';
 import {
   confusionSpec,
+  auxiliaryMetricsSpec,
+  learningRateSpec,
   lossCurvesSpec,
   reliabilitySpec,
   renderChart,
   validationCurvesSpec,
 } from './charts.ts';
 import { misclassifiedSection } from './misclassified.ts';
+import { rocSection } from './roc.ts';
 import { exampleViewer, type ExampleView, type ExampleViewer } from './examples.ts';
 import { openRunModels, type UnmeasuredModel } from './models.ts';
 import type { Teacher } from '../teachers/teacher.ts';
@@ -370,8 +373,32 @@ export interface ReproduceCommand {
 type FlagScope = 'all' | 'teacher' | 'student' | 'distill';
 
 /** Config key → flag of the training commands (src/cli/options.ts and the command table). */
-const CONFIG_FLAGS: [key: string, flag: string, scope: FlagScope][] = [
+const CONFIG_FLAGS: [
+  key: string,
+  flag: string,
+  scope: FlagScope,
+  /** The flag's values (default: one, lists joined by commas); [] = a bare flag; undefined = none. */
+  format?: (value: unknown) => string[] | undefined,
+][] = [
   ['dataset', '--dataset', 'all'],
+  ['data', '--data', 'all'],
+  ['dataKind', '--data-kind', 'all'],
+  ['transferSet', '--transfer-set', 'student'],
+  ['dataOptions.imageSize', '--image-size', 'all'],
+  ['dataOptions.channels', '--channels', 'all'],
+  ['dataOptions.fit', '--fit', 'all'],
+  ['dataOptions.labelColumn', '--label-column', 'all'],
+  ['dataOptions.skipBadFiles', '--skip-bad-files', 'all', (v) => (v ? [] : undefined)],
+  ['dataOptions.textField', '--text-field', 'all', (v) => (Array.isArray(v) ? v : [v]).map(String)],
+  ['dataOptions.labelField', '--label-field', 'all'],
+  ['teacherLogits', '--teacher-logits', 'distill'],
+  ['teacherOptions.kind', '--teacher-kind', 'distill'],
+  ['teacherOptions.inputName', '--teacher-input-name', 'distill'],
+  ['teacherOptions.outputName', '--teacher-output-name', 'distill'],
+  ['teacherOptions.layout', '--teacher-layout', 'distill'],
+  ['teacherOptions.size', '--teacher-size', 'distill', (v) => [(v as number[]).join('x')]],
+  ['teacherOptions.mean', '--teacher-mean', 'distill'],
+  ['teacherOptions.std', '--teacher-std', 'distill'],
   ['dataDir', '--data-dir', 'all'],
   ['trainLimit', '--train-limit', 'all'],
   ['testLimit', '--test-limit', 'all'],
@@ -426,11 +453,21 @@ export function reproduceCommand(
   const flat = flatten(config as unknown as Record<string, unknown>);
   const { name: methodName, ...methodParams } = config.method;
   const covered = new Set<string>(['teacher.optimizer', 'student.optimizer', 'method.name']);
-  for (const [key, flag, scope] of CONFIG_FLAGS) {
+  for (const [key, flag, scope, format] of CONFIG_FLAGS) {
     covered.add(key);
     const value = flat[key];
     if (value === undefined || !inScope(scope)) continue;
-    argv.push(flag, Array.isArray(value) ? value.join(',') : String(value));
+    const values = format
+      ? format(value)
+      : [Array.isArray(value) ? value.join(',') : String(value)];
+    if (values) argv.push(flag, ...values);
+  }
+  // Other options of the data source: --data-option key=value.
+  for (const [key, value] of Object.entries(flat)) {
+    if (!key.startsWith('dataOptions.') || covered.has(key)) continue;
+    if (!['string', 'number', 'boolean'].includes(typeof value)) continue;
+    covered.add(key);
+    argv.push('--data-option', `${key.slice('dataOptions.'.length)}=${value}`);
   }
   // One --optimizer sets both roles: it repeats the run only if the roles that train agree.
   const optimizers = new Set(
@@ -663,9 +700,26 @@ function perClassSection(results: RunResults): string {
     c.recall.toFixed(3),
   ]);
   const macro = rows.map((r) => `${escapeHtml(r.name)} ${r.macroF1?.toFixed(4)}`).join(', ');
+  // Per-group error rates (e.g. SpamAssassin's hard-ham folder), where the split has groups.
+  const grouped = results.evaluation.rows.filter((r) => r.groupErrorRates);
+  const groups = [...new Set(grouped.flatMap((r) => Object.keys(r.groupErrorRates!)))].sort();
+  const groupTable = groups.length
+    ? `<h3>Error rate per group</h3>
+<p>The share of each group's test examples a model gets wrong (groups are the data's own subsets, e.g. the corpus folder a mail comes from).</p>
+${simpleTable(
+  ['group', ...grouped.map((r) => r.name)],
+  groups.map((g) => [
+    g,
+    ...grouped.map((r) =>
+      r.groupErrorRates![g] === undefined ? '–' : percent(r.groupErrorRates![g]),
+    ),
+  ]),
+)}`
+    : '';
   return `<h2 id="per-class">Per class</h2>
 <p>Precision, recall and F1 of each class on the test split (one class against the rest); macro-F1 (the unweighted mean): ${macro}.</p>
-<div class="table-wrap">${simpleTable(head, body)}</div>`;
+<div class="table-wrap">${simpleTable(head, body)}</div>
+${groupTable}`;
 }
 
 function verdict(results: RunResults): string {
@@ -714,7 +768,7 @@ export async function renderReport(data: ReportData): Promise<string> {
   sections.push(`<h1>Distillery run ${escapeHtml(basename(run.runDir))}</h1>
 <p class="muted">${facts.map(escapeHtml).join(' · ')}</p>
 ${verdict(results)}
-<nav><a href="#comparison">Comparison</a><a href="#curves">Learning curves</a><a href="#errors">Errors</a><a href="#calibration">Calibration</a><a href="#reproduce">Reproduce</a></nav>`);
+<nav><a href="#comparison">Comparison</a><a href="#curves">Learning curves</a><a href="#roc">ROC</a><a href="#errors">Errors</a><a href="#calibration">Calibration</a><a href="#reproduce">Reproduce</a></nav>`);
   sections.push(autoTuneSection(results));
   if (data.notes.length)
     sections.push(
@@ -736,6 +790,7 @@ ${verdict(results)}
 <p>${results.dataset.test.toLocaleString('en-US')} test examples; ${results.dataset.train.toLocaleString('en-US')} training and ${results.dataset.validation.toLocaleString('en-US')} validation examples. Latency is the median wall time of predict + read-back on ${escapeHtml(results.backend.description)}; ${reference ? `agreement is top-1 agreement with the ${escapeHtml(reference)}` : 'no model to compare top-1 predictions with'}; ECE is the expected calibration error (see <a href="#calibration">calibration</a>).</p>
 ${comparisonTable(rows, reference, data.unmeasured)}`);
   sections.push(perClassSection(results));
+  sections.push(await rocSection(models, data.labels, classNames, results.evaluation.rows));
 
   // Learning curves
   const trained = Object.fromEntries(
@@ -743,9 +798,17 @@ ${comparisonTable(rows, reference, data.unmeasured)}`);
   );
   sections.push(`<h2 id="curves">Learning curves</h2>`);
   if (Object.keys(trained).length) {
-    sections.push(`<p>Mean of each loss term over an epoch's training batches (the terms are already weighted; their sum is what the optimiser minimised), and accuracy on the ${results.dataset.validation.toLocaleString('en-US')} held-out validation examples after each epoch. The best validation epoch's weights are the ones kept.</p>
-<div class="figures"><figure>${await renderChart(lossCurvesSpec(trained), 'loss')}</figure>
-<figure>${await renderChart(validationCurvesSpec(trained), 'validation')}</figure></div>`);
+    const specs = [
+      ['loss', lossCurvesSpec(trained)],
+      ['validation', validationCurvesSpec(trained)],
+      ['learning-rate', learningRateSpec(trained)],
+      ['aux-metrics', auxiliaryMetricsSpec(trained)],
+    ] as const;
+    const charts = await Promise.all(
+      specs.filter(([, spec]) => spec).map(([id, spec]) => renderChart(spec!, id)),
+    );
+    sections.push(`<p>Mean of each loss term over an epoch's training batches (the terms are already weighted; their sum is what the optimiser minimised); the validation metrics on the ${results.dataset.validation.toLocaleString('en-US')} held-out validation examples after each epoch (the best validation epoch's weights are the ones kept)${specs[2][1] ? `; the learning rate each stage used, the mean over the epoch's steps (${escapeHtml(scheduleLine(config))})` : ''}.</p>
+<div class="figures">${charts.map((c) => `<figure>${c}</figure>`).join('\n')}</div>`);
   } else {
     sections.push(`<p class="muted">No training history: every model was loaded, not trained.</p>`);
   }
@@ -889,7 +952,8 @@ function reproduceSection(data: ReportData, defaults: RunConfig): string {
     teacherDirs: teacherDirs.length ? teacherDirs : undefined,
     config,
     backend: results.backend,
-    dataset: results.dataset,
+    // A tokenizer's vocabulary or a table's columns would fill the page: long lists are cut.
+    dataset: shortenLists(results.dataset),
     method: results.method,
     stages: results.stages,
     seconds: results.seconds,
@@ -909,6 +973,28 @@ ${simpleTable(['stage', 'source', 'epochs', 'best epoch', 'seconds', 'samples / 
 <p class="muted">Report written ${escapeHtml(new Date().toISOString())} by Distillery ${escapeHtml(results.distillery)}.</p>`;
 }
 
+/** Each training role's schedule in words, e.g. 'student: cosine per step after 1 warm-up epoch'. */
+function scheduleLine(config: RunConfig): string {
+  const roles = (['teacher', 'student'] as const).map((role) => {
+    const { lrSchedule: s, learningRate } = config[role];
+    if (!s || s.shape === 'constant') return `${role}: constant ${learningRate}`;
+    const warmup = s.warmupEpochs ? ` after ${s.warmupEpochs} warm-up epoch(s)` : '';
+    return `${role}: ${s.shape} from ${learningRate} per ${s.per ?? 'epoch'}${warmup}`;
+  });
+  return roles.join('; ');
+}
+
+/** A copy of `value` with every array longer than `limit` cut to its first items and a count. */
+export function shortenLists(value: unknown, limit = 24): unknown {
+  if (Array.isArray(value))
+    return value.length > limit
+      ? [...value.slice(0, 8).map((v) => shortenLists(v, limit)), `… ${value.length - 8} more`]
+      : value.map((v) => shortenLists(v, limit));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shortenLists(v, limit)]));
+  return value;
+}
+
 function epochTable(metrics: Record<string, EpochRecord[]>): string {
   const terms = [
     ...new Set(Object.values(metrics).flatMap((h) => h.flatMap((r) => Object.keys(r.terms)))),
@@ -919,6 +1005,7 @@ function epochTable(metrics: Record<string, EpochRecord[]>): string {
       r.epoch,
       ...terms.map((t) => (r.terms[t] === undefined ? '–' : r.terms[t].toFixed(4))),
       r.loss.toFixed(4),
+      r.learningRate === undefined ? '–' : r.learningRate.toPrecision(4),
       r.validationAccuracy === undefined ? '–' : percent(r.validationAccuracy),
       r.seconds.toFixed(2),
       Math.round(r.samplesPerSecond).toLocaleString('en-US'),
@@ -926,7 +1013,16 @@ function epochTable(metrics: Record<string, EpochRecord[]>): string {
   );
   return rows.length
     ? simpleTable(
-        ['stage', 'epoch', ...terms, 'loss', 'validation accuracy', 'seconds', 'samples / s'],
+        [
+          'stage',
+          'epoch',
+          ...terms,
+          'loss',
+          'learning rate',
+          'validation accuracy',
+          'seconds',
+          'samples / s',
+        ],
         rows,
       )
     : '<p class="muted">No epochs.</p>';

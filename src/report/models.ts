@@ -64,6 +64,15 @@ export async function openRunModels(run: RunRecord, data: DataSpec): Promise<Run
     }
     // The teacher the run was given: reopened as the teacher stage opened it.
     const teacherDirs = run.started.teacherDirs;
+    const { isRemoteTeacherSpec } = await import('../teachers/http/index.ts');
+    const remote = teacherDirs.filter(isRemoteTeacherSpec);
+    if (remote.length > 0) {
+      // A server (maybe a paid LLM) is not queried again behind the user's back.
+      notes.push(
+        `The teacher is served remotely (${remote.join(', ')}): the report does not query it again, so its row comes from results.json and its confusion matrix and calibration are left out.`,
+      );
+      continue;
+    }
     try {
       if (teacherDirs.length > 0) {
         const loaded = await teachersModule.loadTeachers(teacherDirs, {

@@ -67,7 +67,7 @@ for (const [kind, teacher] of [
     );
     has(html, /<th>F1 teacher<\/th>/);
     assert.equal(recorded.perClass?.length, 10);
-    assert.equal((html.match(/<svg /g) ?? []).length, 2 + 2 + 3);
+    assert.equal((html.match(/<svg /g) ?? []).length, 1 + 3 + 2 + 3);
     assert.ok(data.misclassified.some((e) => e.teacher !== undefined));
   });
 }
