@@ -220,8 +220,19 @@ export async function graphModelTeacher(
       `${who}: input '${input.name}' has a fixed batch of ${fixedBatch}; graph-model teachers need a dynamic batch (-1)`,
     );
 
+  // execute() while the graph allows it: executeAsync() on a graph without control flow warns
+  // on every call (dozens of lines per run); a graph with dynamic ops makes execute() throw,
+  // naming executeAsync(), and from then on every batch goes through executeAsync().
+  let sync = true;
   const forward = async (x: Tensor): Promise<Tensor> => {
     try {
+      if (sync)
+        try {
+          return model.execute({ [input.name]: x }, output.name) as Tensor;
+        } catch (e) {
+          if (!/executeAsync/.test((e as Error).message)) throw e;
+          sync = false;
+        }
       return (await model.executeAsync({ [input.name]: x }, output.name)) as Tensor;
     } catch (e) {
       throw modelError(
