@@ -10,7 +10,8 @@
         "src/elementwise.cc",
         "src/reduce.cc",
         "src/optimizer.cc",
-        "src/conv.cc"
+        "src/conv.cc",
+        "src/gather.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],

@@ -9,6 +9,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitReduce(env, exports);
   InitOptimizer(env, exports);
   InitConv(env, exports);
+  InitGather(env, exports);
   return exports;
 }
 

@@ -103,5 +103,6 @@ void InitElementwise(Napi::Env env, Napi::Object exports);
 void InitReduce(Napi::Env env, Napi::Object exports);
 void InitOptimizer(Napi::Env env, Napi::Object exports);
 void InitConv(Napi::Env env, Napi::Object exports);
+void InitGather(Napi::Env env, Napi::Object exports);
 
 }  // namespace distillery

@@ -1,5 +1,6 @@
-// Float32 elementwise kernels: binary ops with numpy-style broadcasting and unary ops.
-// Semantics follow the cpu backend's JS lambdas (Math.max propagates NaN, Step keeps NaN, ...).
+// Float32 elementwise kernels: binary ops with numpy-style broadcasting, comparisons (bool out, the
+// same broadcasting) and unary ops. Semantics follow the cpu backend's JS lambdas (Math.max
+// propagates NaN, Step keeps NaN, NaN compares unequal to everything, ...).
 // Leaves out: other dtypes and complex numbers (the TypeScript side falls back to cpu for those).
 #include <cmath>
 #include <vector>
@@ -33,9 +34,18 @@ struct SqDiffF {
   }
 };
 
-// Innermost loop with unit-or-zero strides, specialised so each case vectorizes.
-template <class Op>
-static void Inner(const float* a, int64_t sa, const float* b, int64_t sb, float* o, int64_t n) {
+// Comparisons as the cpu kernels' lambdas `(a === b) ? 1 : 0`, ...: 1 or 0 into a bool (uint8) out.
+enum CompareOp { kEqual = 0, kNotEqual, kLess, kLessEqual, kGreater, kGreaterEqual };
+struct EqualF { static uint8_t f(float a, float b) { return a == b; } };
+struct NotEqualF { static uint8_t f(float a, float b) { return a != b; } };
+struct LessF { static uint8_t f(float a, float b) { return a < b; } };
+struct LessEqualF { static uint8_t f(float a, float b) { return a <= b; } };
+struct GreaterF { static uint8_t f(float a, float b) { return a > b; } };
+struct GreaterEqualF { static uint8_t f(float a, float b) { return a >= b; } };
+
+// Innermost loop with unit-or-zero strides, specialised so each case vectorizes. T: output type.
+template <class Op, class T>
+static void Inner(const float* a, int64_t sa, const float* b, int64_t sb, T* o, int64_t n) {
   if (sa == 1 && sb == 1) {
     for (int64_t i = 0; i < n; ++i) o[i] = Op::f(a[i], b[i]);
   } else if (sa == 0 && sb == 1) {
@@ -50,9 +60,9 @@ static void Inner(const float* a, int64_t sa, const float* b, int64_t sb, float*
 }
 
 // out[outShape] = op(a broadcast, b broadcast). Shapes are right-aligned as in numpy.
-template <class Op>
+template <class Op, class T>
 static void Broadcast(const float* a, std::vector<int64_t> aShape, const float* b,
-                      std::vector<int64_t> bShape, float* out, const std::vector<int64_t>& outShape) {
+                      std::vector<int64_t> bShape, T* out, const std::vector<int64_t>& outShape) {
   const size_t rank = outShape.size();
   // Element strides of a and b per output dimension, 0 where broadcast.
   std::vector<int64_t> dims, sa, sb;
@@ -99,7 +109,7 @@ static void Broadcast(const float* a, std::vector<int64_t> aShape, const float* 
   std::vector<int64_t> idx(r, 0);
   int64_t aOff = 0, bOff = 0;
   for (int64_t o = 0; o < outer; ++o) {
-    Inner<Op>(a + aOff, sa[r - 1], b + bOff, sb[r - 1], out + o * n, n);
+    Inner<Op, T>(a + aOff, sa[r - 1], b + bOff, sb[r - 1], out + o * n, n);
     // Advance the multi-index over the outer dims (odometer), updating offsets incrementally.
     for (int64_t d = static_cast<int64_t>(r) - 2; d >= 0; --d) {
       if (++idx[d] < dims[d]) {
@@ -148,6 +158,58 @@ static Napi::Value Binary(const Napi::CallbackInfo& info) {
       Broadcast<SqDiffF>(a.data, aShape, b.data, bShape, out.data, outShape);
       break;
     default: Fail(env, "binary: unknown op");
+  }
+  return env.Undefined();
+}
+
+// Shared argument checks of binary() and compare(): operand ranks and sizes against the output.
+static bool CheckBroadcast(const Napi::Env& env, const F32& a, const std::vector<int64_t>& aShape,
+                           const F32& b, const std::vector<int64_t>& bShape, size_t outLength,
+                           const std::vector<int64_t>& outShape, int64_t* outSize) {
+  int64_t aSize = 1, bSize = 1;
+  *outSize = 1;
+  for (int64_t d : aShape) aSize *= d;
+  for (int64_t d : bShape) bSize *= d;
+  for (int64_t d : outShape) *outSize *= d;
+  if (aShape.size() > outShape.size() || bShape.size() > outShape.size())
+    return Fail(env, "compare: operand rank exceeds output rank");
+  if (!Fits(env, a, aSize) || !Fits(env, b, bSize)) return false;
+  if (static_cast<uint64_t>(*outSize) > outLength)
+    return Fail(env, "typed array too small for the given shape");
+  return true;
+}
+
+// compare(op, a, aShape, b, bShape, out: Uint8Array, outShape): out = a <op> b as 1 / 0.
+static Napi::Value Compare(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int op = static_cast<int>(GetInt(info, 0));
+  F32 a = GetF32(info, 1);
+  std::vector<int64_t> aShape = GetInts(info, 2);
+  F32 b = GetF32(info, 3);
+  std::vector<int64_t> bShape = GetInts(info, 4);
+  if (!a.ok || !b.ok) return env.Undefined();
+  if (!info[5].IsTypedArray() ||
+      info[5].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    Fail(env, "compare: expected a Uint8Array output");
+    return env.Undefined();
+  }
+  Napi::Uint8Array outArray = info[5].As<Napi::Uint8Array>();
+  std::vector<int64_t> outShape = GetInts(info, 6);
+  int64_t outSize = 0;
+  if (!CheckBroadcast(env, a, aShape, b, bShape, outArray.ElementLength(), outShape, &outSize))
+    return env.Undefined();
+  if (outSize == 0) return env.Undefined();
+  uint8_t* out = outArray.Data();
+  switch (op) {
+    case kEqual: Broadcast<EqualF>(a.data, aShape, b.data, bShape, out, outShape); break;
+    case kNotEqual: Broadcast<NotEqualF>(a.data, aShape, b.data, bShape, out, outShape); break;
+    case kLess: Broadcast<LessF>(a.data, aShape, b.data, bShape, out, outShape); break;
+    case kLessEqual: Broadcast<LessEqualF>(a.data, aShape, b.data, bShape, out, outShape); break;
+    case kGreater: Broadcast<GreaterF>(a.data, aShape, b.data, bShape, out, outShape); break;
+    case kGreaterEqual:
+      Broadcast<GreaterEqualF>(a.data, aShape, b.data, bShape, out, outShape);
+      break;
+    default: Fail(env, "compare: unknown op");
   }
   return env.Undefined();
 }
@@ -210,6 +272,7 @@ static Napi::Value Unary(const Napi::CallbackInfo& info) {
 
 void InitElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
+  exports.Set("compare", Napi::Function::New(env, Compare));
   exports.Set("unary", Napi::Function::New(env, Unary));
 }
 

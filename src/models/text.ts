@@ -18,7 +18,7 @@ import { denseHead } from './mlp.ts';
 import { registerTextKernels } from '../text/kernels.ts';
 import { MaskedMeanPooling, PositionEmbedding, TransformerEncoderLayer } from './transformer.ts';
 
-registerTextKernels(); // fast embedding gradients on cpu / native
+registerTextKernels(); // fast embedding gradients on cpu (native has its own C++ kernel)
 
 export interface TextModelOptions {
   inputShape: number[];

@@ -1,8 +1,10 @@
-// A scatter-add UnsortedSegmentSum for the cpu and native backends. It is the gradient of gather,
+// A scatter-add UnsortedSegmentSum for the cpu backend. It is the gradient of gather,
 // so of every embedding layer; tfjs-backend-cpu computes it with one equal/mul/sum pass over the
 // whole input *per segment* (O(vocabulary × batch × length × dim)), which made one embedding-bag
 // step on a 10k vocabulary take minutes. This is one pass: O(batch × length × dim).
-// The stock kernel stays available as the reference (parity test in kernels.test.ts).
+// The stock kernel stays available as the reference (parity test in kernels.test.ts). The native
+// backend has its own C++ kernel (src/backend/native/kernels/UnsortedSegmentSum.ts), which this
+// must not replace: native copies the cpu kernels once, at registration, then overrides them.
 import { tf } from '../tf.ts';
 
 type TensorInfo = tf.TensorInfo;
@@ -53,15 +55,13 @@ const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
 /** The stock tfjs-backend-cpu kernel (reference), captured before it is replaced. */
 export const stockUnsortedSegmentSum = tf.getKernel(UNSORTED_SEGMENT_SUM, 'cpu')?.kernelFunc;
 
-/** Replaces UnsortedSegmentSum on cpu and, when registered, native. Idempotent. */
+/** Replaces UnsortedSegmentSum on cpu. Idempotent. */
 export function registerTextKernels(): void {
-  for (const backendName of ['cpu', 'native']) {
-    if (backendName !== 'cpu' && !tf.getKernel(UNSORTED_SEGMENT_SUM, backendName)) continue;
-    if (tf.getKernel(UNSORTED_SEGMENT_SUM, backendName)?.kernelFunc === kernelFunc) continue;
-    if (tf.getKernel(UNSORTED_SEGMENT_SUM, backendName))
-      tf.unregisterKernel(UNSORTED_SEGMENT_SUM, backendName);
-    tf.registerKernel({ kernelName: UNSORTED_SEGMENT_SUM, backendName, kernelFunc });
-  }
+  const backendName = 'cpu';
+  if (tf.getKernel(UNSORTED_SEGMENT_SUM, backendName)?.kernelFunc === kernelFunc) return;
+  if (tf.getKernel(UNSORTED_SEGMENT_SUM, backendName))
+    tf.unregisterKernel(UNSORTED_SEGMENT_SUM, backendName);
+  tf.registerKernel({ kernelName: UNSORTED_SEGMENT_SUM, backendName, kernelFunc });
 }
 
 registerTextKernels();

@@ -36,6 +36,16 @@ export const UnaryOp = {
   Elu: 14,
 } as const;
 
+/** Operation codes shared with native/src/elementwise.cc (comparisons, bool out). */
+export const CompareOp = {
+  Equal: 0,
+  NotEqual: 1,
+  Less: 2,
+  LessEqual: 3,
+  Greater: 4,
+  GreaterEqual: 5,
+} as const;
+
 /** Operation codes shared with native/src/reduce.cc. */
 export const ReduceOp = { Sum: 0, Mean: 1, Max: 2 } as const;
 
@@ -108,7 +118,38 @@ export interface NativeAddon {
     out: Float32Array,
     outShape: number[],
   ): void;
+  /** out = a <op> b as 1 / 0 with broadcasting (CompareOp codes). */
+  compare(
+    op: number,
+    a: Float32Array,
+    aShape: number[],
+    b: Float32Array,
+    bShape: number[],
+    out: Uint8Array,
+    outShape: number[],
+  ): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
+  /**
+   * out[b, o, i, :] = x[b, o, indices[b, i], :], x viewed as [batch, outer, dimSize, slice];
+   * indices must be in [0, dimSize) (rows of others are left untouched).
+   */
+  gather(
+    x: Float32Array,
+    indices: Int32Array,
+    out: Float32Array,
+    batch: number,
+    outer: number,
+    dimSize: number,
+    slice: number,
+  ): void;
+  /** out[s, :] = Σ x[i, :] over segmentIds[i] == s; ids outside [0, numSegments) dropped. */
+  segmentSum(
+    x: Float32Array,
+    segmentIds: Int32Array,
+    out: Float32Array,
+    numSegments: number,
+    inner: number,
+  ): void;
   reduce(
     op: number,
     x: Float32Array,

@@ -1,18 +1,25 @@
 // The one flat list of kernels the native backend replaces; everything else is the cpu kernel.
 import type { KernelConfig } from '@tensorflow/tfjs';
+import { fusedMatMulConfig } from './_FusedMatMul.ts';
 import { absConfig } from './Abs.ts';
 import { addConfig } from './Add.ts';
 import { avgPoolConfig } from './AvgPool.ts';
 import { avgPoolGradConfig } from './AvgPoolGrad.ts';
 import { batchMatMulConfig } from './BatchMatMul.ts';
+import { castConfig } from './Cast.ts';
 import { conv2DConfig } from './Conv2D.ts';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.ts';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.ts';
 import { eluConfig } from './Elu.ts';
+import { equalConfig } from './Equal.ts';
 import { expConfig } from './Exp.ts';
 import { fusedConv2DConfig } from './FusedConv2D.ts';
-import { fusedMatMulConfig } from './_FusedMatMul.ts';
+import { gatherV2Config } from './GatherV2.ts';
+import { greaterConfig } from './Greater.ts';
+import { greaterEqualConfig } from './GreaterEqual.ts';
 import { leakyReluConfig } from './LeakyRelu.ts';
+import { lessConfig } from './Less.ts';
+import { lessEqualConfig } from './LessEqual.ts';
 import { logConfig } from './Log.ts';
 import { maxConfig } from './Max.ts';
 import { maximumConfig } from './Maximum.ts';
@@ -22,13 +29,16 @@ import { meanConfig } from './Mean.ts';
 import { minimumConfig } from './Minimum.ts';
 import { multiplyConfig } from './Multiply.ts';
 import { negConfig } from './Neg.ts';
+import { notEqualConfig } from './NotEqual.ts';
 import { realDivConfig } from './RealDiv.ts';
 import { reciprocalConfig } from './Reciprocal.ts';
 import { reluConfig } from './Relu.ts';
 import { relu6Config } from './Relu6.ts';
 import { rsqrtConfig } from './Rsqrt.ts';
 import { sigmoidConfig } from './Sigmoid.ts';
+import { sliceConfig } from './Slice.ts';
 import { softmaxConfig } from './Softmax.ts';
+import { splitVConfig } from './SplitV.ts';
 import { sqrtConfig } from './Sqrt.ts';
 import { squareConfig } from './Square.ts';
 import { squaredDifferenceConfig } from './SquaredDifference.ts';
@@ -38,6 +48,7 @@ import { sumConfig } from './Sum.ts';
 import { tanhConfig } from './Tanh.ts';
 import { tileConfig } from './Tile.ts';
 import { transposeConfig } from './Transpose.ts';
+import { unsortedSegmentSumConfig } from './UnsortedSegmentSum.ts';
 
 export const nativeKernelConfigs: KernelConfig[] = [
   // matmul
@@ -51,6 +62,13 @@ export const nativeKernelConfigs: KernelConfig[] = [
   maximumConfig,
   minimumConfig,
   squaredDifferenceConfig,
+  // comparisons, broadcasting, bool out
+  equalConfig,
+  notEqualConfig,
+  lessConfig,
+  lessEqualConfig,
+  greaterConfig,
+  greaterEqualConfig,
   // unary
   absConfig,
   eluConfig,
@@ -74,6 +92,12 @@ export const nativeKernelConfigs: KernelConfig[] = [
   softmaxConfig,
   tileConfig,
   transposeConfig,
+  sliceConfig,
+  splitVConfig,
+  castConfig,
+  // embeddings: gather and its gradient's scatter-add
+  gatherV2Config,
+  unsortedSegmentSumConfig,
   // convolution and pooling, NHWC
   conv2DConfig,
   fusedConv2DConfig,
