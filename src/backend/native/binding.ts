@@ -237,6 +237,9 @@ export interface NativeAddon {
 
 const addonFile = join('native', 'build', 'Release', 'distillery_native.node');
 
+/** Exports added after the first build: an addon without them was built from older sources. */
+const newerExports = ['compare', 'gather', 'segmentSum'] as const;
+
 /** Candidate paths: the override alone if set, else native/build/... in this file's ancestors. */
 function candidates(): string[] {
   const override = process.env.DISTILLERY_NATIVE_ADDON;
@@ -267,7 +270,13 @@ function load(): { addon?: NativeAddon; error?: string } {
   }
   try {
     const require = createRequire(import.meta.url);
-    loaded = { addon: require(path) as NativeAddon };
+    const addon = require(path) as NativeAddon;
+    const missing = newerExports.filter((name) => typeof addon[name] !== 'function');
+    loaded = missing.length
+      ? {
+          error: `native addon at ${path} is out of date (no ${missing.join(', ')}): run 'npm run build:native'`,
+        }
+      : { addon };
   } catch (e) {
     loaded = { error: `native addon at ${path} failed to load: ${(e as Error).message}` };
   }

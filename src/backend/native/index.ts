@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { tf } from '../../tf.ts';
 import { NativeBackend } from './backend.ts';
 import { loadAddon, loadError } from './binding.ts';
+import { registerNativeGradients } from './gradients.ts';
 import { nativeKernelConfigs } from './kernels/index.ts';
 
 export {
@@ -59,7 +60,8 @@ export function nativeLoadError(): string | undefined {
 let registered = false;
 
 /**
- * Registers tfjs backend 'native': every cpu kernel, then the native replacements on top.
+ * Registers tfjs backend 'native': every cpu kernel, then the native replacements on top, and the
+ * gradients of gradients.ts (cheaper on native, tfjs-core's own elsewhere).
  * Idempotent; returns false (and changes nothing) if the addon is missing.
  */
 export function registerNativeBackend(options: RegisterNativeOptions = {}): boolean {
@@ -75,6 +77,7 @@ export function registerNativeBackend(options: RegisterNativeOptions = {}): bool
         tf.unregisterKernel(config.kernelName, 'native');
       tf.registerKernel(config);
     }
+    registerNativeGradients();
     registered = true;
     setNativeThreads(options.threads ?? defaultNativeThreads());
   } else if (options.threads !== undefined) {

@@ -38,6 +38,14 @@ const cases: [number[], number[]][] = [
     [2, 3, 1, 2, 1],
   ],
   [
+    [8, 1, 64],
+    [1, 16, 1],
+  ], // a Mean gradient's broadcast over time
+  [
+    [3, 1, 5],
+    [2, 7, 1],
+  ],
+  [
     [0, 3],
     [2, 2],
   ],
