@@ -34,6 +34,7 @@ import { realDivConfig } from './RealDiv.ts';
 import { reciprocalConfig } from './Reciprocal.ts';
 import { reluConfig } from './Relu.ts';
 import { relu6Config } from './Relu6.ts';
+import { reverseConfig } from './Reverse.ts';
 import { rsqrtConfig } from './Rsqrt.ts';
 import { sigmoidConfig } from './Sigmoid.ts';
 import { sliceConfig } from './Slice.ts';
@@ -94,6 +95,7 @@ export const nativeKernelConfigs: KernelConfig[] = [
   transposeConfig,
   sliceConfig,
   splitVConfig,
+  reverseConfig,
   castConfig,
   // embeddings: gather and its gradient's scatter-add
   gatherV2Config,
