@@ -163,7 +163,8 @@ async function child(argv: string[]): Promise<void> {
       e.calls += 1 / steps;
       if (ms > e.slowest) {
         e.slowest = ms;
-        e.shapes = k.inputShapes.map((s) => `[${s ?? ''}]`).join(' ');
+        const shapes = k.inputShapes.map((s) => `[${s ?? ''}]`).join(' ');
+        e.shapes = shapes.length > 60 ? `${shapes.slice(0, 57)}…` : shapes;
       }
       byKernel.set(k.name, e);
     }
