@@ -1,7 +1,8 @@
 // Float32 gather (GatherV2, the forward of every embedding) and its gradient's scatter-add
 // (UnsortedSegmentSum): row copies and row sums instead of the cpu backend's per-element index
 // arithmetic (gather) and per-segment passes over the whole input (segment sum).
-// Index checks (gather's out-of-range error) happen in TypeScript, with the cpu kernel's message.
+// Gather checks every index first and reports the first one out of range; TypeScript throws the
+// cpu kernel's error for it.
 #include <cstring>
 
 #include "common.h"
@@ -29,10 +30,10 @@ static I32 GetI32(const Napi::CallbackInfo& info, size_t index) {
   return out;
 }
 
-// gather(x, indices, out, batch, outer, dimSize, sliceSize): x viewed as
-// [batch, outer, dimSize, slice], indices as [batch, n] (n = indices.length / batch),
-// out[b, o, i, :] = x[b, o, indices[b, i], :]. Indices must be in [0, dimSize) (checked by the
-// caller); one outside is skipped and its row left as it was (the caller zero-fills then).
+// gather(x, indices, out, batch, outer, dimSize, sliceSize) -> -1, or the position of the first
+// index outside [0, dimSize) (nothing is written then; the caller throws the cpu kernel's error).
+// x is viewed as [batch, outer, dimSize, slice], indices as [batch, n] (n = length / batch):
+// out[b, o, i, :] = x[b, o, indices[b, i], :].
 static Napi::Value Gather(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   F32 x = GetF32(info, 0);
@@ -41,24 +42,31 @@ static Napi::Value Gather(const Napi::CallbackInfo& info) {
   if (!x.ok || !indices.ok || !out.ok) return env.Undefined();
   const int64_t batch = GetInt(info, 3), outer = GetInt(info, 4), dim = GetInt(info, 5),
                 slice = GetInt(info, 6);
-  if (batch <= 0) return env.Undefined();
-  const int64_t n = static_cast<int64_t>(indices.length) / batch;
+  const int64_t total = static_cast<int64_t>(indices.length);
+  for (int64_t i = 0; i < total; ++i) {
+    if (indices.data[i] < 0 || indices.data[i] >= dim) return Napi::Number::New(env, double(i));
+  }
+  if (batch <= 0) return Napi::Number::New(env, -1);
+  const int64_t n = total / batch;
   if (!Fits(env, x, batch * outer * dim * slice) || !Fits(env, out, batch * outer * n * slice))
     return env.Undefined();
-  const size_t rowBytes = static_cast<size_t>(slice) * sizeof(float);
   for (int64_t b = 0; b < batch; ++b) {
     const int32_t* ids = indices.data + b * n;
     for (int64_t o = 0; o < outer; ++o) {
       const float* src = x.data + (b * outer + o) * dim * slice;
       float* dst = out.data + (b * outer + o) * n * slice;
-      for (int64_t i = 0; i < n; ++i) {
-        const int64_t id = ids[i];
-        if (id < 0 || id >= dim) continue;
-        std::memcpy(dst + i * slice, src + id * slice, rowBytes);
+      if (slice >= 16) {
+        for (int64_t i = 0; i < n; ++i)
+          std::memcpy(dst + i * slice, src + ids[i] * slice, size_t(slice) * sizeof(float));
+      } else {  // short rows (a 3-dim embedding): a plain loop beats a memcpy call per row
+        for (int64_t i = 0; i < n; ++i) {
+          const float* row = src + ids[i] * slice;
+          for (int64_t k = 0; k < slice; ++k) dst[i * slice + k] = row[k];
+        }
       }
     }
   }
-  return env.Undefined();
+  return Napi::Number::New(env, -1);
 }
 
 // segmentSum(x, segmentIds, out, numSegments, inner): out[s, :] = sum of x[i, :] over the i with

@@ -130,8 +130,8 @@ export interface NativeAddon {
   ): void;
   unary(op: number, x: Float32Array, out: Float32Array, alpha: number): void;
   /**
-   * out[b, o, i, :] = x[b, o, indices[b, i], :], x viewed as [batch, outer, dimSize, slice];
-   * indices must be in [0, dimSize) (rows of others are left untouched).
+   * out[b, o, i, :] = x[b, o, indices[b, i], :], x viewed as [batch, outer, dimSize, slice].
+   * Returns -1, or the position of the first index outside [0, dimSize) (then nothing is written).
    */
   gather(
     x: Float32Array,
@@ -141,7 +141,7 @@ export interface NativeAddon {
     outer: number,
     dimSize: number,
     slice: number,
-  ): void;
+  ): number;
   /** out[s, :] = Σ x[i, :] over segmentIds[i] == s; ids outside [0, numSegments) dropped. */
   segmentSum(
     x: Float32Array,

@@ -17,12 +17,6 @@ export const gatherV2Config: KernelConfig = {
     if (!x || !indices || !values || !(ids instanceof Int32Array))
       return cpuKernel(tf.GatherV2)(args);
     const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
-    const axisDim = x.shape[axis];
-    for (let i = 0; i < ids.length; i++) {
-      const index = ids[i];
-      if (!(index <= axisDim - 1 && index >= 0))
-        throw new Error(`GatherV2: the index value ${index} is not in [0, ${axisDim - 1}]`);
-    }
     const info = tf.backend_util.segment_util.collectGatherOpShapeInfo(
       x as TensorInfo as tf.Tensor,
       indices as TensorInfo as tf.Tensor,
@@ -30,16 +24,12 @@ export const gatherV2Config: KernelConfig = {
       (attrs.batchDims as number | undefined) ?? 0,
     );
     const out = backend.allocFloat32(sizeOf(info.outputShape)); // [...x before axis, ...indices, ...x after]
-    if (out.length > 0)
-      backend.addon.gather(
-        values,
-        ids,
-        out,
-        info.batchSize,
-        info.outerSize,
-        info.dimSize,
-        info.sliceSize,
-      );
+    const { batchSize, outerSize, dimSize, sliceSize } = info;
+    const bad = backend.addon.gather(values, ids, out, batchSize, outerSize, dimSize, sliceSize);
+    if (bad >= 0) {
+      backend.releaseFloat32(out);
+      throw new Error(`GatherV2: the index value ${ids[bad]} is not in [0, ${dimSize - 1}]`);
+    }
     return floatOutput(backend, info.outputShape, out);
   },
 };
