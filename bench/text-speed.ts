@@ -29,18 +29,33 @@ interface TextBenchModel {
   description: string;
   /** The cpu backend is minutes per step on convolutions and recurrences: only where it runs. */
   cpu: boolean;
+  /** Part of issue 9's goal (≥ PyTorch's best): the embedding-bag and TextCNN students. */
+  goal: boolean;
 }
 
 const textModels: TextBenchModel[] = [
-  { name: 'embbag-3', arch: 'embbag:3', description: 'embbag:3 (default student)', cpu: true },
-  { name: 'embbag-64', arch: 'embbag:64', description: 'embbag:64', cpu: true },
+  {
+    name: 'embbag-3',
+    arch: 'embbag:3',
+    description: 'embbag:3 (default student)',
+    cpu: true,
+    goal: true,
+  },
+  { name: 'embbag-64', arch: 'embbag:64', description: 'embbag:64', cpu: true, goal: true },
   {
     name: 'textcnn',
     arch: 'textcnn:64:100:3-4-5',
     description: 'textcnn:64:100:3-4-5 (Kim 2014)',
     cpu: false,
+    goal: true,
   },
-  { name: 'bigru', arch: 'bigru:32:32', description: 'bigru:32:32', cpu: false },
+  {
+    name: 'bigru',
+    arch: 'bigru:32:32',
+    description: 'bigru:32:32 (not part of the goal)',
+    cpu: false,
+    goal: false,
+  },
 ];
 
 interface Contender {
@@ -386,6 +401,7 @@ async function main(): Promise<void> {
     };
     const sections: string[] = [];
     const verdicts: string[] = [];
+    const others: string[] = [];
     for (const model of models) {
       const results = new Map<string, Measured | string>();
       for (let round = 0; round < rounds; round++) {
@@ -406,7 +422,7 @@ async function main(): Promise<void> {
         }
       }
       const { rows, verdict } = table(results, model);
-      verdicts.push(verdict);
+      (model.goal ? verdicts : others).push(verdict);
       sections.push(`### ${model.description}\n\n${rows}`);
     }
     const end = loadavg();
@@ -435,7 +451,8 @@ async function main(): Promise<void> {
       '',
       ...sections.flatMap((s) => [s, '']),
       `Goal (issue 9): at least PyTorch's throughput, each at its best thread setting, for the ` +
-        `embedding-bag and TextCNN students — ${verdicts.join('; ')}.`,
+        `embedding-bag and TextCNN students — ${verdicts.join('; ')}.` +
+        (others.length ? ` Outside the goal: ${others.join('; ')}.` : ''),
     ].join('\n');
     console.log(markdown);
     if (!args.has('no-write')) {
