@@ -18,7 +18,7 @@ Prints one JSON line: {"samplesPerSecond": median over reps, "repSamplesPerSecon
 
 Usage: /usr/bin/python3 scripts/reference/text_speed.py --arch embbag:3 --data tokens.bin
        --count 4189 --length 128 --vocab 10502 --threads 1 [--batch 128] [--variant bag]
-       [--reps 5] [--rep-seconds 1.5]
+       [--reps 5] [--rep-seconds 1.5] [--warmup-seconds 3]
 """
 import argparse
 import json
@@ -94,6 +94,7 @@ def main():
     p.add_argument('--variant', default='embedding')
     p.add_argument('--reps', type=int, default=5)
     p.add_argument('--rep-seconds', type=float, default=1.5)
+    p.add_argument('--warmup-seconds', type=float, default=3.0)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)
@@ -118,11 +119,18 @@ def main():
         optimizer.step()
         loss.item()
 
-    # Warm-up as bench/text-speed.ts: two steps, the second one sizes the reps.
+    # Warm-up as bench/text-speed.ts: two steps, then --warmup-seconds of steps; the last sizes
+    # the reps.
     step()
     t0 = time.perf_counter()
     step()
     warm = time.perf_counter() - t0
+    if warm < a.warmup_seconds / 2:
+        n = min(2000, round(a.warmup_seconds / warm))
+        t0 = time.perf_counter()
+        for _ in range(n):
+            step()
+        warm = (time.perf_counter() - t0) / n
     steps = max(1, min(60, round(a.rep_seconds / warm)))
     reps = a.reps if warm < 3 else 3
     rates, ms = [], []
