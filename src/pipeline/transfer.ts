@@ -12,7 +12,7 @@ import {
 } from '../distill/teacher-cache.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import { usageError } from '../errors.ts';
-import { loadStoreLogits } from '../labels/teacher-logits.ts';
+import { loadStoreLogits, storeExpectations } from '../labels/teacher-logits.ts';
 
 /** Why the teacher cannot be cached for this config and method, or undefined if it can. */
 export function cacheBlocker(config: RunConfig, method: DistillMethod): string | undefined {
@@ -40,7 +40,13 @@ export async function transferLogits(options: {
     const blocker = cacheBlocker(config, method);
     if (blocker !== undefined)
       throw usageError(`--teacher-logits: ${blocker}, so a logit store cannot serve it`);
-    const store = loadStoreLogits(resolve(config.teacherLogits), data.train);
+    // Rows are looked up by digest: any split (a transfer set too) whose rows the store holds.
+    const store = loadStoreLogits(
+      resolve(config.teacherLogits),
+      options.train ?? data.train,
+      'the training split',
+      storeExpectations(data),
+    );
     options.onInfo?.(`teacher logits read from the store: ${store.table.count} examples`);
     return store.table;
   }

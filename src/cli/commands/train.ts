@@ -50,6 +50,11 @@ export async function runTraining(
         `distill needs --teacher <path> (a saved teacher: runs/<run>/models/teacher, an .onnx file, a graph model folder or URL)`,
       );
     }
+    if (command === 'distill' && flags.teacherLogits && flags.data && !flags.dataKind) {
+      // A store of texts (an LLM's) trains on the text kind of --data, as `label` read it.
+      const { storeRowKind } = await import('../../labels/teacher-logits.ts');
+      if (storeRowKind(flags.teacherLogits) === 'text') flags.dataKind = 'text';
+    }
     const methodFlags = parseMethodFlags(extraArgs);
     const layers = [flags.config ? readConfigFile(flags.config) : {}, flagsToConfig(flags)];
     const chosen = resolveConfig(...layers).method.name;
