@@ -201,10 +201,15 @@ export function storeRowKind(dir: string): 'text' | 'tensor' | undefined {
   }
 }
 
+/** The store folder a store's Teacher stands for, or undefined for other teachers. */
+export const storeDirOf = (teacher: Teacher): string | undefined =>
+  (teacher as { storeDir?: string }).storeDir;
+
 /** A Teacher for a store: identity and record of its teacher; rows come from the table only. */
-export function storeTeacher(dir: string, manifest: StoreManifest): Teacher {
+export function storeTeacher(dir: string, manifest: StoreManifest): Teacher & { storeDir: string } {
   return {
     kind: 'logit-store',
+    storeDir: dir,
     classes: manifest.classes,
     storedRowsOnly: true,
     identity: async () => manifest.teacher.identity,

@@ -43,11 +43,6 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
       data: ctx.data.spec,
       ensemble: config.ensemble,
     });
-    // A teacher that reads texts (an LLM) cannot label the students' token batches.
-    if ([loaded.teacher, ...loaded.members].some((t) => (t as { reads?: string }).reads === 'text'))
-      throw usageError(
-        `${teacherDirs.join(', ')}: an LLM teacher reads texts, the students token ids: label the data first (distillery label --teacher … --out logits/) and distil with --teacher-logits logits/`,
-      );
     ctx.stages.teacher = {
       source: 'loaded',
       epochs: 0,
@@ -55,6 +50,25 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
       modelDir: teacherDirs.map(resolveTeacherSpec).join(', '),
     };
     events.onInfo?.(`teacher: ${loaded.description}`);
+    // A teacher that reads texts (an LLM) cannot label the students' token batches: its logits
+    // over the training texts are labelled into a store in the run folder, which then serves them.
+    if (
+      [loaded.teacher, ...loaded.members].some((t) => (t as { reads?: string }).reads === 'text')
+    ) {
+      if (teacherDirs.length > 1 || store)
+        throw usageError(
+          `${teacherDirs.join(', ')}: an LLM teacher distils alone (no ensemble, no --teacher-logits): label each with 'distillery label' and pass one store`,
+        );
+      const { labelIntoRun } = await import('../labels/run-store.ts');
+      const teacher = await labelIntoRun({
+        teacher: loaded.teacher,
+        split: ctx.data.train,
+        data: ctx.data,
+        runDir: ctx.runDir,
+        onInfo: events.onInfo,
+      });
+      return { teacher, members };
+    }
     if (loaded.model) ctx.models.teacher = loaded.model;
     return { teacher: loaded.teacher, members: loaded.members };
   } else {
