@@ -3,7 +3,8 @@
 // `distill --teacher-logits logits/ --data mails.jsonl`, which trains on a split of the file: its
 // rows are found in the store by their digests. A shuffled copy of the file is served too, and
 // the student is bit-identical to one distilled from a store labelled on the shuffled file itself;
-// a file with one mail the store never saw is refused in one line naming "1 of N rows".
+// a file with one mail the store never saw is refused in one line naming "1 of N rows". The one
+// command form (`distill --teacher openai:… --data mails.jsonl`) trains the very same student.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -40,6 +41,7 @@ const writeJsonl = (name: string, mails: Mail[]) =>
 const SPLIT = ['--validation-size', '12', '--backend', 'cpu'];
 let mails: Mail[];
 let spare: Mail[];
+let fromStore = '';
 
 before(async () => {
   // A crude "LLM": spammy words make 'spam' likely.
@@ -112,11 +114,27 @@ test('label a JSONL of mails, then distill on the same file: every row of its sp
   const run = await distill('logits', 'mails.jsonl');
   assert.equal(run.code, 0, run.stderr);
   const results = JSON.parse(run.stdout);
+  fromStore = results.runDir;
   assert.equal(results.dataset.train + results.dataset.validation + results.dataset.test, 120);
   assert.deepEqual(
     results.evaluation.rows.map((r: { name: string }) => r.name),
     ['scratch', 'distilled'],
   );
+});
+
+test('one command, distill --teacher openai:… --data mails.jsonl: the same student', async () => {
+  const r = await cli([
+    'distill',
+    ...['--teacher', `openai:${server.url}/v1`, '--teacher-model', 'test'],
+    ...['--prompt', file('prompt.txt'), '--top-logprobs', '5', '--concurrency', '8'],
+    ...['--data', file('mails.jsonl'), ...SPLIT],
+    ...['--student-epochs', '1', '--auto-tune', 'off', '--out', file('runs'), '--json'],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  // Its store holds the training split only; the student is the one the file's store taught.
+  const runDir = JSON.parse(r.stdout).runDir;
+  assert.equal(readManifest(join(runDir, 'teacher-logits')).data.split, 'train');
+  assert.deepEqual(weights(runDir), weights(fromStore));
 });
 
 test('a shuffled copy of the file is served; the student is bit-identical to its own store', async () => {

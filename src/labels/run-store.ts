@@ -8,7 +8,26 @@ import type { Split } from '../data/dataset.ts';
 import { usageError } from '../errors.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import { labelInProcess, splitTextRows } from './job.ts';
-import { storeTeacher } from './teacher-logits.ts';
+import { storeRowKind, storeTeacher } from './teacher-logits.ts';
+import { teacherOptionsFromConfig, teacherReads } from '../teachers/load.ts';
+
+/**
+ * Whether a distil reads texts: a store of text rows, or one teacher that reads texts (an LLM).
+ * The CLI then reads a --data file as the text kind (the kind `label` reads it as).
+ */
+export async function distilsTexts(options: {
+  teacherLogits?: string;
+  teacherDirs?: string[];
+  teacherOptions?: Parameters<typeof teacherOptionsFromConfig>[0];
+}): Promise<boolean> {
+  if (options.teacherLogits) return storeRowKind(options.teacherLogits) === 'text';
+  if (options.teacherDirs?.length !== 1) return false;
+  const reads = await teacherReads(
+    options.teacherDirs[0],
+    teacherOptionsFromConfig(options.teacherOptions),
+  ).catch(() => 'tensor'); // an unknown teacher is reported where it is loaded
+  return reads === 'text';
+}
 
 /** The store's folder inside a run folder. */
 export const RUN_STORE_DIR = 'teacher-logits';
