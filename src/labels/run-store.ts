@@ -41,6 +41,8 @@ export async function labelIntoRun(options: {
   split: Split;
   data: { name: string; classNames: string[] };
   runDir: string;
+  /** Rows per shard (default 4096, as `distillery label`). */
+  shardSize?: number;
   onInfo?(message: string): void;
 }): Promise<Teacher> {
   const { teacher, split, data } = options;
@@ -60,7 +62,7 @@ export async function labelIntoRun(options: {
       rows,
       dir,
       dtype: 'float16',
-      shardSize: 4096,
+      shardSize: options.shardSize ?? 4096,
       onShard: ({ done, total }) =>
         options.onInfo?.(`teacher logits: shard ${done} of ${total} labelled`),
     });
