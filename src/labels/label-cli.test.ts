@@ -150,6 +150,27 @@ test('a store labelled on more rows serves a smaller training split (another --v
   assert.equal(results.dataset.train, 200);
 });
 
+test("--teacher with --teacher-logits: the store must be that teacher's", async () => {
+  const args = [...DATA, '--test-limit', '100', '--student-epochs', '1', '--auto-tune', 'off'];
+  const same = await cli([
+    'distill',
+    ...['--teacher', teacherDir, '--teacher-logits', store, ...args],
+    ...['--out', join(root, 'runs'), '--json'],
+  ]);
+  assert.equal(same.code, 0, same.stderr);
+  const names = JSON.parse(same.stdout).evaluation.rows.map((r: { name: string }) => r.name);
+  assert.deepEqual(names, ['teacher', 'scratch', 'distilled']);
+  const onnx = join(import.meta.dirname, '../../test/fixtures/mnist-cnn.onnx');
+  const other = await cli([
+    'distill',
+    ...['--teacher', onnx, '--teacher-logits', store, ...args, '--out', join(root, 'runs')],
+  ]);
+  assert.equal(other.code, 2, other.stderr);
+  const errors = other.stderr.split('\n').filter((l) => l.startsWith('distillery:'));
+  assert.equal(errors.length, 1, other.stderr);
+  assert.match(errors[0], /was labelled by another teacher than .*mnist-cnn\.onnx/);
+});
+
 test('label with an LLM teacher over JSONL texts; floored labels are reported', async () => {
   server = await startOpenAiServer((p) =>
     p.includes('free money') ? { ' spam': 0.8, ham: 0.1 } : { ' spam': 0.05, ham: 0.9 },

@@ -43,6 +43,14 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
       data: ctx.data.spec,
       ensemble: config.ensemble,
     });
+    // --teacher with --teacher-logits: the store must be this teacher's (it serves the logits,
+    // the teacher its evaluation row).
+    if (store && (await loaded.teacher.identity()) !== (await store.identity())) {
+      await loaded.teacher.dispose();
+      throw usageError(
+        `${config.teacherLogits} was labelled by another teacher than ${teacherDirs.join(', ')}: label with this teacher, or drop one of --teacher / --teacher-logits`,
+      );
+    }
     ctx.stages.teacher = {
       source: 'loaded',
       epochs: 0,
@@ -81,14 +89,6 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
     });
   }
   ctx.models.teacher = model;
-  if (
-    store &&
-    teacherDirs.length === 1 &&
-    (await layersTeacher(model).identity()) !== (await store.identity())
-  )
-    throw usageError(
-      `${config.teacherLogits} was labelled by another teacher than ${teacherDirs[0]}: label with this teacher, or drop one of --teacher / --teacher-logits`,
-    );
   const source = ctx.stages.teacher?.modelDir ?? 'trained in this run';
   return {
     teacher: layersTeacher(model, {
