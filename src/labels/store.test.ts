@@ -236,6 +236,10 @@ test('a store of another teacher, other settings or other data is refused with t
     /lacks 1 of 300 rows of the training split \(e\.g\. row 299; the store holds 300 rows of mnist train\): label this data/,
   );
   assert.throws(
+    () => loadStoreLogits(dir, data.validation, 'the validation split'),
+    /lacks 50 of 50 rows of the validation split \(.*, none of them: other data, or other preprocessing\)/,
+  );
+  assert.throws(
     () => loadStoreLogits(dir, data.train, 'the training split', { classes: 12 }),
     /holds logits over 10 classes, but the data have 12/,
   );

@@ -99,9 +99,11 @@ export function matchStoreRows(
       missing++;
       if (example < 0) example = i;
     }
+  // None found: other data, or features preprocessed with statistics of another split.
+  const none = missing === count ? ', none of them: other data, or other preprocessing' : '';
   if (missing > 0)
     throw usageError(
-      `${dir} lacks ${missing} of ${count} rows of ${what} (e.g. row ${example}; the store holds ${manifest.data.count} rows of ${manifest.data.name} ${manifest.data.split}): label this data ('distillery label' with the same --data flags, into a new --out), or pass the data the store was labelled on`,
+      `${dir} lacks ${missing} of ${count} rows of ${what} (e.g. row ${example}; the store holds ${manifest.data.count} rows of ${manifest.data.name} ${manifest.data.split}${none}): label this data ('distillery label' with the same --data flags, into a new --out), or pass the data the store was labelled on`,
     );
   return storeRow;
 }
