@@ -32,6 +32,8 @@ export { readTextRecords, type TextRecords } from './records.ts';
 export {
   loadStoreLogits,
   storeTeacher,
-  checkStoreData,
+  matchStoreRows,
+  checkStoreExpectations,
   type StoreLogits,
+  type StoreExpectations,
 } from './teacher-logits.ts';

@@ -6,7 +6,7 @@
 import { tf, type Tensor } from '../tf.ts';
 import type { Split } from '../data/dataset.ts';
 import { featuresAsFloat } from '../data/dataset.ts';
-import { splitHash } from '../distill/teacher-cache.ts';
+import { rowsHash, splitRowHashes } from '../data/record-hash.ts';
 import { toLogits } from '../teachers/function.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import { isTextTeacher } from '../teachers/http/openai.ts';
@@ -29,6 +29,8 @@ export interface LabelRows {
   reads: 'tensor' | 'text';
   count: number;
   data: StoreData;
+  /** Each row's digest, [count × 16] (src/data/record-hash.ts); data.hash is their rowsHash. */
+  rowHashes: Uint8Array;
   /** One example's shape (tensor rows). */
   shape?: number[];
   /** Features of rows [start, end) as [rows, ...shape] (tensor rows). */
@@ -37,22 +39,19 @@ export interface LabelRows {
   texts?(start: number, end: number): string[];
 }
 
-/**
- * The identity of a split's rows in a store: the records' content hash when the source gives one
- * (text: independent of the tokenizer), else the hash of features and labels.
- */
-export const splitIdentity = (split: Split): string => split.recordsHash ?? splitHash(split);
-
+/** A split's rows: features for a teacher that reads tensors (digests: see splitRowHashes). */
 export function splitRows(
   split: Split,
   inputShape: number[],
-  info: { name: string; split: string; preprocessing: string },
+  info: { name: string; split: string; preprocessing: string; classNames?: string[] },
 ): LabelRows {
+  const rowHashes = splitRowHashes(split);
   return {
     reads: 'tensor',
     count: split.count,
     shape: inputShape,
-    data: { ...info, count: split.count, hash: splitIdentity(split), rows: 'tensor' },
+    rowHashes,
+    data: { ...info, count: split.count, hash: rowsHash(rowHashes), rows: 'tensor' },
     tensor: (start, end) =>
       tf.tensor(
         featuresAsFloat(split, start, end).slice(),
@@ -65,17 +64,19 @@ export function splitRows(
 /** The texts of a text dataset's split, for a teacher that reads texts (an LLM). */
 export function splitTextRows(
   split: Split,
-  info: { name: string; split: string },
+  info: { name: string; split: string; classNames?: string[] },
 ): LabelRows | undefined {
   const texts = split.texts;
   if (!texts || texts.length !== split.count || !split.recordsHash) return undefined;
+  const rowHashes = splitRowHashes(split);
   return {
     reads: 'text',
     count: split.count,
+    rowHashes,
     data: {
       ...info,
       count: split.count,
-      hash: split.recordsHash,
+      hash: rowsHash(rowHashes),
       preprocessing: 'raw text (prompt template applied by the teacher)',
       rows: 'text',
     },
@@ -87,11 +88,13 @@ export function textRows(records: TextRecords): LabelRows {
   return {
     reads: 'text',
     count: records.texts.length,
+    rowHashes: records.rowHashes,
     data: {
       name: records.path,
       split: 'file',
       count: records.texts.length,
       hash: records.hash,
+      classNames: records.classNames,
       preprocessing: 'raw text (prompt template applied by the teacher)',
       rows: 'text',
     },
@@ -204,6 +207,7 @@ export async function labelInProcess(options: LabelOptions): Promise<LabelResult
   const manifest = openStore(
     options.dir,
     await labelManifest(options.teacher, options.rows, options),
+    options.rows.rowHashes,
   );
   const missing = missingShards(options.dir, manifest);
   const skipped = manifest.shards - missing.length;

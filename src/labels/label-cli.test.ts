@@ -1,6 +1,7 @@
 // `distillery label` and `distill --teacher-logits` as a user runs them: label a saved MNIST
 // teacher into a store, resume (nothing recomputed), distil a student from the store without the
-// teacher, refuse a store of other data (exit 2, one line); label a JSONL file with an LLM teacher
+// teacher, refuse a split with a row the store lacks (exit 2, one line) and serve a smaller one
+// (another --validation-size: rows are found by their digests); label a JSONL file with an LLM teacher
 // behind a loopback OpenAI-compatible server, with floored labels reported; label with the
 // PyTorch-made ONNX fixture (any teacher loadTeacher knows), its logits equal to the teacher's own.
 import { after, before, test } from 'node:test';
@@ -129,7 +130,45 @@ test('distill --teacher-logits trains the student from the store; other data is 
   assert.equal(other.code, 2);
   const errors = other.stderr.split('\n').filter((l) => l.startsWith('distillery:'));
   assert.equal(errors.length, 1);
-  assert.match(errors[0], /was labelled on other data \(mnist train: 250 rows.*251 rows/);
+  // Training rows 0…250: the store holds 0…249 (its rows are found by their digests).
+  assert.match(
+    errors[0],
+    /lacks 1 of 251 rows of the training split \(e\.g\. row 250; the store holds 250 rows of mnist train\): label this data/,
+  );
+});
+
+test('a store labelled on more rows serves a smaller training split (another --validation-size)', async () => {
+  // Training rows 0…199: all in the store of rows 0…249 (refused before rows had digests).
+  const run = await cli([
+    'distill',
+    ...['--teacher-logits', store, '--train-limit', '300', '--validation-size', '100'],
+    ...['--backend', 'cpu', '--test-limit', '100', '--student-epochs', '1', '--auto-tune', 'off'],
+    ...['--out', join(root, 'runs'), '--json'],
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const results = JSON.parse(run.stdout);
+  assert.equal(results.dataset.train, 200);
+});
+
+test("--teacher with --teacher-logits: the store must be that teacher's", async () => {
+  const args = [...DATA, '--test-limit', '100', '--student-epochs', '1', '--auto-tune', 'off'];
+  const same = await cli([
+    'distill',
+    ...['--teacher', teacherDir, '--teacher-logits', store, ...args],
+    ...['--out', join(root, 'runs'), '--json'],
+  ]);
+  assert.equal(same.code, 0, same.stderr);
+  const names = JSON.parse(same.stdout).evaluation.rows.map((r: { name: string }) => r.name);
+  assert.deepEqual(names, ['teacher', 'scratch', 'distilled']);
+  const onnx = join(import.meta.dirname, '../../test/fixtures/mnist-cnn.onnx');
+  const other = await cli([
+    'distill',
+    ...['--teacher', onnx, '--teacher-logits', store, ...args, '--out', join(root, 'runs')],
+  ]);
+  assert.equal(other.code, 2, other.stderr);
+  const errors = other.stderr.split('\n').filter((l) => l.startsWith('distillery:'));
+  assert.equal(errors.length, 1, other.stderr);
+  assert.match(errors[0], /was labelled by another teacher than .*mnist-cnn\.onnx/);
 });
 
 test('label with an LLM teacher over JSONL texts; floored labels are reported', async () => {

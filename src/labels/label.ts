@@ -53,7 +53,11 @@ export async function label(options: LabelJobOptions): Promise<LabelSummary> {
   };
   const { teacher, rows } = await openTarget(options.target);
   try {
-    const manifest = openStore(options.out, await labelManifest(teacher, rows, settings));
+    const manifest = openStore(
+      options.out,
+      await labelManifest(teacher, rows, settings),
+      rows.rowHashes,
+    );
     options.onInfo?.(
       `store ${options.out}: ${manifest.data.count} rows in ${manifest.shards} shards of ${manifest.shardSize}, ${manifest.dtype}${manifest.topK ? `, top-${manifest.topK}` : ''} (key ${manifest.key.slice(0, 12)})`,
     );

@@ -1,19 +1,30 @@
-// A minimal JSONL reader for LLM labelling: one JSON object per line with a text field and an
-// optional label field, read in file order. Stands in until the data sources' `records` kind
-// (src/data/sources/, issue 8) lands; it reads only what an LLM teacher needs.
-// Leaves out: splits, tokenisation, nested fields, other encodings than UTF-8.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+// A JSONL (or CSV / TSV) reader for LLM labelling: every record of the file in file order, its
+// text read exactly as the `text` data kind reads it (fields joined, trimmed, cut: one definition,
+// src/data/sources/text-records.ts) and its optional label, so that the per-row digests of a store
+// labelled here (src/data/record-hash.ts) are the rows a `distill --data <file>` trains on.
+// Unlike the text kind it keeps records without a label (label -1): an LLM labels those too.
+// Leaves out: splits and tokenisation (a store of the whole file serves any split of it).
+import { existsSync } from 'node:fs';
 import { dataError } from '../errors.ts';
+import { rowsHash, textRowHashes } from '../data/record-hash.ts';
+import {
+  classNamesOf,
+  present,
+  readRecords,
+  recordText,
+  textRecordsOptions,
+} from '../data/sources/text-records.ts';
 
 export interface TextRecords {
   path: string;
   texts: string[];
   /** Class index per record, -1 when the record has no label. */
   labels: Int32Array;
-  /** Class names: given, or the sorted distinct labels of the file. */
+  /** Class names: given, or the distinct labels of the file in the text kind's order. */
   classNames: string[];
-  /** SHA-256 of texts and labels, the data identity. */
+  /** Per-record digests (text and label), [count × 16]. */
+  rowHashes: Uint8Array;
+  /** Hash of the digests in order, the data identity. */
   hash: string;
 }
 
@@ -23,39 +34,29 @@ export function readTextRecords(
 ): TextRecords {
   const textField = options.textField ?? 'text';
   const labelField = options.labelField ?? 'label';
+  const { maxChars } = textRecordsOptions.parse({});
   if (!existsSync(path)) throw dataError(`${path}: no such file`);
-  const rows: { text: string; label?: string }[] = [];
-  readFileSync(path, 'utf8')
-    .split('\n')
-    .forEach((line, i) => {
-      if (line.trim() === '') return;
-      let obj: Record<string, unknown>;
-      try {
-        obj = JSON.parse(line);
-      } catch {
-        throw dataError(`${path}:${i + 1}: not a JSON object (one record per line)`);
-      }
-      const text = obj[textField];
-      if (typeof text !== 'string')
-        throw dataError(`${path}:${i + 1}: no string field '${textField}' (pass --text-field)`);
-      const label = obj[labelField];
-      rows.push({ text, label: label === undefined || label === null ? undefined : String(label) });
-    });
+  const rows = readRecords(path);
   if (rows.length === 0) throw dataError(`${path}: no records`);
+  const texts: string[] = [];
+  const values: (string | undefined)[] = [];
+  rows.forEach((row, i) => {
+    if (!present(row[textField]))
+      throw dataError(`${path}: record ${i + 1} has no field '${textField}' (pass --text-field)`);
+    texts.push(recordText(row, [textField], maxChars).text);
+    values.push(present(row[labelField]) ? String(row[labelField]).trim() : undefined);
+  });
   const classNames =
-    options.classNames ??
-    [...new Set(rows.map((r) => r.label).filter((l): l is string => l !== undefined))].sort();
-  const labels = Int32Array.from(rows, (r, i) => {
-    if (r.label === undefined) return -1;
-    const c = classNames.indexOf(r.label);
+    options.classNames ?? classNamesOf(values.filter((l): l is string => l !== undefined));
+  const labels = Int32Array.from(values, (label, i) => {
+    if (label === undefined) return -1;
+    const c = classNames.indexOf(label);
     if (c < 0)
       throw dataError(
-        `${path}: record ${i + 1} has label '${r.label}', not one of ${classNames.join(', ')}`,
+        `${path}: record ${i + 1} has label '${label}', not one of ${classNames.join(', ')}`,
       );
     return c;
   });
-  const hash = createHash('sha256');
-  for (const r of rows) hash.update(`${r.text.length}:${r.text}`);
-  hash.update(new Uint8Array(labels.buffer));
-  return { path, texts: rows.map((r) => r.text), labels, classNames, hash: hash.digest('hex') };
+  const rowHashes = textRowHashes(texts, labels);
+  return { path, texts, labels, classNames, rowHashes, hash: rowsHash(rowHashes) };
 }

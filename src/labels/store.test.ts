@@ -1,8 +1,10 @@
 // The logit store on a real MNIST teacher: shards round-trip (float32 exact, float16 within its
 // precision, top-k keeps the k largest exactly and the remaining mass), publishing is exclusive
 // and checked, a resumed job computes only missing shards and ends byte-identical, a store of
-// other data or another teacher is refused, and distilling from a float32 store trains exactly
-// like distilling from the teacher's own table.
+// another teacher or settings is refused, rows are found by their digests (subsets, other orders,
+// duplicates, the validation split of a store over train + validation) and a split with a row the
+// store lacks is refused, and distilling from a float32 store trains exactly like distilling from
+// the teacher's own table.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -18,7 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf, type LayersModel } from '../tf.ts';
-import { loadMnist, sliceSplit, type Dataset } from '../data/index.ts';
+import { loadMnist, sliceSplit, type Dataset, type Split } from '../data/index.ts';
 import { createMlp } from '../models/index.ts';
 import { trainModel } from '../train/train-model.ts';
 import { computeTeacherLogits, type TeacherLogits } from '../distill/teacher-cache.ts';
@@ -228,11 +230,104 @@ test('a store of another teacher, other settings or other data is refused with t
     /holds logits of other settings \(float16/,
   );
   other.dispose();
+  // One row the store never saw (a validation image) among 299 it has: refused, counted.
   assert.throws(
-    () => loadStoreLogits(dir, sliceSplit(data.train, 0, 299)),
-    /was labelled on other data \(mnist train: 300 rows.*than the training split \(299 rows/,
+    () => loadStoreLogits(dir, concatSplits(sliceSplit(data.train, 0, 299), data.validation, 1)),
+    /lacks 1 of 300 rows of the training split \(e\.g\. row 299; the store holds 300 rows of mnist train\): label this data/,
+  );
+  assert.throws(
+    () => loadStoreLogits(dir, data.validation, 'the validation split'),
+    /lacks 50 of 50 rows of the validation split \(.*, none of them: other data, or other preprocessing\)/,
+  );
+  assert.throws(
+    () => loadStoreLogits(dir, data.train, 'the training split', { classes: 12 }),
+    /holds logits over 10 classes, but the data have 12/,
+  );
+  assert.throws(
+    () => loadStoreLogits(dir, data.train, 'the training split', { preprocessing: 'other' }),
+    /labelled on rows preprocessed as 'uint8 pixels/,
   );
   assert.equal(readManifest(dir).data.count, 300);
+});
+
+/** Rows of `a`, then the first `n` rows of `b` (a split of rows from two places). */
+function concatSplits(a: Split, b: Split, n = b.count): Split {
+  const per = a.x.length / a.count;
+  const x = new Float32Array((a.count + n) * per);
+  x.set(a.x);
+  x.set(b.x.subarray(0, n * per), a.count * per);
+  const y = Int32Array.from([...a.y, ...b.y.subarray(0, n)]);
+  return { x, y, count: a.count + n };
+}
+
+/** The rows of `split` in the order `order`. */
+function pick(split: Split, order: number[]): Split {
+  const per = split.x.length / split.count;
+  const x = new Float32Array(order.length * per);
+  order.forEach((r, i) => x.set(split.x.subarray(r * per, (r + 1) * per), i * per));
+  return { x, y: Int32Array.from(order, (r) => split.y[r]), count: order.length };
+}
+
+test('rows are found by digest: any subset, any order, duplicates alike; a superset serves validation', async () => {
+  // A store over train + validation (a whole file), labelled once.
+  const all = concatSplits(data.train, data.validation);
+  const dir = tempDir();
+  await labelInProcess({
+    teacher: layersTeacher(model),
+    rows: splitRows(all, [28, 28, 1], {
+      name: 'mnist',
+      split: 'file',
+      preprocessing: data.preprocessing,
+    }),
+    dir,
+    dtype: 'float32',
+    shardSize: 64,
+  });
+  const own = (split: Split) => computeTeacherLogits(model, split, [28, 28, 1]);
+  // The validation split: rows 300…349 of the store, served in its own order.
+  const validation = loadStoreLogits(dir, data.validation, 'the validation split');
+  assert.deepEqual(validation.table.logits, (await own(data.validation)).logits);
+  // A shuffled subset with a duplicated row: each row gets its own logits, the copy the same.
+  let seed = 5;
+  const order = Array.from({ length: 120 }, () => (seed = (seed * 16807) % 2147483647) % 350);
+  order.push(order[3]);
+  const shuffled = pick(all, order);
+  const table = loadStoreLogits(dir, shuffled).table;
+  assert.deepEqual(table.logits, (await own(shuffled)).logits);
+  assert.deepEqual(table.logits.subarray(120 * 10), table.logits.subarray(3 * 10, 4 * 10));
+  assert.equal(table.count, 121);
+  // Only the shards holding wanted rows are read: a missing shard of other rows does no harm.
+  unlinkSync(shardPath(dir, 0));
+  assert.deepEqual(loadStoreLogits(dir, data.validation).table.logits, validation.table.logits);
+  assert.throws(
+    () => loadStoreLogits(dir, data.train),
+    /is incomplete: 1 shard\(s\) holding rows of the training split are missing \(e\.g\. 0\)/,
+  );
+});
+
+test('a v1 store (no row digests) is refused with the way out; an edited rows.bin too', async () => {
+  const dir = tempDir();
+  await labelInProcess({
+    teacher: layersTeacher(model),
+    rows: rowsOf(),
+    dir,
+    dtype: 'float16',
+    shardSize: 100,
+  });
+  const rows = join(dir, 'rows.bin');
+  const bytes = readFileSync(rows);
+  bytes[5] ^= 1;
+  writeFileSync(rows, bytes);
+  assert.throws(
+    () => loadStoreLogits(dir, data.train),
+    /rows\.bin does not match the store's manifest \(edited or truncated\)/,
+  );
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, version: 1 }));
+  assert.throws(
+    () => readManifest(dir),
+    /is a v1 logit store \(no per-row digests\).*label the data again into a new --out/,
+  );
 });
 
 test('distilling from a float32 store trains exactly like distilling from the teacher table', async () => {

@@ -1,7 +1,10 @@
 // The logit store: a teacher's logits over a dataset, in shards of a fixed number of rows, under a
-// manifest naming the teacher identity, the data identity (content hash) and preprocessing. The
-// store is content-addressed: its key hashes all of these, every shard carries the key and a
-// SHA-256 of its payload, so a shard of another store, a truncated or edited one is never read.
+// manifest naming the teacher identity, the data identity and preprocessing. The store is
+// content-addressed twice: its key hashes all of these, every shard carries the key and a SHA-256
+// of its payload, so a shard of another store, a truncated or edited one is never read; and each
+// row is addressed by its own digest (rows.bin, 16 bytes a row, src/data/record-hash.ts; the data
+// identity is the hash of that list), so a trainer finds its rows in a store labelled on a
+// superset of them or in another order (teacher-logits.ts). v1 stores (no rows.bin) are refused.
 // Publishing is atomic and exclusive (write a temp file, then link(2) it to the final name, which
 // fails if it exists): two workers racing on one shard publish it once, and the loser checks that
 // its bytes are the same. Values are float16 by default (float32 optional); top-k keeps the k
@@ -26,9 +29,10 @@ import { ioError, usageError, dataError } from '../errors.ts';
 import { writeAtomic } from '../io/atomic.ts';
 import { decodeFloat16, encodeFloat16 } from '../export/quantize.ts';
 import type { TeacherRecord } from '../teachers/teacher.ts';
+import { ROW_HASH_BYTES, rowsHash } from '../data/record-hash.ts';
 
 export const STORE_FORMAT = 'distillery-logits';
-export const STORE_VERSION = 1;
+export const STORE_VERSION = 2;
 
 export interface StoreData {
   /** 'mnist', the JSONL path, … */
@@ -36,8 +40,10 @@ export interface StoreData {
   /** 'train', 'validation', 'test' or 'file' (every record of a file, in order). */
   split: string;
   count: number;
-  /** Content hash of the rows (features and labels, or texts and labels). */
+  /** Hash of the per-row digests in order (rowsHash of rows.bin; src/data/record-hash.ts). */
   hash: string;
+  /** Class names of the rows' labels, in class-index order (labels are part of the digests). */
+  classNames?: string[];
   preprocessing: string;
   /** 'tensor' rows (features) or 'text' rows (records read by an LLM teacher). */
   rows: 'tensor' | 'text';
@@ -105,6 +111,7 @@ export function storeManifest(
 }
 
 const manifestPath = (dir: string) => join(dir, 'manifest.json');
+const rowsPath = (dir: string) => join(dir, 'rows.bin');
 const shardsDir = (dir: string) => join(dir, 'shards');
 export const shardPath = (dir: string, index: number) =>
   join(shardsDir(dir), `${String(index).padStart(6, '0')}.bin`);
@@ -122,6 +129,10 @@ export function readManifest(dir: string): StoreManifest {
   } catch {
     throw ioError(`${path} is not valid JSON: delete the store and label again`);
   }
+  if (manifest.format === STORE_FORMAT && manifest.version === 1)
+    throw usageError(
+      `${dir} is a v1 logit store (no per-row digests), which this Distillery no longer reads: label the data again into a new --out`,
+    );
   if (manifest.format !== STORE_FORMAT || manifest.version !== STORE_VERSION)
     throw usageError(
       `${dir}: a ${manifest.format ?? 'unknown'} v${manifest.version} store; this Distillery reads ${STORE_FORMAT} v${STORE_VERSION}`,
@@ -130,10 +141,16 @@ export function readManifest(dir: string): StoreManifest {
 }
 
 /**
- * Creates the store folder with `manifest`, or reuses it when it holds the same store (resume);
- * refuses a folder holding another teacher's or data's logits.
+ * Creates the store folder with `manifest` and its rows' digests (`rowHashes`, [count × 16], the
+ * list whose rowsHash is manifest.data.hash), or reuses it when it holds the same store (resume);
+ * refuses a folder holding another teacher's or data's logits. rows.bin is written before the
+ * manifest: a folder with a manifest has its rows.
  */
-export function openStore(dir: string, manifest: StoreManifest): StoreManifest {
+export function openStore(
+  dir: string,
+  manifest: StoreManifest,
+  rowHashes: Uint8Array,
+): StoreManifest {
   if (existsSync(manifestPath(dir))) {
     const existing = readManifest(dir);
     if (existing.key !== manifest.key) {
@@ -150,9 +167,30 @@ export function openStore(dir: string, manifest: StoreManifest): StoreManifest {
     mkdirSync(shardsDir(dir), { recursive: true });
     return existing;
   }
+  if (rowHashes.byteLength !== manifest.data.count * ROW_HASH_BYTES)
+    throw dataError(
+      `${rowHashes.byteLength / ROW_HASH_BYTES} row digests for ${manifest.data.count} rows`,
+    );
+  if (rowsHash(rowHashes) !== manifest.data.hash)
+    throw dataError(`the row digests do not hash to the store's data identity`);
   mkdirSync(shardsDir(dir), { recursive: true });
+  writeAtomic(rowsPath(dir), rowHashes);
   writeAtomic(manifestPath(dir), JSON.stringify(manifest, null, 2));
   return manifest;
+}
+
+/** The digests of the store's rows, [count × 16] in store order, checked against the manifest. */
+export function readRowHashes(dir: string, manifest: StoreManifest): Uint8Array {
+  const path = rowsPath(dir);
+  if (!existsSync(path))
+    throw ioError(`${dir} has no rows.bin (the digests of its rows): label the data again`);
+  const bytes = new Uint8Array(readFileSync(path));
+  if (
+    bytes.byteLength !== manifest.data.count * ROW_HASH_BYTES ||
+    rowsHash(bytes) !== manifest.data.hash
+  )
+    throw ioError(`${path} does not match the store's manifest (edited or truncated): label again`);
+  return bytes;
 }
 
 /** Rows [start, end) of shard `index`. */

@@ -65,7 +65,7 @@ export async function openRows(
     return { ...textRows(records), classNames: records.classNames };
   }
   const data = await loadDataset({ ...spec.ref, splits: [spec.split] });
-  const info = { name: data.name, split: spec.split };
+  const info = { name: data.name, split: spec.split, classNames: data.classNames };
   const rows =
     reads === 'text'
       ? splitTextRows(data[spec.split], info)

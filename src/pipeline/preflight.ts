@@ -14,7 +14,7 @@ import { isModelDir, loadModel } from '../models/io.ts';
 import { resolveTeacherKind, teacherOptionsFromConfig } from '../teachers/load.ts';
 import { inputShapeOf, outputSize } from '../models/index.ts';
 import { dataError, modelError, usageError } from '../errors.ts';
-import { openStoreTeacher } from '../labels/teacher-logits.ts';
+import { openStoreTeacher, storeExpectations } from '../labels/teacher-logits.ts';
 
 type Command = Exclude<RunCommand, 'tune'>;
 
@@ -179,6 +179,7 @@ export async function checkModels(options: {
   if ((command === 'run' || command === 'distill') && isModelDir(config.student.arch))
     await check(config.student.arch, 'student architecture', false);
   if (distills(command)) checkMethodLoss(config, command, data.classes);
-  if (config.teacherLogits) openStoreTeacher(resolve(config.teacherLogits), command, data.train);
+  if (config.teacherLogits)
+    openStoreTeacher(resolve(config.teacherLogits), command, data.train, storeExpectations(data));
   return warnings;
 }

@@ -43,11 +43,14 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
       data: ctx.data.spec,
       ensemble: config.ensemble,
     });
-    // A teacher that reads texts (an LLM) cannot label the students' token batches.
-    if ([loaded.teacher, ...loaded.members].some((t) => (t as { reads?: string }).reads === 'text'))
+    // --teacher with --teacher-logits: the store must be this teacher's (it serves the logits,
+    // the teacher its evaluation row).
+    if (store && (await loaded.teacher.identity()) !== (await store.identity())) {
+      await loaded.teacher.dispose();
       throw usageError(
-        `${teacherDirs.join(', ')}: an LLM teacher reads texts, the students token ids: label the data first (distillery label --teacher … --out logits/) and distil with --teacher-logits logits/`,
+        `${config.teacherLogits} was labelled by another teacher than ${teacherDirs.join(', ')}: label with this teacher, or drop one of --teacher / --teacher-logits`,
       );
+    }
     ctx.stages.teacher = {
       source: 'loaded',
       epochs: 0,
@@ -55,6 +58,25 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
       modelDir: teacherDirs.map(resolveTeacherSpec).join(', '),
     };
     events.onInfo?.(`teacher: ${loaded.description}`);
+    // A teacher that reads texts (an LLM) cannot label the students' token batches: its logits
+    // over the training texts are labelled into a store in the run folder, which then serves them.
+    if (
+      [loaded.teacher, ...loaded.members].some((t) => (t as { reads?: string }).reads === 'text')
+    ) {
+      if (teacherDirs.length > 1 || store)
+        throw usageError(
+          `${teacherDirs.join(', ')}: an LLM teacher distils alone (no ensemble, no --teacher-logits): label each with 'distillery label' and pass one store`,
+        );
+      const { labelIntoRun } = await import('../labels/run-store.ts');
+      const teacher = await labelIntoRun({
+        teacher: loaded.teacher,
+        split: ctx.data.train,
+        data: ctx.data,
+        runDir: ctx.runDir,
+        onInfo: events.onInfo,
+      });
+      return { teacher, members };
+    }
     if (loaded.model) ctx.models.teacher = loaded.model;
     return { teacher: loaded.teacher, members: loaded.members };
   } else {
@@ -67,14 +89,6 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
     });
   }
   ctx.models.teacher = model;
-  if (
-    store &&
-    teacherDirs.length === 1 &&
-    (await layersTeacher(model).identity()) !== (await store.identity())
-  )
-    throw usageError(
-      `${config.teacherLogits} was labelled by another teacher than ${teacherDirs[0]}: label with this teacher, or drop one of --teacher / --teacher-logits`,
-    );
   const source = ctx.stages.teacher?.modelDir ?? 'trained in this run';
   return {
     teacher: layersTeacher(model, {

@@ -12,7 +12,7 @@ import {
 } from '../distill/teacher-cache.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import { usageError } from '../errors.ts';
-import { loadStoreLogits } from '../labels/teacher-logits.ts';
+import { loadStoreLogits, storeDirOf, storeExpectations } from '../labels/teacher-logits.ts';
 
 /** Why the teacher cannot be cached for this config and method, or undefined if it can. */
 export function cacheBlocker(config: RunConfig, method: DistillMethod): string | undefined {
@@ -36,11 +36,19 @@ export async function transferLogits(options: {
   onInfo?: (message: string) => void;
 }): Promise<TeacherLogits | undefined> {
   const { config, data, teacher, method } = options;
-  if (config.teacherLogits) {
+  // A logit store: --teacher-logits, or the store an LLM teacher labelled into the run folder.
+  const storeDir = config.teacherLogits ? resolve(config.teacherLogits) : storeDirOf(teacher);
+  if (storeDir) {
     const blocker = cacheBlocker(config, method);
     if (blocker !== undefined)
-      throw usageError(`--teacher-logits: ${blocker}, so a logit store cannot serve it`);
-    const store = loadStoreLogits(resolve(config.teacherLogits), data.train);
+      throw usageError(`the logit store ${storeDir}: ${blocker}, so it cannot serve it`);
+    // Rows are looked up by digest: any split (a transfer set too) whose rows the store holds.
+    const store = loadStoreLogits(
+      storeDir,
+      options.train ?? data.train,
+      'the training split',
+      storeExpectations(data),
+    );
     options.onInfo?.(`teacher logits read from the store: ${store.table.count} examples`);
     return store.table;
   }

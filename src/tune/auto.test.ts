@@ -19,11 +19,14 @@ import { methods } from '../distill/methods/index.ts';
 import { computeTeacherLogits } from '../distill/teacher-cache.ts';
 import { layersTeacher } from '../teachers/layers.ts';
 import { runPipeline } from '../pipeline/pipeline.ts';
+import { accuracyOf } from '../eval/metrics.ts';
+import { deriveSeed } from '../random.ts';
 import type { RunResults } from '../run/record.ts';
 import {
   candidateSpace,
   chooseAutomatically,
   pickWinner,
+  pairedStandardError,
   planSearch,
   autoTuneStage,
   type AutoTuneCandidate,
@@ -103,7 +106,10 @@ test('the plan stays within the budget, and a too-small one skips with the reaso
       `${plan.plannedUnits} vs ${plan.stageUnits}`,
     );
     assert.ok(plan.plannedUnits > 0.35 * plan.stageUnits, 'the budget is used, not wasted');
-    assert.ok(plan.shortEpochs >= 2 || plan.shortEpochs === epochs);
+    assert.deepEqual(
+      [plan.shortEpochs, plan.longEpochs],
+      [Math.min(2, epochs), Math.min(4, epochs)],
+    );
   }
   const tiny = planSearch({
     candidates: 8,
@@ -137,6 +143,43 @@ test('ties go to the configured setting; a clear lead wins', () => {
   assert.match(clear.reason, /best in the longer trials: 91\.50%/);
   // The long budget decides, not the first epochs: #3 led the short trials but never went on.
   assert.notEqual(clear.winner.id, 3);
+  // Scored on the same examples, two trials' errors are correlated: with the paired standard
+  // error (here 0.3 points) a 0.5-point lead wins that one binomial error (0.95) would keep.
+  const paired = pickWinner(
+    [c(1, 0.9, 0.905), c(2, 0.89, 0.9, true), c(3, 0.91)],
+    1000,
+    (best, incumbent) => {
+      assert.deepEqual([best.id, incumbent.id], [1, 2]);
+      return 0.003;
+    },
+  );
+  assert.equal(paired.winner.id, 1);
+  assert.match(paired.reason, /more than one paired standard error: 0\.30/);
+  // Library defaults (nothing configured) win no ties: the best score wins, and the record says so.
+  const open = pickWinner(
+    [c(1, 0.9, 0.905), c(2, 0.89, 0.9, true), c(3, 0.91)],
+    1000,
+    () => 0.02,
+    false,
+  );
+  assert.equal(open.winner.id, 1);
+  assert.match(open.reason, /the defaults win no ties: nothing was configured/);
+});
+
+test('the paired standard error counts only the examples where two trials disagree', () => {
+  // 1,000 examples: both right on 880, a alone on 40, b alone on 20, both wrong on 60.
+  const a = new Uint8Array(1000);
+  const b = new Uint8Array(1000);
+  a.fill(1, 0, 920);
+  b.fill(1, 0, 880);
+  b.fill(1, 920, 940);
+  const d = 0.02; // mean difference: (40 − 20) / 1000
+  const expected = Math.sqrt((60 / 1000 - d * d) / 1000); // numpy: np.std(a - b) / sqrt(n)
+  assert.ok(Math.abs(pairedStandardError(a, b) - expected) < 1e-12);
+  assert.ok(Math.abs(expected - 0.0077201036) < 1e-9);
+  assert.equal(pairedStandardError(a, a), 0);
+  // Far smaller than one accuracy's binomial error (sqrt(0.9 · 0.1 / 1000) = 0.0095)
+  // only when they agree often; with independent errors it is about √2 of it.
 });
 
 test('on when nothing sets temperature or weights; any explicit value turns it off', async () => {
@@ -298,6 +341,32 @@ test('a search leaks no tensors, and its time guard stops it at the bound', asyn
   assert.ok(cut.record.candidates[0].incumbent);
   assert.match(cut.record.stoppedEarly!, /stopped before candidate #\d+: the search would reach/);
   assert.deepEqual(cut.record.chosen, { temperature: 2, hardWeight: 0.5, softWeight: 0.5 });
+  // Trials start from the given weights (the pipeline passes the trained scratch student's):
+  // at a learning rate of ~0 every candidate scores exactly what those weights score.
+  const start = await buildModel('mlp:16', { inputShape: data.inputShape, classes: 10, seed: 99 });
+  const startWeights = start.getWeights();
+  const frozen = await chooseAutomatically({
+    config: { ...config, student: { ...config.student, learningRate: 1e-12 } },
+    train: data.train,
+    validation: data.validation,
+    inputShape: data.inputShape,
+    classes: data.classes,
+    teacher,
+    method: methods.kd({ ...methods.kd.definition.defaults, temperature: 2 }),
+    teacherLogits,
+    startWeights,
+  });
+  assert.ok('record' in frozen);
+  const startAccuracy = accuracyOf(start, data.validation, data.inputShape);
+  for (const c of frozen.record.candidates) assert.equal(c.shortScore, startAccuracy);
+  const fresh = await buildModel('mlp:16', {
+    inputShape: data.inputShape,
+    classes: 10,
+    seed: deriveSeed(config.seed, 'student', 'init'),
+  });
+  assert.notEqual(accuracyOf(fresh, data.validation, data.inputShape), startAccuracy);
+  fresh.dispose();
+  start.dispose();
   assert.equal(tf.memory().numTensors, before);
   await teacher.dispose();
 });

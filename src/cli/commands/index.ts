@@ -60,7 +60,7 @@ export const commands: CommandSpec[] = [
           .option('--teacher-weights <w1,w2,…>', 'ensemble weight per teacher (default equal)')
           .option(
             '--teacher-logits <dir>',
-            'a logit store written by `distillery label` on the same training data: the teacher table (no teacher needed)',
+            'a logit store written by `distillery label` on these rows or a superset (rows found by digest): the teacher table (no teacher needed)',
           ),
         { teacher: false, student: true },
       ),

@@ -50,8 +50,15 @@ export async function runTraining(
         `distill needs --teacher <path> (a saved teacher: runs/<run>/models/teacher, an .onnx file, a graph model folder or URL)`,
       );
     }
+    let layers = [flags.config ? readConfigFile(flags.config) : {}, flagsToConfig(flags)];
+    if (command === 'distill' && flags.data && !flags.dataKind) {
+      // An LLM teacher or a store of texts: --data is read as the text kind, as `label` read it.
+      const { distilsTexts } = await import('../../labels/run-store.ts');
+      const { teacherOptions } = resolveConfig(...layers);
+      if (await distilsTexts({ teacherLogits: flags.teacherLogits, teacherDirs, teacherOptions }))
+        layers = [layers[0], flagsToConfig({ ...flags, dataKind: 'text' })];
+    }
     const methodFlags = parseMethodFlags(extraArgs);
-    const layers = [flags.config ? readConfigFile(flags.config) : {}, flagsToConfig(flags)];
     const chosen = resolveConfig(...layers).method.name;
     for (const f of methodFlags) {
       if (f.method !== chosen) {

