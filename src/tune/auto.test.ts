@@ -370,3 +370,30 @@ test('a search leaks no tensors, and its time guard stops it at the bound', asyn
   assert.equal(tf.memory().numTensors, before);
   await teacher.dispose();
 });
+
+test('a text run searches too: trials build the student from the data input (token ids)', async () => {
+  // Before, the trials built text students without the input spec and the run died in the
+  // search ("embbag: models need token inputs").
+  const text = {
+    dataset: 'spam-assassin' as const,
+    trainLimit: 1500,
+    validationSize: 200,
+    testLimit: 100,
+    batchSize: 64,
+    outDir: out,
+  };
+  const teacherRun = await runPipeline({
+    config: resolveConfig({ ...text, teacher: { arch: 'embbag:8', epochs: 2 } }),
+    command: 'train-teacher',
+  });
+  const run = await runPipeline({
+    config: resolveConfig({ ...text, student: { arch: 'embbag:3', epochs: 12 } }),
+    command: 'distill',
+    teacherDirs: [teacherRun.stages.teacher!.modelDir],
+  });
+  const record = run.autoTune?.record;
+  assert.ok(record, `the search ran: ${run.autoTune?.skipped}`);
+  assert.equal(record.start, 'scratch student');
+  assert.ok(record.candidates.length >= 2);
+  assert.deepEqual(run.method.params, record.methodParams);
+});

@@ -34,6 +34,7 @@ import type { RunContext } from '../pipeline/context.ts';
 import { transferLogits } from '../pipeline/transfer.ts';
 import type { Teacher } from '../teachers/teacher.ts';
 import { deriveSeed } from '../random.ts';
+import { primaryInput, type InputSpec } from '../data/spec.ts';
 import { grid } from './tune.ts';
 import { AUTO_KEYS } from './auto-mode.ts';
 
@@ -118,6 +119,8 @@ export interface AutoTuneOptions {
   validation: Split;
   inputShape: number[];
   classes: number;
+  /** The dataset's input (text students read their vocabulary size from it). */
+  input?: InputSpec;
   /** Any teacher kind (the Distiller checks it fits the student). */
   teacher: Teacher;
   /** The method as configured; its searched parameters are the incumbent. */
@@ -349,6 +352,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
       inputDropout: config.student.inputDropout,
       seed: deriveSeed(config.seed, 'student', 'init'),
       name: 'student',
+      input: options.input,
     });
     if (options.startWeights) student.setWeights(options.startWeights);
     const trial: Trial = {
@@ -577,6 +581,7 @@ export async function autoTuneStage(
     validation: data.validation,
     inputShape: data.inputShape,
     classes: data.classes,
+    input: primaryInput(data.spec),
     teacher,
     method,
     // The shared rule of every job: cached when the transfer set is fixed (the stage reuses it).
