@@ -7,33 +7,17 @@
 // command form (`distill --teacher openai:… --data mails.jsonl`) trains the very same student.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDataset } from '../data/index.ts';
 import { startOpenAiServer, type TestServer } from '../teachers/http/testing.ts';
 import { readManifest } from './store.ts';
+import { runCli as cli } from '../report/testing.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');
 const root = mkdtempSync(join(tmpdir(), 'distillery-jsonl-store-'));
 const file = (name: string) => join(root, name);
 let server: TestServer;
-
-function cli(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [BIN, ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
 
 type Mail = { text: string; label?: string };
 const writeJsonl = (name: string, mails: Mail[]) =>

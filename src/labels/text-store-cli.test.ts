@@ -6,32 +6,16 @@
 // its run folder first and trains the very student that label + --teacher-logits trains.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOpenAiServer, type TestServer } from '../teachers/http/testing.ts';
 import { readManifest } from './store.ts';
+import { runCli as cli } from '../report/testing.ts';
 
-const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');
 const root = mkdtempSync(join(tmpdir(), 'distillery-text-store-'));
 const store = join(root, 'logits');
 let server: TestServer;
-
-function cli(args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [BIN, ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
 
 const DATA = ['--dataset', 'spam-assassin', '--train-limit', '200', '--backend', 'cpu'];
 // Another vocabulary than label's default: the same mails, other token ids.
