@@ -51,3 +51,12 @@ test('flags map onto config keys and --param onto method parameters', () => {
   assert.equal(config.method.reduction, 'sum');
   assert.equal(config.method.softLoss, 'cross-entropy');
 });
+
+test('--json-tensors reaches the server teacher settings as binaryTensors: false; absent, unset', () => {
+  const config = resolveConfig(
+    flagsToConfig({ teacher: ['http://127.0.0.1:1/v2/models/m'], jsonTensors: true }),
+  );
+  assert.equal(config.teacherOptions?.remote?.binaryTensors, false);
+  const plain = resolveConfig(flagsToConfig({ concurrency: 4 }));
+  assert.equal(plain.teacherOptions?.remote?.binaryTensors, undefined);
+});

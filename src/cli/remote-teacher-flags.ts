@@ -23,6 +23,7 @@ export interface RemoteTeacherFlags {
   tokensPerMinute?: number;
   timeout?: number;
   retries?: number;
+  jsonTensors?: boolean;
 }
 
 /** A server teacher's flags → the config's `teacherOptions.remote` (undefined when none is set). */
@@ -46,6 +47,7 @@ export function remoteFlagsToConfig(f: RemoteTeacherFlags): RemoteTeacherConfig 
     tokensPerMinute: f.tokensPerMinute,
     timeoutMs: f.timeout,
     retries: f.retries,
+    binaryTensors: f.jsonTensors ? false : undefined,
   };
   const set = Object.entries(remote).filter(([, v]) => v !== undefined);
   return set.length > 0 ? Object.fromEntries(set) : undefined;

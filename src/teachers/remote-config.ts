@@ -28,6 +28,8 @@ export const remoteTeacherSchema = z
     tokensPerMinute: z.number().positive().optional(),
     timeoutMs: positiveInt.optional(),
     retries: z.number().int().min(0).optional(),
+    /** KServe v2: false sends JSON even to a server with the binary tensor extension. */
+    binaryTensors: z.boolean().optional(),
   })
   .strict();
 

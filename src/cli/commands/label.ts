@@ -89,7 +89,11 @@ export function addRemoteTeacherOptions(cmd: Command): Command {
     .option('--rate <n>', 'requests per second at most', num)
     .option('--tokens-per-minute <n>', 'LLM teachers: estimated tokens per minute at most', num)
     .option('--timeout <ms>', 'per request attempt (default 30000)', int)
-    .option('--retries <n>', 'retries per request after the first attempt (default 5)', int);
+    .option('--retries <n>', 'retries per request after the first attempt (default 5)', int)
+    .option(
+      '--json-tensors',
+      'KServe v2: send tensors as JSON even when the server lists the binary tensor extension',
+    );
 }
 
 /** Options of `label`: the teacher (any kind loadTeacher knows) and a server's settings. */

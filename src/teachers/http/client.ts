@@ -1,8 +1,9 @@
-// The HTTP client every remote teacher shares: JSON over node:http(s) (keep-alive) with bounded
-// concurrency, a per-attempt timeout (headers and body), retries with exponential backoff and
-// jitter on connection errors, timeouts, truncated or malformed bodies, 429 and 5xx, `Retry-After`
-// honoured, rate limits (requests/s, tokens/min) and an API key read from an environment
-// variable. The key is sent as a header and redacted from every message this file produces.
+// The HTTP client every remote teacher shares: JSON (and KServe v2's binary tensor data) over
+// node:http(s) (keep-alive) with bounded concurrency, a per-attempt timeout (headers and body),
+// retries with exponential backoff and jitter on connection errors, timeouts, truncated or
+// malformed bodies, 429 and 5xx, `Retry-After` honoured, rate limits (requests/s, tokens/min) and
+// an API key read from an environment variable. The key is sent as a header and redacted from
+// every message this file produces.
 // Leaves out: HTTP/2, streaming responses, proxies (HTTP_PROXY is not read).
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -121,8 +122,47 @@ export class HttpClient {
     path: string,
     init: { body?: unknown; tokens?: number; allowEmpty?: boolean } = {},
   ): Promise<unknown> {
-    this.stats.requests++;
     const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const allowEmpty = init.allowEmpty ?? false;
+    return this.call(path, { body, headers, tokens: init.tokens }, (r) =>
+      parseJson(r, allowEmpty, this),
+    );
+  }
+
+  /**
+   * POST in the KServe v2 binary tensor data extension (Triton's): the body is a JSON header of
+   * `Inference-Header-Content-Length` bytes followed by the raw tensor bytes; the response, when
+   * it carries that header too, splits the same way (a server may also answer in plain JSON:
+   * then `data` is empty). A header that does not parse, or claims more bytes than came, is
+   * retried as a malformed response.
+   */
+  async binary(
+    path: string,
+    header: unknown,
+    data: Uint8Array,
+  ): Promise<{ json: unknown; data: Buffer }> {
+    const head = Buffer.from(JSON.stringify(header));
+    const headers: Record<string, string> = {
+      accept: 'application/octet-stream, application/json',
+      'content-type': 'application/octet-stream',
+      'inference-header-content-length': String(head.byteLength),
+    };
+    const body = Buffer.concat([head, data]);
+    return this.call(path, { body, headers }, (r) => parseBinary(r, this)) as Promise<{
+      json: unknown;
+      data: Buffer;
+    }>;
+  }
+
+  /** One request with the limits and retries: `parse` reads a 2xx response. */
+  private async call(
+    path: string,
+    init: { body?: string | Buffer; headers: Record<string, string>; tokens?: number },
+    parse: (response: Exchanged) => Attempt,
+  ): Promise<unknown> {
+    this.stats.requests++;
     const { retries, backoffMs, maxBackoffMs, maxRetryAfterMs } = this.options;
     const random = this.options.random ?? Math.random;
     const sleep = this.options.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
@@ -132,7 +172,7 @@ export class HttpClient {
       const release = await this.slots.acquire();
       let result: Attempt;
       try {
-        result = await this.attempt(path, body, init.allowEmpty ?? false);
+        result = await this.attempt(path, init.body, init.headers, parse);
       } finally {
         release();
       }
@@ -161,12 +201,12 @@ export class HttpClient {
 
   private async attempt(
     path: string,
-    body: string | undefined,
-    allowEmpty: boolean,
+    body: string | Buffer | undefined,
+    contentHeaders: Record<string, string>,
+    parse: (response: Exchanged) => Attempt,
   ): Promise<Attempt> {
     this.stats.attempts++;
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    const headers: Record<string, string> = { ...contentHeaders };
     if (this.apiKey) {
       const name = (this.options.apiKeyHeader ?? 'authorization').toLowerCase();
       headers[name] = name === 'authorization' ? `Bearer ${this.apiKey}` : this.apiKey;
@@ -190,32 +230,22 @@ export class HttpClient {
           : `connection failed (${causeOf(e)})`,
       };
     }
-    const text = response.text;
     if (response.status === 429 || response.status >= 500) {
       return {
         ok: false,
         reason: `http-${response.status}`,
-        message: `HTTP ${response.status}${snippet(this.redact(text))}`,
-        retryAfterMs: parseRetryAfter(response.retryAfter),
+        message: `HTTP ${response.status}${snippet(this.redact(textOf(response)))}`,
+        retryAfterMs: parseRetryAfter(response.headers['retry-after'] ?? null),
       };
     }
     if (response.status < 200 || response.status >= 300) {
       return {
         ok: false,
         fatal: true,
-        message: `HTTP ${response.status}${snippet(this.redact(text))}${response.status === 401 || response.status === 403 ? ' (check the API key variable)' : ''}`,
+        message: `HTTP ${response.status}${snippet(this.redact(textOf(response)))}${response.status === 401 || response.status === 403 ? ' (check the API key variable)' : ''}`,
       };
     }
-    if (allowEmpty && text.trim() === '') return { ok: true, value: null };
-    try {
-      return { ok: true, value: JSON.parse(text) };
-    } catch {
-      return {
-        ok: false,
-        reason: 'malformed-json',
-        message: `the response is not JSON${snippet(this.redact(text))}`,
-      };
-    }
+    return parse(response);
   }
 
   private error(message: string): DistilleryError {
@@ -231,17 +261,75 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** A 2xx response as JSON (empty allowed where the endpoint may answer nothing). */
+function parseJson(response: Exchanged, allowEmpty: boolean, client: HttpClient): Attempt {
+  const text = textOf(response);
+  if (allowEmpty && text.trim() === '') return { ok: true, value: null };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return {
+      ok: false,
+      reason: 'malformed-json',
+      message: `the response is not JSON${snippet(client.redact(text))}`,
+    };
+  }
+}
+
+/** A 2xx binary-extension response: its JSON header and the bytes after it. */
+function parseBinary(response: Exchanged, client: HttpClient): Attempt {
+  const declared = response.headers['inference-header-content-length'];
+  if (declared === undefined) {
+    const json = parseJson(response, false, client); // all outputs in JSON
+    return json.ok ? { ok: true, value: { json: json.value, data: Buffer.alloc(0) } } : json;
+  }
+  const length = Number(declared);
+  const bytes = response.bytes;
+  if (!Number.isInteger(length) || length < 0 || length > bytes.byteLength)
+    return {
+      ok: false,
+      reason: 'malformed-binary',
+      message: `Inference-Header-Content-Length ${declared} does not fit a ${bytes.byteLength}-byte response`,
+    };
+  let json: { outputs?: { parameters?: { binary_data_size?: unknown } }[] };
+  try {
+    json = JSON.parse(bytes.subarray(0, length).toString('utf8'));
+  } catch {
+    return {
+      ok: false,
+      reason: 'malformed-json',
+      message: `the response's JSON header is not JSON${snippet(client.redact(bytes.subarray(0, length).toString('utf8')))}`,
+    };
+  }
+  // The bytes after the header are exactly the outputs' declared sizes: fewer is a cut body.
+  const declaredBytes = (Array.isArray(json?.outputs) ? json.outputs : []).reduce(
+    (sum, o) => sum + (Number(o?.parameters?.binary_data_size) || 0),
+    0,
+  );
+  const data = bytes.subarray(length);
+  if (declaredBytes !== data.byteLength)
+    return {
+      ok: false,
+      reason: 'malformed-binary',
+      message: `the outputs declare ${declaredBytes} bytes of binary data; the response has ${data.byteLength}`,
+    };
+  return { ok: true, value: { json, data } };
+}
+
+const textOf = (response: Exchanged) => response.bytes.toString('utf8');
+
 interface Exchanged {
   status: number;
-  retryAfter: string | null;
-  text: string;
+  /** Response headers that the callers read (lower-case names). */
+  headers: { 'retry-after'?: string; 'inference-header-content-length'?: string };
+  bytes: Buffer;
 }
 
 const TIMED_OUT = new Error('timed out');
 
 /**
- * One request on node:http(s) with a keep-alive agent: the status, Retry-After and the whole body
- * as UTF-8 text, or a rejection (TIMED_OUT when headers and body took longer than `timeoutMs`;
+ * One request on node:http(s) with a keep-alive agent: the status, the headers callers read and
+ * the whole body, or a rejection (TIMED_OUT when headers and body took longer than `timeoutMs`;
  * a connection error, or 'truncated' when the body ended short of its length). node:http rather
  * than fetch: Node 20's fetch (undici) cost ~2.7× the CPU per request of node:http on 60 KB JSON
  * bodies (1.37 vs 0.51 ms measured on this machine), which bounded labelling at concurrency 16.
@@ -251,7 +339,7 @@ function exchange(
   init: {
     method: 'GET' | 'POST';
     headers: Record<string, string>;
-    body?: string;
+    body?: string | Buffer;
     timeoutMs: number;
     agent: HttpAgent;
   },
@@ -271,17 +359,21 @@ function exchange(
       } else resolve(value!);
     };
     const req = send(url, { method: init.method, headers, agent: init.agent }, (res) => {
-      res.setEncoding('utf8');
-      let text = '';
-      res.on('data', (chunk: string) => (text += chunk));
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (e) => finish(e));
       res.on('aborted', () => finish(new Error('the connection closed mid-body')));
       res.on('end', () =>
         res.complete
           ? finish(undefined, {
               status: res.statusCode ?? 0,
-              retryAfter: (res.headers['retry-after'] as string | undefined) ?? null,
-              text,
+              headers: {
+                'retry-after': res.headers['retry-after'],
+                'inference-header-content-length': res.headers[
+                  'inference-header-content-length'
+                ] as string | undefined,
+              },
+              bytes: Buffer.concat(chunks),
             })
           : finish(new Error('truncated body')),
       );

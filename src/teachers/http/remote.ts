@@ -26,6 +26,12 @@ export interface RemoteTeacherOptions extends Omit<HttpClientOptions, 'baseUrl'>
   id?: string;
   inputName?: string;
   outputName?: string;
+  /**
+   * KServe v2: send and receive tensors as raw bytes (the binary tensor data extension) when the
+   * server lists `binary_tensor_data` among its extensions (GET /v2). Default true; false
+   * always sends JSON.
+   */
+  binaryTensors?: boolean;
 }
 
 /** Row-major values of a (possibly nested) JSON array of numbers; undefined if anything else. */

@@ -2,6 +2,7 @@
 // for one epoch on 300 images): logits equal the model's own, batches split into server-size
 // requests, and a fault matrix (slow, 500, 503, 429 + Retry-After, dropped mid-body, malformed
 // JSON, wrong shape, NaN) either heals by retrying or fails with one line — never bad logits.
+// KServe v2 runs the matrix twice: tensors in JSON, and in the binary tensor data extension.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf, type LayersModel, type Tensor } from '../../tf.ts';
@@ -43,8 +44,12 @@ after(async () => {
 // 'slow' fault gets its own short timeout.
 const fast: Partial<RemoteTeacherOptions> = { backoffMs: 5, maxBackoffMs: 20, timeoutMs: 10_000 };
 const slowTimeout = { timeoutMs: 500 };
-const kserve = async (faults: Fault[] = [], opts: Partial<RemoteTeacherOptions> = {}) => {
-  const server = await startKServeServer(model, { faults, slowMs: 1500 });
+const kserve = async (
+  faults: Fault[] = [],
+  opts: Partial<RemoteTeacherOptions> = {},
+  binaryTensors = false,
+) => {
+  const server = await startKServeServer(model, { faults, slowMs: 1500, binaryTensors });
   servers.push(server);
   const teacher = await kserveV2Teacher({
     url: `${server.url}/v2/models/mnist`,
@@ -73,8 +78,14 @@ const logitsOf = async (t: { logits(x: Tensor): Promise<Tensor> }) => {
   return values;
 };
 
+// The KServe v2 server that lists the binary tensor data extension (as Triton does): the same
+// matrix with tensors sent and received as raw bytes.
+const kserveBinary = (faults: Fault[] = [], opts: Partial<RemoteTeacherOptions> = {}) =>
+  kserve(faults, opts, true);
+
 for (const [name, start] of [
   ['kserve-v2', kserve],
+  ['kserve-v2 (binary tensors)', kserveBinary],
   ['tf-serving', tfServing],
 ] as const) {
   test(`${name}: metadata gives input shape and classes; logits equal the model's, bit for bit`, async () => {
@@ -85,7 +96,7 @@ for (const [name, start] of [
     assert.equal(server.requests, 3); // 40 rows in requests of 16
     assert.match(
       await teacher.identity(),
-      new RegExp(`^${name}:http://127\\.0\\.0\\.1:\\d+/v[12]/models/mnist`),
+      new RegExp(`^${name.split(' ')[0]}:http://127\\.0\\.0\\.1:\\d+/v[12]/models/mnist`),
     );
   });
 
@@ -106,7 +117,8 @@ for (const [name, start] of [
       await assert.rejects(teacher.logits(x), (e: Error) => {
         assert.equal((e as { kind?: string }).kind, 'model');
         assert.doesNotMatch(e.message, /\n/);
-        assert.match(e.message, fault === 'nan' ? /not all numbers/ : /expected .*10/);
+        // JSON carries NaN as null (not a number); raw bytes carry a NaN float (not finite).
+        assert.match(e.message, fault === 'nan' ? /not all numbers|non-finite/ : /expected .*10/);
         return true;
       });
       assert.equal(tf.memory().numTensors, before);
@@ -120,6 +132,27 @@ for (const [name, start] of [
     assert.equal(server.requests, 3);
   });
 }
+
+test('binary tensors: used when the server lists the extension, raw bytes both ways; off on request', async () => {
+  const { server, teacher } = await kserveBinary();
+  assert.deepEqual(await logitsOf(teacher), expected);
+  const header = Number(server.lastHeaders?.['inference-header-content-length']);
+  assert.ok(header > 0, 'the request was in the binary extension');
+  assert.equal(server.lastHeaders?.['content-type'], 'application/octet-stream');
+  const json = await kserveV2Teacher({
+    url: `${server.url}/v2/models/mnist`,
+    batchSize: 16,
+    ...fast,
+    binaryTensors: false,
+  });
+  assert.deepEqual(await logitsOf(json), expected);
+  assert.equal(server.lastHeaders?.['inference-header-content-length'], undefined);
+  assert.equal(server.lastHeaders?.['content-type'], 'application/json');
+  // A server that does not list the extension gets JSON without being asked.
+  const plain = await kserve();
+  assert.deepEqual(await logitsOf(plain.teacher), expected);
+  assert.equal(plain.server.lastHeaders?.['inference-header-content-length'], undefined);
+});
 
 test('429 with Retry-After: 1 waits at least one second before retrying', async () => {
   const { teacher } = await kserve(['429'], { batchSize: 64 });

@@ -1,5 +1,6 @@
 // Loopback servers that speak each teacher protocol around a real model, for tests and the
-// benchmark: KServe v2 and TF Serving around a tfjs LayersModel, an OpenAI-compatible chat
+// benchmark: KServe v2 (optionally with the binary tensor data extension) and TF Serving around a
+// tfjs LayersModel, an OpenAI-compatible chat
 // completions server around any text scorer. Each can inject faults, one per inference request
 // in the order given: slow, 500, 429 + Retry-After, a connection dropped mid-body, malformed JSON,
 // wrong shape, NaN. They listen on 127.0.0.1 only and count requests and the peak in flight.
@@ -21,6 +22,11 @@ export interface TestServerOptions {
   retryAfterSeconds?: number;
   /** Requires `Authorization: Bearer <key>`; a wrong key is echoed back in the 401 body. */
   apiKey?: string;
+  /**
+   * KServe v2: list `binary_tensor_data` in `GET /v2` and accept and answer tensors as raw bytes
+   * (as Triton does). Default false: `GET /v2` lists no extension and every tensor is JSON.
+   */
+  binaryTensors?: boolean;
 }
 
 export interface TestServer {
@@ -38,7 +44,34 @@ export interface TestServer {
 type Handler = (
   path: string,
   body: unknown,
-) => { status?: number; json: unknown; infer: boolean; rows?: number } | undefined;
+  /** The bytes after the JSON header of a binary-extension request. */
+  binary?: Buffer,
+) =>
+  | {
+      status?: number;
+      json: unknown;
+      infer: boolean;
+      rows?: number;
+      /** Send `outputs[].data` as raw FP32 bytes after the JSON header (binary extension). */
+      binaryOutputs?: boolean;
+    }
+  | undefined;
+
+/** A response whose outputs' data go as raw FP32 bytes after the JSON header (faults applied). */
+function binaryBody(json: unknown): { body: Buffer; headerLength: number } {
+  const copy = JSON.parse(JSON.stringify(json)) as {
+    outputs: { data?: (number | null)[]; parameters?: object }[];
+  };
+  const parts: Buffer[] = [];
+  for (const o of copy.outputs) {
+    const values = Float32Array.from(o.data ?? [], (v) => (v === null ? NaN : v));
+    parts.push(Buffer.from(values.buffer));
+    o.parameters = { binary_data_size: values.byteLength };
+    delete o.data;
+  }
+  const head = Buffer.from(JSON.stringify(copy));
+  return { body: Buffer.concat([head, ...parts]), headerLength: head.byteLength };
+}
 
 async function startServer(options: TestServerOptions, handle: Handler): Promise<TestServer> {
   const state: TestServer = {
@@ -53,8 +86,12 @@ async function startServer(options: TestServerOptions, handle: Handler): Promise
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     state.lastHeaders = req.headers;
-    const text = Buffer.concat(chunks).toString('utf8');
-    const send = (status: number, body: string, headers: Record<string, string> = {}) => {
+    const bytes = Buffer.concat(chunks);
+    const headerLength = req.headers['inference-header-content-length'];
+    const split = headerLength === undefined ? bytes.byteLength : Number(headerLength);
+    const text = bytes.subarray(0, split).toString('utf8');
+    const binary = headerLength === undefined ? undefined : bytes.subarray(split);
+    const send = (status: number, body: string | Buffer, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(body);
     };
@@ -63,7 +100,7 @@ async function startServer(options: TestServerOptions, handle: Handler): Promise
     }
     let result;
     try {
-      result = handle(req.url ?? '/', text ? JSON.parse(text) : undefined);
+      result = handle(req.url ?? '/', text ? JSON.parse(text) : undefined, binary);
     } catch (e) {
       return send(400, JSON.stringify({ error: (e as Error).message }));
     }
@@ -75,11 +112,22 @@ async function startServer(options: TestServerOptions, handle: Handler): Promise
     try {
       if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
       const fault = state.faults.shift();
-      const body = JSON.stringify(result.json);
+      const json =
+        fault === 'wrong-shape' || fault === 'nan' ? corrupt(result.json, fault) : result.json;
+      let body: string | Buffer = JSON.stringify(json);
+      let ok: Record<string, string> = {};
+      if (result.binaryOutputs) {
+        const encoded = binaryBody(json);
+        body = encoded.body;
+        ok = {
+          'content-type': 'application/octet-stream',
+          'inference-header-content-length': String(encoded.headerLength),
+        };
+      }
       switch (fault) {
         case 'slow':
           await new Promise((r) => setTimeout(r, options.slowMs ?? 2000));
-          if (!res.destroyed) send(200, body);
+          if (!res.destroyed) send(200, body, ok);
           return;
         case '500':
         case '503':
@@ -93,6 +141,7 @@ async function startServer(options: TestServerOptions, handle: Handler): Promise
         case 'drop': {
           res.writeHead(200, {
             'content-type': 'application/json',
+            ...ok,
             'content-length': String(Buffer.byteLength(body)),
           });
           res.write(body.slice(0, Math.floor(body.length / 2)));
@@ -101,12 +150,9 @@ async function startServer(options: TestServerOptions, handle: Handler): Promise
           return;
         }
         case 'malformed':
-          return send(200, body.slice(0, Math.floor(body.length / 2)));
-        case 'wrong-shape':
-        case 'nan':
-          return send(200, JSON.stringify(corrupt(result.json, fault)));
+          return send(200, body.slice(0, Math.floor(body.length / 2)), ok);
         default:
-          return send(200, body);
+          return send(200, body, ok); // healthy, or wrong-shape / nan (corrupted above)
       }
     } finally {
       inFlight--;
@@ -163,8 +209,17 @@ export function startKServeServer(
   const name = options.name ?? 'mnist';
   const inShape = model.inputs[0].shape.slice(1) as number[];
   const classes = model.outputs[0].shape.at(-1) as number;
-  return startServer(options, (path, body) => {
+  return startServer(options, (path, body, binary) => {
     if (path === '/v2/health/ready') return { json: {}, infer: false };
+    if (path === '/v2')
+      return {
+        infer: false,
+        json: {
+          name: 'distillery-test',
+          version: '1',
+          extensions: options.binaryTensors ? ['binary_tensor_data'] : [],
+        },
+      };
     if (path === `/v2/models/${name}` || path === `/v2/models/${name}/versions/${options.version}`)
       return {
         infer: false,
@@ -177,10 +232,22 @@ export function startKServeServer(
         },
       };
     if (path === `/v2/models/${name}/infer`) {
-      const input = (body as { inputs: { shape: number[]; data: number[] }[] }).inputs[0];
-      const data = predict(model, input.data, input.shape);
+      const request = body as {
+        inputs: { shape: number[]; data?: number[]; parameters?: { binary_data_size?: number } }[];
+        outputs?: { parameters?: { binary_data?: boolean } }[];
+      };
+      const input = request.inputs[0];
+      const inBinary = input.parameters?.binary_data_size !== undefined;
+      if (inBinary && !options.binaryTensors) throw new Error('binary tensors are not supported');
+      const values = inBinary
+        ? Array.from(new Float32Array(new Uint8Array(binary!).buffer)) // a copy, aligned
+        : input.data!;
+      const data = predict(model, values, input.shape);
       return {
         infer: true,
+        binaryOutputs: Boolean(
+          options.binaryTensors && request.outputs?.[0]?.parameters?.binary_data,
+        ),
         json: {
           model_name: name,
           outputs: [{ name: 'logits', datatype: 'FP32', shape: [input.shape[0], classes], data }],
