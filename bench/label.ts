@@ -1,6 +1,7 @@
 // `npm run bench:label`: labelling throughput. (1) A KServe v2 loopback server (its own process)
 // with 20 ms injected latency: rows/s at client concurrency 1 / 4 / 16 / 64, against the ideal
-// min(c × the rate at 1, the server's ceiling measured with no latency). (2) A CPU-bound local
+// min(c × the rate at 1, the server's ceiling measured with no latency), with tensors as JSON and
+// as raw bytes (the binary tensor data extension). (2) A CPU-bound local
 // teacher (MLP 784-1200-1200-10): labelling in process, on the queue with 1 worker and with 2
 // workers (queue overhead, scaling). Every process runs its backend on 1 thread (2 workers × 2
 // threads would oversubscribe 2 cores), each worker runs in its own session (autogroup scheduling
@@ -43,7 +44,10 @@ for (let i = 2; i < process.argv.length; i += 2)
 if (args.has('serve')) {
   await tf.setBackend('cpu');
   const model = createMlp({ inputShape: [28, 28, 1], hidden: [32], classes: 10, seed: 1 });
-  const server = await startKServeServer(model, { latencyMs: Number(args.get('serve')) });
+  const server = await startKServeServer(model, {
+    latencyMs: Number(args.get('serve')),
+    binaryTensors: args.get('binary') === '1',
+  });
   process.stdout.write(`${server.url}\n`);
   await new Promise(() => {});
 }
@@ -86,10 +90,18 @@ function spawnLine(
 // --- 1. Throughput versus concurrency against a 20 ms server --------------------------------
 const maxRequests = Number(args.get('requests') ?? 256);
 const perRequest = 4;
-const startServer = async (latencyMs: number) =>
+const startServer = async (latencyMs: number, binary: boolean) =>
   (
     await spawnLine(
-      ['--import', 'tsx', join(import.meta.dirname, 'label.ts'), '--serve', String(latencyMs)],
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, 'label.ts'),
+        '--serve',
+        String(latencyMs),
+        '--binary',
+        binary ? '1' : '0',
+      ],
       /http:\/\/127\.0\.0\.1:\d+/,
       { ownSession: true }, // a server of its own, as on another machine
     )
@@ -126,32 +138,46 @@ async function httpRate(url: string, concurrency: number, n: number) {
   }
   return { seconds: median(times), rate: n / median(times) };
 }
-// The ceiling: no latency, the best of concurrency 8, 16 and 64 (too many in flight can cost too).
-const ceilingUrl = await startServer(0);
+// Per transport (tensors as JSON, or as raw bytes in the binary extension, which the server then
+// lists): the ceiling with no latency, the best of concurrency 8, 16 and 64 (too many in flight
+// can cost too), then the sweep against the 20 ms server.
 const ceilingRequests = Math.min(maxRequests, 256);
-let ceiling = 0;
-for (const c of [8, 16, 64])
-  ceiling = Math.max(ceiling, (await httpRate(ceilingUrl, c, ceilingRequests * perRequest)).rate);
-log(`server ceiling (no latency, concurrency 8, 16 or 64): ${ceiling.toFixed(0)} rows/s`);
-const url = await startServer(20);
 const concurrencyRows: string[][] = [];
-let base = 0;
-for (const concurrency of [1, 4, 16, 64]) {
-  // Enough requests for a few rounds at this concurrency.
-  const n = Math.min(maxRequests, Math.max(64, concurrency * 8)) * perRequest;
-  const { seconds, rate } = await httpRate(url, concurrency, n);
-  if (concurrency === 1) base = rate;
-  const ideal = Math.min(base * concurrency, ceiling);
-  concurrencyRows.push([
-    String(concurrency),
-    String(n / perRequest),
-    seconds.toFixed(2),
-    rate.toFixed(0),
-    `${(rate / base).toFixed(2)}×`,
-    ideal.toFixed(0),
-    `${((rate / ideal) * 100).toFixed(0)}%`,
-  ]);
-  log(`concurrency ${concurrency}: ${rate.toFixed(0)} rows/s (ideal ${ideal.toFixed(0)})`);
+const ceilings: Record<string, number> = {};
+const ofIdeal16: Record<string, number> = {};
+for (const transport of ['json', 'binary'] as const) {
+  const ceilingUrl = await startServer(0, transport === 'binary');
+  let ceiling = 0;
+  for (const c of [8, 16, 64])
+    ceiling = Math.max(ceiling, (await httpRate(ceilingUrl, c, ceilingRequests * perRequest)).rate);
+  ceilings[transport] = ceiling;
+  log(
+    `${transport}: server ceiling (no latency, concurrency 8, 16 or 64): ${ceiling.toFixed(0)} rows/s`,
+  );
+  const url = await startServer(20, transport === 'binary');
+  let base = 0;
+  for (const concurrency of [1, 4, 16, 64]) {
+    // Enough requests for a few rounds at this concurrency.
+    const n = Math.min(maxRequests, Math.max(64, concurrency * 8)) * perRequest;
+    const { seconds, rate } = await httpRate(url, concurrency, n);
+    if (concurrency === 1) base = rate;
+    const ideal = Math.min(base * concurrency, ceiling);
+    if (concurrency === 16) ofIdeal16[transport] = rate / ideal;
+    concurrencyRows.push([
+      transport,
+      String(concurrency),
+      String(n / perRequest),
+      seconds.toFixed(2),
+      rate.toFixed(0),
+      `${(rate / base).toFixed(2)}×`,
+      ceiling.toFixed(0),
+      ideal.toFixed(0),
+      `${((rate / ideal) * 100).toFixed(0)}%`,
+    ]);
+    log(
+      `${transport} concurrency ${concurrency}: ${rate.toFixed(0)} rows/s (ideal ${ideal.toFixed(0)})`,
+    );
+  }
 }
 
 // --- 2. A CPU-bound local teacher: in process, queue with 1 and 2 workers --------------------
@@ -355,11 +381,22 @@ const loadAfter = loadavg();
 const load = (l: number[]) => l.map((v) => v.toFixed(1)).join(' / ');
 const text =
   `Measured ${when} UTC on the shared 2-core machine (other agents were running: absolute numbers are noisy, ratios within one run are what to read); ${backend.description}, 1 thread per process. Load average (1 / 5 / 15 min) ${load(loadBefore)} at the start, ${load(loadAfter)} at the end.\n\n` +
-  `KServe v2 loopback server (MLP 784-32-10) in its own process and session, 20 ms injected latency per request, ${perRequest} rows per request; labelling time only (connection and data loading excluded), median of 3 after a warm-up. Ideal = min(concurrency × the rate at 1, the ceiling): the same server with no latency labelled at most ${ceiling.toFixed(0)} rows/s (best of concurrency 8, 16 and 64, ${ceilingRequests} requests) (client and server sharing the 2 cores):\n\n` +
+  `KServe v2 loopback server (MLP 784-32-10) in its own process and session, 20 ms injected latency per request, ${perRequest} rows per request; labelling time only (connection and data loading excluded), median of 3 after a warm-up. Tensors as JSON, then as raw FP32 bytes (the binary tensor data extension, which this server then lists in GET /v2, as Triton does). Ideal = min(concurrency × the rate at 1, the ceiling); the ceiling is the same server with no latency (best of concurrency 8, 16 and 64, ${ceilingRequests} requests); client and server share the 2 cores:\n\n` +
   renderTable(
-    ['concurrency', 'requests', 'seconds', 'rows/s', 'speed-up', 'ideal rows/s', 'of ideal'],
+    [
+      'tensors',
+      'concurrency',
+      'requests',
+      'seconds',
+      'rows/s',
+      'speed-up',
+      'ceiling rows/s',
+      'ideal rows/s',
+      'of ideal',
+    ],
     concurrencyRows,
   ) +
+  `\n\nAt concurrency 16: ${(ofIdeal16.json * 100).toFixed(0)}% of ideal with JSON, ${(ofIdeal16.binary * 100).toFixed(0)}% with binary tensors (ceilings ${ceilings.json.toFixed(0)} and ${ceilings.binary.toFixed(0)} rows/s).` +
   `\n\nCPU-bound local teacher MLP 784-1200-1200-10, ${rows} MNIST rows in 20 shards of ${shardSize}, float16 store, median of 3 after a warm-up (workers started beforehand, each in its own session: with autogroup scheduling, on here, the processes of one session share one CPU share). Labelling = from the store opened to its last shard; wall = the whole label() call, including the coordinator loading TensorFlow.js's kernels, the teacher and the data:\n\n` +
   renderTable(['labelling', 'seconds', 'rows/s', 'time vs in process', 'wall seconds'], queueRows) +
   `\n\nShards from the queue byte-identical to the in-process store: ${identical ? 'yes' : 'NO'}. 2 workers vs 1: ${scaling.toFixed(2)}× (goal ≥ 1.7×: ${scaling >= 1.7 ? 'met' : 'not met'}); queue overhead, 1 worker vs in process: ${(overhead * 100).toFixed(0)}% (goal ≤ 10%: ${overhead <= 0.1 ? 'met' : 'not met'}).\n\n` +
