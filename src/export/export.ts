@@ -19,7 +19,7 @@ import { tf, type LayersModel } from '../tf.ts';
 import type { Dataset, Split } from '../data/dataset.ts';
 import { argmaxRows, predictLogits } from '../eval/metrics.ts';
 import { inputShapeOf, outputSize, weightBytes } from '../models/index.ts';
-import { DistilleryError, ioError, modelError, usageError } from '../errors.ts';
+import { DistilleryError, dataError, ioError, modelError, usageError } from '../errors.ts';
 import {
   loadModel,
   oneLine,
@@ -289,6 +289,11 @@ function accuracyOf(predictions: Int32Array, split: Split) {
 }
 
 function checkData(model: LayersModel, data: Dataset, modelDir: string): void {
+  if (data.test.count === 0) {
+    throw dataError(
+      `the test split of ${data.name} is empty: nothing to measure the export on; use at least one example`,
+    );
+  }
   const input = inputShapeOf(model).join('×');
   const classes = outputSize(model, `the model in ${modelDir}`);
   if (input !== data.inputShape.join('×') || classes !== data.classes) {
