@@ -51,3 +51,14 @@ test('flags map onto config keys and --param onto method parameters', () => {
   assert.equal(config.method.reduction, 'sum');
   assert.equal(config.method.softLoss, 'cross-entropy');
 });
+
+test("--param and --data-option refuse '__proto__' (it would vanish, silently ignored)", () => {
+  assert.throws(
+    () => flagsToConfig({ param: ['__proto__=1'] }),
+    /--param __proto__=1: '__proto__'/,
+  );
+  assert.throws(
+    () => flagsToConfig({ dataOption: ['__proto__=1'] }),
+    /--data-option __proto__=1: '__proto__'/,
+  );
+});
