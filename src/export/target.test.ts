@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../tf.ts';
 import { createMlp } from '../models/index.ts';
-import { saveModel } from '../models/io.ts';
+import { loadModel, saveModel } from '../models/io.ts';
+import { sealFolder } from '../io/checksums.ts';
 import { exportModel } from './export.ts';
 import { checkExportTarget } from './target.ts';
 import type { Dataset } from '../data/dataset.ts';
@@ -50,8 +51,12 @@ test('a non-empty folder (another model) is refused without overwrite, replaced 
     usage(/is not empty \(it holds a model\).*--force/),
   );
   assert.equal(readFileSync(join(teacher, 'model.json'), 'utf8'), before);
+  // A run's stage model is sealed (checksums.json): the replaced folder must load, unsealed.
+  sealFolder(teacher);
   await exportModel({ modelDir: source, outDir: teacher, quantize: 'uint8', overwrite: true });
   assert.notEqual(readFileSync(join(teacher, 'model.json'), 'utf8'), before);
+  assert.equal(existsSync(join(teacher, 'checksums.json')), false);
+  (await loadModel(teacher)).dispose();
 });
 
 test('a new or empty folder is fine; a file is not', async () => {
