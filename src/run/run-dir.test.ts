@@ -91,3 +91,19 @@ test("a run's own config.json works as a --config file", async () => {
   run.close(false);
   assert.deepEqual(resolveConfig(readConfigFile(join(run.dir, 'config.json'))), config);
 });
+
+test('a run folder moved elsewhere resumes with its new parent as --out (where its cache goes)', async () => {
+  const { readRunConfig } = await import('./folder.ts');
+  const { resolveConfig } = await import('../config.ts');
+  const config = resolveConfig({ outDir: join(root, 'gone') });
+  const moved = join(root, 'moved-here', 'run');
+  mkdirSync(moved, { recursive: true });
+  writeFileSync(join(moved, 'config.json'), JSON.stringify({ command: 'run', config }));
+  assert.equal(readRunConfig(moved).config.outDir, join(root, 'moved-here'));
+  // Not moved (here a seed's folder two levels below --out): the saved --out stands.
+  const stays = resolveConfig({ outDir: join(root, 'stays') });
+  const dir = join(stays.outDir, 'seeds', 'seed-2');
+  const run = openRunDir({ outDir: stays.outDir, dir, record: { command: 'run', config: stays } });
+  run.close(false);
+  assert.equal(readRunConfig(run.dir).config.outDir, join(root, 'stays'));
+});
