@@ -107,3 +107,14 @@ test('a run folder moved elsewhere resumes with its new parent as --out (where i
   run.close(false);
   assert.equal(readRunConfig(run.dir).config.outDir, join(root, 'stays'));
 });
+
+test('--out naming a file says so (not "it already exists")', () => {
+  const file = join(root, 'a-file');
+  writeFileSync(file, 'x');
+  assert.throws(
+    () => createRunDir(file),
+    (e: Error & { kind?: string }) =>
+      e.kind === 'io' &&
+      /a-file: it is a file, not a folder; choose another --out$/.test(e.message),
+  );
+});

@@ -31,6 +31,10 @@ export function createRunDir(outDir: string, prefix = ''): string {
   try {
     mkdirSync(parent, { recursive: true });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw ioError(
+        `cannot create the output folder ${parent}: it is a file, not a folder; choose another --out`,
+      );
     throw describeSystemError(
       trueMkdirError(parent, e),
       `cannot create the output folder ${parent}`,
