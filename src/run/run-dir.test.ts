@@ -14,6 +14,7 @@ import {
   openRunDir,
   readRunRecord,
   removeIfTrivial,
+  runFolderHint,
   runStamp,
 } from './run-dir.ts';
 
@@ -116,5 +117,25 @@ test('--out naming a file says so (not "it already exists")', () => {
     (e: Error & { kind?: string }) =>
       e.kind === 'io' &&
       /a-file: it is a file, not a folder; choose another --out$/.test(e.message),
+  );
+});
+
+test('a run folder given where a model is expected: the error names its models', async () => {
+  const { resolveTeacherKind } = await import('../teachers/load.ts');
+  const run = join(root, 'given-run');
+  for (const stage of ['teacher', 'distilled'])
+    mkdirSync(join(run, 'models', stage), { recursive: true });
+  for (const f of ['config.json', 'models/teacher/model.json', 'models/distilled/model.json'])
+    writeFileSync(join(run, f), '{}');
+  const hint =
+    /given-run is a run folder, not a model: give one of its models \(distilled, teacher\), e\.g\. .*given-run\/models\/distilled$/;
+  assert.match(runFolderHint(run) ?? '', hint);
+  assert.equal(runFolderHint(join(run, 'models', 'teacher')), undefined);
+  // evaluate and distill --teacher name it too (not "--teacher …: not a recognised teacher").
+  await assert.rejects(resolveTeacherKind(run), (e: Error) => hint.test(e.message));
+  writeFileSync(join(run, 'notes.txt'), 'x');
+  await assert.rejects(
+    resolveTeacherKind(join(run, 'notes.txt'), undefined, 'the model'),
+    /^DistilleryError: the model .*notes\.txt: not a recognised model /,
   );
 });
