@@ -1,35 +1,8 @@
-// A minimal PNG encoder (8-bit grayscale or RGB, no filtering, zlib via node:zlib) for the
-// report's image grid, and the step from a dataset row back to pixels. No interlacing, no alpha.
-// Kept by hand on purpose: the report builds its page synchronously and must not fail to load a
-// native module for a thumbnail; sharp (installed) encodes only asynchronously through libvips.
-// Its output is checked against sharp's decoder in png.test.ts.
-import { deflateSync } from 'node:zlib';
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (ISO 3309, as PNG chunks use). */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Uint8Array): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  out.set(data, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
+// PNG images for the report's image grid, and the step from a dataset row back to pixels.
+// Encoding is pngjs (pure JavaScript, synchronous: the report builds its page synchronously and
+// must not load a native module for a thumbnail; sharp encodes only asynchronously through libvips).
+// 8-bit grayscale or RGB, no alpha. The output is checked against sharp's decoder in png.test.ts.
+import { PNG } from 'pngjs';
 
 export interface RasterImage {
   width: number;
@@ -45,20 +18,10 @@ export function encodePng(image: RasterImage): Buffer {
   const stride = width * channels;
   if (pixels.length !== stride * height)
     throw new RangeError(`expected ${stride * height} bytes for ${width}×${height}×${channels}`);
-  const raw = new Uint8Array((stride + 1) * height); // each row: filter byte 0, then pixels
-  for (let y = 0; y < height; y++)
-    raw.set(pixels.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bit depth
-  header[9] = channels === 1 ? 0 : 2; // colour type: grayscale | truecolour
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', new Uint8Array(0)),
-  ]);
+  const colorType = channels === 1 ? 0 : 2; // PNG colour type: grayscale | truecolour
+  const png = new PNG({ width, height });
+  png.data = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength); // [h, w, c] bytes
+  return PNG.sync.write(png, { colorType, inputColorType: colorType, inputHasAlpha: false });
 }
 
 /**

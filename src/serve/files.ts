@@ -2,13 +2,14 @@
 // decoded once and refused (null) when it could name anything outside its root: `..` or `.`
 // segments, dotfiles, empty segments (`//`), backslashes, NUL bytes, a `%` left after decoding
 // (double encoding), and — after resolving symlinks — any real path outside the root's real path.
-// Kept by hand on purpose: no maintained static server (serve-static, send, sirv) is installed
-// and dependencies cannot be added here; it is ~100 lines behind the traversal suite in
-// server.test.ts, which any replacement must pass unchanged.
-import { createReadStream, realpathSync, statSync } from 'node:fs';
+// The refusal policy is ours on purpose: `send` (which serves the file once it is allowed) stops
+// `..` and dotfiles but follows a symlink out of its root, and the traversal suite in
+// server.test.ts pins these rules. Streaming, HEAD, ranges and conditional requests (ETag,
+// Last-Modified → 304) are `send`'s.
+import { realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, sep } from 'node:path';
-import { pipeline } from 'node:stream';
+import { basename, dirname, extname, join, sep } from 'node:path';
+import send from 'send';
 
 export const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -61,28 +62,29 @@ export function resolveInside(dir: string, segments: string[]): string | null {
 }
 
 /**
- * Streams a file with its content type and length. A client that disconnects mid-way destroys
- * the response; `pipeline` then closes the file, so nothing leaks and the server carries on.
+ * Serves a file (a real path that resolveInside allowed) with our content type, `no-cache` (the
+ * browser revalidates with the ETag and gets a 304 when nothing changed) and `nosniff`. A client
+ * that disconnects mid-way destroys the response; send then closes the file.
  */
 export function sendFile(req: IncomingMessage, res: ServerResponse, path: string): void {
-  const type = contentTypes[extname(path).toLowerCase()] ?? 'application/octet-stream';
-  let size: number;
-  try {
-    size = statSync(path).size;
-  } catch {
-    return sendText(res, 404, 'not found');
-  }
-  res.writeHead(200, {
-    'content-type': type,
-    'content-length': size,
-    'cache-control': 'no-cache',
-    'x-content-type-options': 'nosniff',
-  });
-  if (req.method === 'HEAD') return void res.end();
-  pipeline(createReadStream(path), res, () => {
-    // Errors here are a client gone away (ERR_STREAM_PREMATURE_CLOSE) or a file removed while
-    // being read: the response is already destroyed, there is nobody left to tell.
-  });
+  res.setHeader(
+    'content-type',
+    contentTypes[extname(path).toLowerCase()] ?? 'application/octet-stream',
+  );
+  res.setHeader('cache-control', 'no-cache');
+  res.setHeader('x-content-type-options', 'nosniff');
+  send(req, encodeURIComponent(basename(path)), {
+    root: dirname(path),
+    index: false,
+    cacheControl: false, // ours above
+    dotfiles: 'deny',
+  })
+    .on('error', (e: { status?: number }) => {
+      // A file removed since it was resolved (404), or a range that cannot be served (416).
+      res.removeHeader('cache-control');
+      sendText(res, e.status ?? 500, e.status === 416 ? 'range not satisfiable' : 'not found');
+    })
+    .pipe(res);
 }
 
 export function sendText(res: ServerResponse, status: number, text: string): void {

@@ -19,7 +19,7 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { get } from 'node:http';
+import { type IncomingHttpHeaders, get } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -249,6 +249,39 @@ test('50 parallel requests all complete with the right bytes', async () => {
     assert.equal(r.status, 200, picks[i][0]);
     assert.ok(r.body.equals(readFileSync(picks[i][1])), `${picks[i][0]}: bytes differ`);
   });
+});
+
+test('static files revalidate (ETag → 304) and serve byte ranges (206)', async () => {
+  // node:http, not fetch: fetch adds `cache-control: no-cache` to a request with If-None-Match,
+  // which (rightly) forbids a 304; a browser revalidating its own cache sends none.
+  const request = (headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }>(
+      (resolve, reject) => {
+        const path = '/run/models/teacher/group1-shard1of2.bin';
+        get({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+          res.on('error', reject);
+        }).on('error', reject);
+      },
+    );
+  const bytes = readFileSync(join(run, 'models/teacher/group1-shard1of2.bin'));
+  const first = await request();
+  const etag = first.headers.etag;
+  assert.ok(etag, 'an ETag');
+  assert.equal(first.headers['cache-control'], 'no-cache');
+  assert.ok(first.body.equals(bytes));
+  const again = await request({ 'if-none-match': etag });
+  assert.equal(again.status, 304);
+  assert.equal(again.body.length, 0);
+  const part = await request({ range: 'bytes=10-19' });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers['content-type'], 'application/octet-stream');
+  assert.ok(part.body.equals(bytes.subarray(10, 20)));
+  assert.equal((await request({ range: `bytes=${bytes.length + 5}-` })).status, 416);
 });
 
 test(

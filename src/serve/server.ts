@@ -1,7 +1,7 @@
 // `startServer`: a local web server (node:http) for one run folder — the in-browser demo page,
 // the run's models, its uint8 export and report.html, and the TensorFlow.js bundles from
 // node_modules so the page needs no network. Everything else answers 403 (a refused path) or 404.
-// Leaves out: TLS, caching beyond `no-cache`, range requests, compression.
+// Leaves out: TLS, compression.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';

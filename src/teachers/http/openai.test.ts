@@ -187,10 +187,11 @@ test('the API key comes from the named variable and never appears in errors, rec
 });
 
 test('a token bucket serves a burst of its capacity, then the refill rate', async () => {
-  const bucket = new TokenBucket(100, 5); // 100 tokens/s, 5 at most
+  const bucket = new TokenBucket(10, 5); // 10 tokens/s, 5 at most
   const t0 = performance.now();
   await bucket.take(5);
-  assert.ok(performance.now() - t0 < 30);
+  // The burst waits for nothing (the bound is loose: a loaded machine may pause a few ms).
+  assert.ok(performance.now() - t0 < 250, `burst took ${performance.now() - t0} ms`);
   await bucket.take(5);
-  assert.ok(performance.now() - t0 >= 45, `${performance.now() - t0} ms`);
+  assert.ok(performance.now() - t0 >= 490, `${performance.now() - t0} ms`);
 });
