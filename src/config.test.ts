@@ -59,6 +59,9 @@ test('errors name the key and the allowed values', () => {
     [{ method: { temperature: 0 } }, /method\.temperature: Too small/],
     [{ student: { arch: 'resnet:50' } }, /unknown architecture 'resnet:50'/],
     [{ student: { arch: 'mlp:64-x' } }, /'x' is not a positive integer/],
+    // An own '__proto__' key (JSON.parse, --param __proto__=1) must not vanish into a prototype.
+    [JSON.parse('{"method": {"__proto__": {"temperature": 9}}}'), /unknown key '__proto__'/],
+    [{ method: Object.fromEntries([['__proto__', 1]]) }, /method: unknown key '__proto__'/],
   ];
   for (const [layer, message] of cases) assert.throws(() => resolveConfig(layer as never), message);
 });

@@ -262,14 +262,20 @@ export function readConfigFile(path: string): DeepPartial<RunConfig> {
 function mergeDeep(
   a: Record<string, unknown>,
   b: Record<string, unknown>,
+  path: string[] = [],
 ): Record<string, unknown> {
   const out = { ...a };
   for (const [k, v] of Object.entries(b)) {
     if (v === undefined) continue;
+    // An own '__proto__' key (JSON.parse, --param __proto__=…) would be dropped by the assignment.
+    if (k === '__proto__')
+      throw usageError(
+        `invalid config: ${path.length ? path.join('.') + ': ' : ''}unknown key '${k}'`,
+      );
     const prev = out[k];
     out[k] =
       v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object'
-        ? mergeDeep(prev as Record<string, unknown>, v as Record<string, unknown>)
+        ? mergeDeep(prev as Record<string, unknown>, v as Record<string, unknown>, [...path, k])
         : v;
   }
   return out;

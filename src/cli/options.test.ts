@@ -60,3 +60,14 @@ test('--json-tensors reaches the server teacher settings as binaryTensors: false
   const plain = resolveConfig(flagsToConfig({ concurrency: 4 }));
   assert.equal(plain.teacherOptions?.remote?.binaryTensors, undefined);
 });
+
+test("--param and --data-option refuse '__proto__' (it would vanish, silently ignored)", () => {
+  assert.throws(
+    () => flagsToConfig({ param: ['__proto__=1'] }),
+    /--param __proto__=1: '__proto__'/,
+  );
+  assert.throws(
+    () => flagsToConfig({ dataOption: ['__proto__=1'] }),
+    /--data-option __proto__=1: '__proto__'/,
+  );
+});

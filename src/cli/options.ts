@@ -247,7 +247,7 @@ export function dataFlagsToConfig(f: Flags): DeepPartial<RunConfig> {
       skipBadFiles: f.skipBadFiles,
       textField: f.textField,
       labelField: f.labelField,
-      ...Object.fromEntries((f.dataOption ?? []).map(parseParam)),
+      ...Object.fromEntries((f.dataOption ?? []).map((o) => parseParam(o, '--data-option'))),
     }).filter(([, v]) => v !== undefined),
   );
   return {
@@ -305,10 +305,13 @@ function parseValue(raw: string): unknown {
   return raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
 }
 
-function parseParam(text: string): [string, unknown] {
+function parseParam(text: string, flag = '--param'): [string, unknown] {
   const eq = text.indexOf('=');
-  if (eq <= 0) throw usageError(`--param ${text}: expected key=value`);
-  return [text.slice(0, eq), parseValue(text.slice(eq + 1))];
+  if (eq <= 0) throw usageError(`${flag} ${text}: expected key=value`);
+  const key = text.slice(0, eq);
+  // An own '__proto__' key would be dropped by the first assignment: the value silently ignored.
+  if (key === '__proto__') throw usageError(`${flag} ${text}: '__proto__' is not an option name`);
+  return [key, parseValue(text.slice(eq + 1))];
 }
 
 /** '224' or '224x224' → [224, 224]. */
@@ -429,7 +432,7 @@ export function flagsToConfig(f: Flags): DeepPartial<RunConfig> {
       temperature: f.temperature,
       hardWeight: f.hardWeight,
       softWeight: f.softWeight,
-      ...Object.fromEntries((f.param ?? []).map(parseParam)),
+      ...Object.fromEntries((f.param ?? []).map((p) => parseParam(p))),
     } as DeepPartial<RunConfig['method']>,
   };
 }

@@ -19,7 +19,7 @@ import { tf, type LayersModel } from '../tf.ts';
 import type { Dataset, Split } from '../data/dataset.ts';
 import { argmaxRows, predictLogits } from '../eval/metrics.ts';
 import { inputShapeOf, outputSize, weightBytes } from '../models/index.ts';
-import { DistilleryError, ioError, modelError, usageError } from '../errors.ts';
+import { DistilleryError, dataError, ioError, modelError, usageError } from '../errors.ts';
 import {
   loadModel,
   oneLine,
@@ -28,6 +28,7 @@ import {
   type ModelJson,
 } from '../models/io.ts';
 import { writeAtomic } from '../io/atomic.ts';
+import { CHECKSUMS_FILE } from '../io/checksums.ts';
 import { quantizations, quantizeWeights, type Quantization } from './quantize.ts';
 import { buildModelCard, type ModelCard } from './model-card.ts';
 import { findRunInfo } from '../run/folder.ts';
@@ -289,6 +290,11 @@ function accuracyOf(predictions: Int32Array, split: Split) {
 }
 
 function checkData(model: LayersModel, data: Dataset, modelDir: string): void {
+  if (data.test.count === 0) {
+    throw dataError(
+      `the test split of ${data.name} is empty: nothing to measure the export on; use at least one example`,
+    );
+  }
   const input = inputShapeOf(model).join('×');
   const classes = outputSize(model, `the model in ${modelDir}`);
   if (input !== data.inputShape.join('×') || classes !== data.classes) {
@@ -313,7 +319,7 @@ async function loadExported(outDir: string): Promise<LayersModel> {
 
 const SHARD_NAME = /^group\d+-shard\d+of\d+\.bin$/;
 
-/** Writes the model files, then removes shards left over from an earlier export there. */
+/** Writes the model files, then removes shards (and checksums) left from what was there. */
 function writeExport(
   outDir: string,
   topology: object,
@@ -321,6 +327,8 @@ function writeExport(
   data: Uint8Array,
 ): void {
   try {
+    // A sealed folder (a run's stage model, replaced with --force) is no longer what it sealed.
+    rmSync(join(outDir, CHECKSUMS_FILE), { force: true });
     writeModelFiles(outDir, topology, specs, data);
     const kept = new Set(readModelJson(outDir).weightsManifest.flatMap((g) => g.paths));
     for (const name of readdirSync(outDir)) {

@@ -2,14 +2,23 @@
 // non-empty folder (e.g. a run's teacher) only with overwrite (--force).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../tf.ts';
 import { createMlp } from '../models/index.ts';
-import { saveModel } from '../models/io.ts';
+import { loadModel, saveModel } from '../models/io.ts';
+import { sealFolder } from '../io/checksums.ts';
 import { exportModel } from './export.ts';
 import { checkExportTarget } from './target.ts';
+import type { Dataset } from '../data/dataset.ts';
 
 await tf.setBackend('cpu');
 const root = mkdtempSync(join(tmpdir(), 'distillery-target-'));
@@ -42,8 +51,12 @@ test('a non-empty folder (another model) is refused without overwrite, replaced 
     usage(/is not empty \(it holds a model\).*--force/),
   );
   assert.equal(readFileSync(join(teacher, 'model.json'), 'utf8'), before);
+  // A run's stage model is sealed (checksums.json): the replaced folder must load, unsealed.
+  sealFolder(teacher);
   await exportModel({ modelDir: source, outDir: teacher, quantize: 'uint8', overwrite: true });
   assert.notEqual(readFileSync(join(teacher, 'model.json'), 'utf8'), before);
+  assert.equal(existsSync(join(teacher, 'checksums.json')), false);
+  (await loadModel(teacher)).dispose();
 });
 
 test('a new or empty folder is fine; a file is not', async () => {
@@ -52,4 +65,16 @@ test('a new or empty folder is fine; a file is not', async () => {
   checkExportTarget(source, join(root, 'new', 'deeper'));
   writeFileSync(join(root, 'file'), 'x');
   assert.throws(() => checkExportTarget(source, join(root, 'file')), usage(/is a file/));
+});
+
+test('an empty test split is refused before anything is written (no NaN% accuracy)', async () => {
+  const empty = { count: 0, x: new Float32Array(0), y: new Int32Array(0) };
+  const data = { name: 'tiny', inputShape: [2, 2, 1], classes: 2, test: empty } as Dataset;
+  const out = join(root, 'empty-test');
+  await assert.rejects(
+    exportModel({ modelDir: source, outDir: out, data }),
+    (e: Error & { kind?: string }) =>
+      e.kind === 'data' && /test split of tiny is empty/.test(e.message),
+  );
+  assert.equal(existsSync(out), false);
 });

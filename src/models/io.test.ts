@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tf } from '../tf.ts';
 import { DistilleryError } from '../errors.ts';
+import { sealFolder } from '../io/checksums.ts';
 import { createMlp } from '../models/index.ts';
 import {
   loadModel,
@@ -212,4 +213,19 @@ test('a topology tfjs cannot build: loadModel wraps the tfjs error in one line',
     layers[1].class_name = 'NoSuchLayer';
   });
   await assert.rejects(loadModel(dir), isOneLineModelError(/cannot build the model.*NoSuchLayer/));
+});
+
+test('a sealed model folder (a run stage) damaged at the same length is refused, not predicted from', async () => {
+  const dir = join(root, 'sealed-zeroed');
+  cpSync(good, dir, { recursive: true });
+  sealFolder(dir);
+  await loadModel(dir); // intact: loads
+  writeFileSync(join(dir, shard), Buffer.alloc(readFileSync(join(dir, shard)).length));
+  const refused = (e: unknown) =>
+    e instanceof DistilleryError &&
+    e.kind === 'io' &&
+    /group1-shard1of1\.bin is corrupted \(checksum mismatch\)/.test(e.message) &&
+    !e.message.includes('\n');
+  await assert.rejects(loadModel(dir), refused);
+  await assert.rejects(tf.loadLayersModel(pathToFileURL(join(dir, 'model.json')).href), refused);
 });

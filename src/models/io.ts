@@ -1,6 +1,7 @@
 // Saving and loading tfjs LayersModels on disk in Node without tfjs-node: model.json plus weight
 // shards of at most 4 MiB named like the reference converter's (group1-shard1of3.bin), readable
-// by the stock `tf.loadLayersModel` in the browser. Malformed files give one-line errors.
+// by the stock `tf.loadLayersModel` in the browser. Malformed files give one-line errors; a
+// sealed folder (a run's stage model, with checksums.json) is checked against its checksums.
 // Importing this module registers a `file://` load router, so the stock
 // `tf.loadLayersModel('file:///abs/model.json')` works in Node without tfjs-node.
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { tf, type LayersModel } from '../tf.ts';
 import { modelError } from '../errors.ts';
 import { writeAtomic } from '../io/atomic.ts';
+import { CHECKSUMS_FILE, verifyFolder } from '../io/checksums.ts';
 
 export const SHARD_BYTES = 4 * 1024 * 1024;
 
@@ -94,6 +96,11 @@ export function readModelFile(jsonPath: string): tf.io.ModelArtifacts {
 
 function parseModelArtifacts(text: string, jsonPath: string): tf.io.ModelArtifacts {
   const dir = dirname(jsonPath);
+  // Same-length damage (zeroed, bit-flipped) passes every check below: only checksums catch it.
+  verifyFolder(
+    dir,
+    `the model folder is damaged; copy or train it again (or delete ${CHECKSUMS_FILE} there if you changed its files on purpose)`,
+  );
   let json: Partial<ModelJson>;
   try {
     json = JSON.parse(text);

@@ -44,6 +44,7 @@ export async function runStage(ctx: RunContext, spec: StageSpec): Promise<Layers
     );
     result = {
       ...(readStageRecord(ctx.runDir, stage) ?? emptyStage(modelDir)),
+      modelDir, // where it is now: the record names where it was saved (the folder may have moved)
       source: 'loaded' as const,
     };
   } else {

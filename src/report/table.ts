@@ -147,8 +147,14 @@ export function seedsSummary(results: SeedsResults): string {
   return lines.join('\n');
 }
 
-/** "4.0× smaller than" for teacher/student parameters = 4, "1.7× larger than" for 0.6. */
+/**
+ * "4.0× smaller than" for teacher/student parameters = 4, "1.7× larger than" for 0.6, "the same
+ * size as" for 1 (and "about the same size as" for what rounds to 1.0×).
+ */
 export function sizeComparison(compression: number): string {
+  if (compression === 1) return 'the same size as';
+  if (compression.toFixed(1) === '1.0' && (1 / compression).toFixed(1) === '1.0')
+    return 'about the same size as';
   if (compression >= 1) return `${compression.toFixed(1)}× smaller than`;
   return `${(1 / compression).toFixed(1)}× larger than`;
 }

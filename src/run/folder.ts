@@ -2,7 +2,7 @@
 // results.json, metrics.json and per-stage records. The one place that knows the layout; every
 // reader gives one-line errors: usage (2) for a folder that is not a run, io (6) for a damaged file.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { ioError, usageError } from '../errors.ts';
 import { writeAtomic } from '../io/atomic.ts';
 import type { EpochRecord } from '../train/loop.ts';
@@ -29,15 +29,20 @@ function readJson<T>(path: string): T {
   }
 }
 
-/** Reads the config a run folder was started with (for --resume). */
+/** Reads the config a run folder was started with (for --resume), --out where the folder is. */
 export function readRunConfig(runDir: string): {
   config: RunConfig;
   command: StartRecord['command'];
   teacherDirs?: string[];
 } {
   const saved = readRunRecord(runDir);
+  const config = validateConfig(saved.config);
+  // A folder moved (or copied) away from its --out: its cache and siblings go beside it now, not
+  // to the old place (which may be gone or read-only).
+  const dir = resolve(runDir);
+  if (!dir.startsWith(resolve(config.outDir) + sep)) config.outDir = dirname(dir);
   return {
-    config: validateConfig(saved.config),
+    config,
     command: saved.command,
     teacherDirs: saved.teacherDirs,
   };

@@ -14,6 +14,7 @@ import {
   openRunDir,
   readRunRecord,
   removeIfTrivial,
+  runFolderHint,
   runStamp,
 } from './run-dir.ts';
 
@@ -90,4 +91,51 @@ test("a run's own config.json works as a --config file", async () => {
   const run = openRunDir({ outDir: join(root, 'reuse'), record: { command: 'run', config } });
   run.close(false);
   assert.deepEqual(resolveConfig(readConfigFile(join(run.dir, 'config.json'))), config);
+});
+
+test('a run folder moved elsewhere resumes with its new parent as --out (where its cache goes)', async () => {
+  const { readRunConfig } = await import('./folder.ts');
+  const { resolveConfig } = await import('../config.ts');
+  const config = resolveConfig({ outDir: join(root, 'gone') });
+  const moved = join(root, 'moved-here', 'run');
+  mkdirSync(moved, { recursive: true });
+  writeFileSync(join(moved, 'config.json'), JSON.stringify({ command: 'run', config }));
+  assert.equal(readRunConfig(moved).config.outDir, join(root, 'moved-here'));
+  // Not moved (here a seed's folder two levels below --out): the saved --out stands.
+  const stays = resolveConfig({ outDir: join(root, 'stays') });
+  const dir = join(stays.outDir, 'seeds', 'seed-2');
+  const run = openRunDir({ outDir: stays.outDir, dir, record: { command: 'run', config: stays } });
+  run.close(false);
+  assert.equal(readRunConfig(run.dir).config.outDir, join(root, 'stays'));
+});
+
+test('--out naming a file says so (not "it already exists")', () => {
+  const file = join(root, 'a-file');
+  writeFileSync(file, 'x');
+  assert.throws(
+    () => createRunDir(file),
+    (e: Error & { kind?: string }) =>
+      e.kind === 'io' &&
+      /a-file: it is a file, not a folder; choose another --out$/.test(e.message),
+  );
+});
+
+test('a run folder given where a model is expected: the error names its models', async () => {
+  const { resolveTeacherKind } = await import('../teachers/load.ts');
+  const run = join(root, 'given-run');
+  for (const stage of ['teacher', 'distilled'])
+    mkdirSync(join(run, 'models', stage), { recursive: true });
+  for (const f of ['config.json', 'models/teacher/model.json', 'models/distilled/model.json'])
+    writeFileSync(join(run, f), '{}');
+  const hint =
+    /given-run is a run folder, not a model: give one of its models \(distilled, teacher\), e\.g\. .*given-run\/models\/distilled$/;
+  assert.match(runFolderHint(run) ?? '', hint);
+  assert.equal(runFolderHint(join(run, 'models', 'teacher')), undefined);
+  // evaluate and distill --teacher name it too (not "--teacher …: not a recognised teacher").
+  await assert.rejects(resolveTeacherKind(run), (e: Error) => hint.test(e.message));
+  writeFileSync(join(run, 'notes.txt'), 'x');
+  await assert.rejects(
+    resolveTeacherKind(join(run, 'notes.txt'), undefined, 'the model'),
+    /^DistilleryError: the model .*notes\.txt: not a recognised model /,
+  );
 });

@@ -31,6 +31,10 @@ export function createRunDir(outDir: string, prefix = ''): string {
   try {
     mkdirSync(parent, { recursive: true });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST')
+      throw ioError(
+        `cannot create the output folder ${parent}: it is a file, not a folder; choose another --out`,
+      );
     throw describeSystemError(
       trueMkdirError(parent, e),
       `cannot create the output folder ${parent}`,
@@ -204,4 +208,19 @@ function newRunDir(dir: string): string {
     throw usageError(`${path} already holds a run: continue it with --resume or pick a new folder`);
   mkdirSync(path, { recursive: true });
   return path;
+}
+
+/**
+ * For a run folder given where a model is expected (evaluate, export, distill --teacher): the
+ * message naming its saved models; undefined for anything else.
+ */
+export function runFolderHint(path: string): string | undefined {
+  const models = join(path, 'models');
+  if (!existsSync(join(path, 'config.json')) || !existsSync(models)) return undefined;
+  const names = readdirSync(models)
+    .filter((n) => existsSync(join(models, n, 'model.json')))
+    .sort();
+  if (names.length === 0) return undefined;
+  const pick = names.includes('distilled') ? 'distilled' : names[0];
+  return `${path} is a run folder, not a model: give one of its models (${names.join(', ')}), e.g. ${join(path, 'models', pick)}`;
 }

@@ -22,6 +22,7 @@ import {
   type RemoteTeacherSettings,
 } from './http/index.ts';
 import { layersTeacher } from './layers.ts';
+import { runFolderHint } from '../run/run-dir.ts';
 import type { Teacher } from './teacher.ts';
 
 export interface LoadTeacherOptions {
@@ -235,7 +236,12 @@ export function readSidecar(source: string): { path: string; sidecar: TeacherSid
 }
 
 /** The kind that recognises `source`, or a usage error listing the kinds. */
-export async function resolveTeacherKind(source: string, kind?: string): Promise<TeacherKind> {
+export async function resolveTeacherKind(
+  source: string,
+  kind?: string,
+  /** How messages name it: '--teacher' (distill), or e.g. 'the model' (evaluate). */
+  what = '--teacher',
+): Promise<TeacherKind> {
   const names = Object.keys(teacherKinds);
   if (kind !== undefined) {
     if (!Object.hasOwn(teacherKinds, kind))
@@ -243,10 +249,12 @@ export async function resolveTeacherKind(source: string, kind?: string): Promise
     return teacherKinds[kind];
   }
   if (!isRemoteTeacherSpec(source) && !existsSync(source))
-    throw modelError(`--teacher ${source}: no such file or folder`);
+    throw modelError(`${what} ${source}: no such file or folder`);
   for (const name of names) if (await teacherKinds[name].detect(source)) return teacherKinds[name];
+  const runFolder = runFolderHint(source);
+  if (runFolder) throw modelError(runFolder);
   throw modelError(
-    `--teacher ${source}: not a recognised teacher (${names.map((n) => teacherKinds[n].description).join('; ')}); pass --teacher-kind <${names.join('|')}>`,
+    `${what} ${source}: not a recognised ${what === '--teacher' ? 'teacher' : 'model'} (${names.map((n) => teacherKinds[n].description).join('; ')}); pass --teacher-kind <${names.join('|')}>`,
   );
 }
 
@@ -268,7 +276,7 @@ export async function loadTeacher(
   source: string,
   options: LoadTeacherOptions = {},
 ): Promise<Teacher> {
-  const kind = await resolveTeacherKind(source, options.kind);
+  const kind = await resolveTeacherKind(source, options.kind, options.role?.model);
   const found = readSidecar(source);
   const sidecar = found?.sidecar ?? {};
   const input = { ...sidecar.input, ...definedOnly(options.input ?? {}) };

@@ -74,6 +74,7 @@ test('parse: shape and settings; unknown settings and shapes name the problem', 
     minFactor: 0.01,
   });
   assert.throws(() => parseLrSchedule('cosine,warm=1'), /unknown setting 'warm=1'/);
+  assert.throws(() => parseLrSchedule('cosine,constructor=1'), /unknown setting 'constructor=1'/);
   assert.throws(() => parseLrSchedule('exp'), /--lr-schedule exp: shape/);
   assert.throws(() => parseLrSchedule('cosine,per=batch'), /per/);
 });

@@ -92,7 +92,7 @@ export function parseLrSchedule(spec: string, flag = '--lr-schedule'): LrSchedul
   const out: Record<string, unknown> = { shape };
   for (const setting of settings) {
     const [key, value] = setting.split('=');
-    const name = keys[key];
+    const name = Object.hasOwn(keys, key) ? keys[key] : undefined;
     if (!name || value === undefined) {
       throw usageError(
         `${flag} ${spec}: unknown setting '${setting}' (allowed: ${Object.keys(keys).join(', ')}, as key=value)`,

@@ -68,7 +68,7 @@ test('evaluate of a model with the wrong class count names the model and the dat
 test('--out on a file, or below one: exit 6 in one line', () => {
   const file = join(root, 'a-file');
   writeFileSync(file, 'x');
-  assertOneLine(cli(['run', ...TINY, '--out', file]), 6, /\[EEXIST\]/);
+  assertOneLine(cli(['run', ...TINY, '--out', file]), 6, /is a file, not a folder/);
   assertOneLine(cli(['run', ...TINY, '--out', join(file, 'below')]), 6, /\[ENOTDIR\]/);
 });
 

@@ -5,7 +5,8 @@
 //   (skipped, with the reason, where mounting is not allowed; CI runs as root and mounts);
 // - every file of a run folder and of the teacher-logit cache damaged in turn (truncated, or
 //   zeroed at the same length): the resume either fails with a one-line Distillery error or
-//   finishes with exactly the uninterrupted run's weights — never silently different.
+//   finishes with exactly the uninterrupted run's weights — never silently different (each damaged
+//   copy sits elsewhere: its results name its own models, as for a run folder moved to resume).
 // Kept cheap: cpu backend, 400 MNIST images, mlp:24 teacher, mlp:8 students, 3 epochs each.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -242,7 +243,7 @@ test('each file of a run folder and of the cache damaged in turn: an error, or t
         // As `run --resume` does, with the cache under the copy's own out folder.
         const saved = readRunConfig(copy);
         const outDir = join(cacheCopy, '..');
-        await runPipeline({
+        const results = await runPipeline({
           ...saved,
           command: saved.command as 'run',
           config: { ...saved.config, outDir },
@@ -250,6 +251,8 @@ test('each file of a run folder and of the cache damaged in turn: an error, or t
           report: false,
         });
         assertSameWeights(copy, label);
+        // The copy's records name its own models, not those of the folder it was copied from.
+        assert.equal(results.stages.teacher?.modelDir, join(copy, 'models', 'teacher'), label);
         outcomes.push(`${label}: same weights`);
       } catch (e) {
         if (!(e instanceof DistilleryError)) throw new Error(`${label}: ${(e as Error).stack}`);

@@ -18,8 +18,12 @@ export async function exportCommand(modelDir: string, flags: ExportFlags): Promi
   const { existsSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { modelError } = await import('../../errors.ts');
-  if (!existsSync(join(modelDir, 'model.json')))
-    throw modelError(`no model at ${modelDir}: expected a folder with model.json`);
+  if (!existsSync(join(modelDir, 'model.json'))) {
+    const { runFolderHint } = await import('../../run/run-dir.ts');
+    throw modelError(
+      runFolderHint(modelDir) ?? `no model at ${modelDir}: expected a folder with model.json`,
+    );
+  }
   const { exportModel, compareQuantizations, quantizations } =
     await import('../../export/export.ts');
   const { findRunInfo } = await import('../../run/folder.ts');
