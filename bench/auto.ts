@@ -17,10 +17,9 @@ import type { RunResults } from '../src/run/record.ts';
 import { tune } from '../src/tune/tune.ts';
 import { gainVerdict, summarize } from '../src/eval/seed-stats.ts';
 import { writeAtomic } from '../src/io/atomic.ts';
+import { benchArgs } from './args.ts';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const args = benchArgs(['datasets', 'seeds', 'backend', 'keep', 'out', 'smoke']);
 const names = (args.get('datasets') ?? 'mnist,fashion-mnist,image-folder,csv,spam-assassin').split(
   ',',
 );

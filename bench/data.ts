@@ -1,7 +1,7 @@
 // Image-folder loading speed: decode + resize throughput (images/s) with sharp, and the speed-up of
 // the on-disk uint8 cache, all measured in one run on real Fashion-MNIST images written as PNG and
 // JPEG files. Reference: the first load decodes every file; validated: the cached load returns
-// the same bytes. Writes its table into docs/benchmarks.md. Usage: npm run bench:data [images]
+// the same bytes. Writes its table into docs/benchmarks.md. Usage: npm run bench:data -- [--images 2000]
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +10,9 @@ import { loadImageFolder } from '../src/data/sources/image-folder.ts';
 import { writeImageFolder } from '../src/data/sources/testing.ts';
 import { renderTable } from '../src/report/table.ts';
 import sharp from 'sharp';
+import { benchArgs } from './args.ts';
 
-const count = Number(process.argv[2] ?? 2000);
+const count = Number(benchArgs(['images']).get('images') ?? 2000);
 const reps = 3;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const tmp = mkdtempSync(join(tmpdir(), 'distillery-bench-data-'));

@@ -11,10 +11,9 @@ import { join } from 'node:path';
 import { selectBackend } from '../src/backend/index.ts';
 import { labelInProcess } from '../src/labels/job.ts';
 import { openTarget } from '../src/labels/target.ts';
+import { benchArgs } from './args.ts';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const args = benchArgs(['latency', 'concurrency', 'requests']);
 const latency = args.get('latency') ?? '20';
 const concurrencies = (args.get('concurrency') ?? '1,16,64').split(',').map(Number);
 const maxRequests = Number(args.get('requests') ?? 512);

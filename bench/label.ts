@@ -35,13 +35,12 @@ import { label } from '../src/labels/label.ts';
 import { labelInProcess } from '../src/labels/job.ts';
 import { openTarget } from '../src/labels/target.ts';
 import type { LabelTarget } from '../src/labels/target.ts';
+import { benchArgs } from './args.ts';
 
-const args = new Map<string, string>();
-for (let i = 2; i < process.argv.length; i += 2)
-  args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const args = benchArgs(['serve', 'binary', 'backend', 'rows', 'requests']);
 
 // Server mode: the teacher server runs in its own process, as a real one would.
-if (args.has('serve')) {
+if (args.get('serve') !== undefined) {
   await tf.setBackend('cpu');
   const model = createMlp({ inputShape: [28, 28, 1], hidden: [32], classes: 10, seed: 1 });
   const server = await startKServeServer(model, {
