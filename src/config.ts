@@ -49,7 +49,11 @@ export const runConfigSchema = z
     transferSet: z.string().min(1).optional(),
     trainLimit: positiveInt.optional(),
     testLimit: positiveInt.optional(),
-    validationSize: z.number().int().min(1),
+    /**
+     * Examples held out of training for model selection. Unset: the data kind's default (5,000
+     * for MNIST and Fashion-MNIST, 600 for text, validationFraction 0.1 for folders and tables).
+     */
+    validationSize: z.number().int().min(1).optional(),
     seed: z.number().int().min(0),
     /** Seed of the train/validation/test split of data without a fixed split (default 1). */
     splitSeed: z.number().int().min(0).optional(),
@@ -107,7 +111,6 @@ export type TrainingConfig = z.infer<typeof trainingSchema>;
  */
 export const defaultConfig: RunConfig = {
   dataset: 'mnist',
-  validationSize: 5000,
   seed: 1,
   backend: 'auto',
   batchSize: 128,

@@ -132,7 +132,7 @@ export function datasetRefOf(config: {
   dataOptions?: Record<string, unknown>;
   trainLimit?: number;
   testLimit?: number;
-  validationSize: number;
+  validationSize?: number;
   seed: number;
   splitSeed?: number;
   outDir: string;

@@ -10,7 +10,7 @@ import { emptySplit } from '../dataset.ts';
 import type { CommonDataOptions } from '../source.ts';
 import type { CategoricalColumn, DataSpec, NumericColumn, TablePreprocessing } from '../spec.ts';
 import type { Cell, Records } from './records.ts';
-import { checkClassCount, sortedClassNames, stratifiedSplit } from './split.ts';
+import { checkClassCount, sortedClassNames, stratifiedSplit, validationShare } from './split.ts';
 
 const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?']);
 const isMissing = (v: Cell) =>
@@ -198,6 +198,7 @@ export function loadRecordsDataset(
 
   let rows: Record<SplitName, number[]>;
   if (o.splitColumn !== undefined) {
+    validationShare(o, labels.length, records.path, `column '${o.splitColumn}'`); // refuses a size
     const j = col(o.splitColumn, 'splitColumn');
     rows = { train: [], validation: [], test: [] };
     records.rows.forEach((r, i) => {
@@ -210,7 +211,7 @@ export function loadRecordsDataset(
     });
   } else {
     rows = stratifiedSplit(labels, classNames, {
-      validationFraction: o.validationFraction,
+      validationFraction: validationShare(o, labels.length, records.path),
       testFraction: o.testFraction,
       seed: o.splitSeed ?? 1,
     });

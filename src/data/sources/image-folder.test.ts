@@ -131,6 +131,14 @@ test('JPEG files load close to the written pixels; train/test folders are kept',
   });
   const meanAbs = sum / (100 * 784);
   assert.ok(meanAbs < 4, `JPEG quality 90 mean |error| ${meanAbs.toFixed(2)} < 4 grey levels`);
+  // --validation-size carves about that many from train/ (here 80 images, 0.1 by default).
+  const sized = await loadDataset({
+    data: root,
+    options: { imageSize: 28, channels: 1 },
+    validationSize: 30,
+  });
+  assert.ok(Math.abs(sized.validation.count - 30) <= 5, `${sized.validation.count} images`);
+  assert.equal(sized.train.count + sized.validation.count, 80);
 });
 
 test('only the test split is decoded when only it is asked for', async () => {

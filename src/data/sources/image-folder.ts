@@ -14,7 +14,7 @@ import type { Dataset, Split, SplitName } from '../dataset.ts';
 import { emptySplit } from '../dataset.ts';
 import { defineDataSource, type CommonDataOptions } from '../source.ts';
 import { isImagePreprocessing, type DataSpec, type ImagePreprocessing } from '../spec.ts';
-import { checkClassCount, stratifiedSplit } from './split.ts';
+import { checkClassCount, stratifiedSplit, validationShare } from './split.ts';
 
 export const imageExtensions = ['.png', '.jpg', '.jpeg', '.webp', '.gif', '.tiff', '.tif'];
 const isImageFile = (name: string) =>
@@ -320,7 +320,7 @@ export async function loadImageFolder(
   } else {
     const layout = readLayout(root);
     classNames = layout.classNames;
-    files = carveMissing(layout, o, options.splitSeed ?? 1);
+    files = carveMissing(layout, o, options.splitSeed ?? 1, options.validationSize);
   }
   if (options.trainLimit !== undefined) files.train = files.train.slice(0, options.trainLimit);
   if (options.testLimit !== undefined) files.test = files.test.slice(0, options.testLimit);
@@ -371,15 +371,20 @@ function carveMissing(
   layout: Layout,
   o: ImageFolderOptions,
   seed: number,
+  validationSize: number | undefined,
 ): Record<SplitName, ImageFile[]> {
   const train = layout.groups.train!;
+  const share = { validationSize, validationFraction: o.validationFraction };
   const missingValidation = !layout.groups.validation;
   const missingTest = !layout.groups.test;
+  if (!missingValidation) validationShare(share, train.length, 'the image folder', 'a val/ folder');
   const rows = stratifiedSplit(
     train.map((f) => f.label),
     layout.classNames,
     {
-      validationFraction: missingValidation ? o.validationFraction : 0,
+      validationFraction: missingValidation
+        ? validationShare(share, train.length, 'the image folder')
+        : 0,
       testFraction: missingTest ? o.testFraction : 0,
       seed,
     },

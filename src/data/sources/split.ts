@@ -1,7 +1,8 @@
 // Stratified, seeded train / validation / test split of labelled examples, shared by the source
-// kinds whose data comes without a fixed split (image folders, tables). Each class is shuffled
+// kinds whose data comes without a fixed split (image folders, tables), and the validation share
+// they use (their validationFraction, or the --validation-size given). Each class is shuffled
 // with the seed and cut by the fractions, so every split keeps the class proportions.
-import { dataError } from '../../errors.ts';
+import { dataError, usageError } from '../../errors.ts';
 import { createRng, deriveSeed, permutation } from '../../random.ts';
 import type { SplitName } from '../dataset.ts';
 
@@ -41,6 +42,29 @@ export function stratifiedSplit(
     out[name] = Array.from(order, (o) => rows[o]);
   }
   return out;
+}
+
+/**
+ * The validation fraction of a stratified split: the kind's `validationFraction`, or, when the
+ * user gave `--validation-size n` (config `validationSize`), n / total — so about n examples
+ * (each class rounds its own share). Refused where the data brings its own validation split.
+ */
+export function validationShare(
+  o: { validationSize?: number; validationFraction: number },
+  total: number,
+  where: string,
+  ownValidation?: string,
+): number {
+  if (o.validationSize === undefined) return o.validationFraction;
+  if (ownValidation)
+    throw usageError(
+      `--validation-size ${o.validationSize}: ${where} has its own validation split (${ownValidation}); drop --validation-size`,
+    );
+  if (o.validationSize >= total)
+    throw usageError(
+      `--validation-size ${o.validationSize}: ${where} has ${total} labelled examples to split; give fewer (or --data-option validationFraction=0.1)`,
+    );
+  return o.validationSize / total;
 }
 
 /** Sorted distinct values: numerically when all are numbers, else by code point. */

@@ -221,3 +221,42 @@ test('the split follows --split-seed, never the run seed: every seed of a job se
   assert.equal(await rowsOf(7, 1), one);
   assert.notEqual(await rowsOf(1, 2), one, '--split-seed 2 kept the same split');
 });
+
+test('--validation-size holds out about that many rows (stratified); too many, or with a split column, is refused', async () => {
+  const fraction = await load(CSV); // validationFraction 0.1 of 2000 rows, rounded per class
+  assert.ok(Math.abs(fraction.validation.count - 200) <= 5, `${fraction.validation.count} rows`);
+  const sized = await loadDataset({
+    data: CSV,
+    options: { labelColumn: 'digit' },
+    seed: 1,
+    validationSize: 500,
+  });
+  assert.ok(Math.abs(sized.validation.count - 500) <= 5, `${sized.validation.count} rows`);
+  // The test rows do not move: they are carved first, whatever the validation share.
+  assert.deepEqual(sized.test.y, fraction.test.y);
+  assert.equal(sized.train.count + sized.validation.count + sized.test.count, 2000);
+  await assert.rejects(
+    loadDataset({ data: CSV, options: { labelColumn: 'digit' }, seed: 1, validationSize: 2000 }),
+    (e: DistilleryError) =>
+      e.kind === 'usage' && /--validation-size 2000: .* has 2000 labelled examples/.test(e.message),
+  );
+  const withSplit = write(
+    'split-col.csv',
+    text
+      .trim()
+      .split('\n')
+      .map(
+        (l, i) => `${l},${i === 0 ? 'part' : i % 5 === 0 ? 'test' : i % 7 === 0 ? 'val' : 'train'}`,
+      )
+      .join('\n'),
+  );
+  await assert.rejects(
+    loadDataset({
+      data: withSplit,
+      options: { labelColumn: 'digit', splitColumn: 'part' },
+      seed: 1,
+      validationSize: 100,
+    }),
+    /has its own validation split \(column 'part'\); drop --validation-size/,
+  );
+});
