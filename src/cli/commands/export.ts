@@ -46,7 +46,8 @@ export async function exportCommand(modelDir: string, flags: ExportFlags): Promi
       ? { ...fromRun?.dataOptions, tokenizerFile }
       : fromRun?.dataOptions,
     seed: fromRun?.seed,
-    validationSize: fromRun?.validationSize,
+    // No validationSize: only the test split is read, and no kind's test rows depend on it (a
+    // run recorded before folders and tables honoured it would otherwise be refused here).
     dataDir: flags.dataDir ?? fromRun?.dataDir,
     testLimit: flags.testLimit,
     splits: ['test'], // only the test split is used
