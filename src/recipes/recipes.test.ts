@@ -22,9 +22,11 @@ test('every recipe in recipes/ resolves, names its source and its published numb
   }
   const hinton = resolveConfig(loadRecipe('hinton-mnist').layer);
   assert.equal(hinton.teacher.maxNorm, 3.5);
-  assert.equal(hinton.teacher.inputDropout, 0.2);
-  assert.equal(hinton.teacher.dropout, 0.5);
+  assert.equal(hinton.teacher.shiftPixels, 2);
   assert.equal(hinton.method.temperature, 20);
+  // The jittered transfer set is a data option: the distilled student's only (scratch never sees it).
+  assert.deepEqual(hinton.dataOptions, { jitterCopies: 4 });
+  assert.equal(hinton.student.shiftPixels, 0);
   assert.equal(loadRecipe('hinton-mnist').info.published?.values.teacher, 67);
 });
 
