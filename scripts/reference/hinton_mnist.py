@@ -52,7 +52,7 @@ def mlp(hidden, dropout=0.0, input_dropout=0.0):
 
 
 def jitter(x, pixels, generator):
-    """Random ±pixels shifts per image, zero fill (as Distillery's shiftPixels)."""
+    """Random ±pixels shifts of images [n, 28, 28], zero fill (as Distillery's shiftPixels)."""
     if pixels == 0:
         return x
     n = x.shape[0]
@@ -108,7 +108,7 @@ def train(model, data, val, epochs, seed, shift=0, max_norm=None, teacher=None, 
             idx = order[b * 128:(b + 1) * 128]
             for group in opt.param_groups:
                 group['lr'] = lr_at(epoch, b, batches, epochs)
-            xb = jitter(x[idx].unsqueeze(1), shift, g).squeeze(1)
+            xb = jitter(x[idx], shift, g)
             logits = model(xb)
             # Unlabelled rows (y = -1) have no hard term; labelled ones keep their full-batch weight.
             loss = F.cross_entropy(logits, y[idx], ignore_index=-1, reduction='sum') / len(idx)
@@ -156,7 +156,7 @@ def main():
             if name == 'distilled' and args.jitter_copies > 0:
                 x, y = train_set
                 g = torch.Generator().manual_seed(args.seed * 100 + 7)
-                copies = [jitter(x.unsqueeze(1), 2, g).squeeze(1) for _ in range(args.jitter_copies)]
+                copies = [jitter(x, 2, g) for _ in range(args.jitter_copies)]
                 unlabelled = torch.full((len(x) * args.jitter_copies,), -1, dtype=torch.long)
                 data = (torch.cat([x] + copies), torch.cat([y, unlabelled]))
             model = train(mlp([800, 800]), data, val, args.student_epochs, args.seed,
