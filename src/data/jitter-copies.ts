@@ -13,7 +13,7 @@ import type { Split } from './dataset.ts';
 import { exampleSize } from './dataset.ts';
 
 export interface JitterCopiesOptions {
-  /** Copies per training image (0 = none). */
+  /** Copies per training image (>= 1; the loaders skip the call for 0). */
   copies: number;
   /** Largest shift in pixels along each axis. */
   pixels: number;
@@ -52,7 +52,7 @@ export function jitterCopies(
   return { x, xScale: train.xScale, y: new Int32Array(count).fill(-1), count };
 }
 
-/** The note a loader adds to its preprocessing line. */
+/** The line a loader adds to its dataset notes (printed when a run opens). */
 export function jitterCopiesNote(train: Split, options: JitterCopiesOptions): string {
   return `transfer set: ${options.copies} copies of each training image shifted by up to ±${options.pixels} px (${train.count * options.copies} unlabelled, fixed by split seed ${options.seed}; distilled student only)`;
 }
