@@ -1,5 +1,6 @@
 // Statistics over seeds: mean ± sample standard deviation, and the paired difference of two
 // arms run with the same seeds (e.g. distilled − scratch) with a Student-t confidence interval.
+// Also the share of the baseline–teacher gap a candidate closes.
 // Leaves out: multiple-comparison corrections and non-parametric tests (few seeds make them moot).
 
 export interface Summary {
@@ -92,4 +93,16 @@ export function gainVerdict(baseline: number[], candidate: number[]): GainVerdic
         : `${stats}: beyond seed noise${d.mean < 0 ? ' (distillation hurt)' : ''}`;
   }
   return { ...d, sentence };
+}
+
+/**
+ * (candidate − baseline) / (teacher − baseline) for a higher-is-better metric (1 = the candidate
+ * reached the teacher); undefined when the teacher is not above the baseline: no gap to close.
+ */
+export function gapClosed(
+  teacher: number,
+  baseline: number,
+  candidate: number,
+): number | undefined {
+  return teacher > baseline ? (candidate - baseline) / (teacher - baseline) : undefined;
 }

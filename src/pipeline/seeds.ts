@@ -1,5 +1,6 @@
 // Several seeds of one job: runPipeline once per seed into <parent>/seed-<s>/, then mean ± std of
-// every model's test accuracy and the gain paired by seed, with its noise verdict. The teacher is
+// every model's test accuracy (and macro-F1), the gain paired by seed with its noise verdict, and
+// the share of the scratch–teacher gap the distilled student closes. The teacher is
 // trained once (first seed) and reused when it is not one of the compared arms; in born-again runs
 // it is the baseline, so each seed trains its own. Leaves out: parallel seeds (2 cores), per-seed
 // teachers for run (a stated design choice, see docs/auto-temperature.md).
@@ -11,7 +12,13 @@ import { writeAtomic } from '../io/atomic.ts';
 import { createRunDir } from '../run/folder.ts';
 import { VERSION, type RunResults } from '../run/record.ts';
 import { usageError } from '../errors.ts';
-import { gainVerdict, summarize, type GainVerdict, type Summary } from '../eval/seed-stats.ts';
+import {
+  gainVerdict,
+  gapClosed,
+  summarize,
+  type GainVerdict,
+  type Summary,
+} from '../eval/seed-stats.ts';
 import { runPipeline, type PipelineEvents } from './pipeline.ts';
 
 export type SeedsCommand = 'run' | 'distill' | 'born-again';
@@ -32,6 +39,8 @@ export interface SeedRow {
   name: string;
   /** Test accuracy over the seeds, in seed order. */
   accuracy: Summary;
+  /** Test macro-F1 over the seeds, when every seed's evaluation has it. */
+  macroF1?: Summary;
 }
 
 export interface SeedsResults {
@@ -48,6 +57,13 @@ export interface SeedsResults {
   rows: SeedRow[];
   /** Candidate − baseline, paired by seed. */
   gain?: GainVerdict & { baseline: string; candidate: string };
+  /** The same paired difference on test macro-F1 (the metric of imbalanced data, e.g. spam). */
+  macroF1Gain?: GainVerdict;
+  /**
+   * (distilled − scratch) / (teacher − scratch) on the means over seeds, per metric; absent where
+   * the teacher is not above the scratch student (no gap to close) or a row is missing.
+   */
+  gapClosed?: { accuracy?: number; macroF1?: number };
   /** The automatic temperature and weights of each seed, when the search ran. */
   autoTune?: { seed: number; chosen?: Record<string, unknown>; reason: string; seconds?: number }[];
   seconds: number;
@@ -136,6 +152,8 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsResults> {
     if (shareTeacher && i === 0) teacherDirs = [join(result.runDir, 'models', 'teacher')];
   }
 
+  const rows = aggregateRows(results);
+  const gain = pairedGain(results);
   const aggregate: SeedsResults = {
     distillery: VERSION,
     kind: 'seeds',
@@ -145,8 +163,10 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsResults> {
     seeds,
     teacher: teacherNote,
     runs: results.map((r, i) => ({ seed: seeds[i], runDir: r.runDir, seconds: r.seconds })),
-    rows: aggregateRows(results),
-    gain: pairedGain(results),
+    rows,
+    gain,
+    macroF1Gain: gain && gain.baseline === 'scratch' ? pairedMacroF1Gain(results) : undefined,
+    gapClosed: gain?.baseline === 'scratch' ? gapsClosed(rows) : undefined,
     autoTune: results.some((r) => r.autoTune)
       ? results.map((r, i) => ({
           seed: seeds[i],
@@ -167,17 +187,43 @@ export async function runSeeds(options: SeedsOptions): Promise<SeedsResults> {
   return aggregate;
 }
 
-/** Mean ± std of each model row's test accuracy over the runs (rows every run has). */
+/** Mean ± std of each model row's test accuracy and macro-F1 over the runs (rows every run has). */
 export function aggregateRows(results: RunResults[]): SeedRow[] {
   const names = results[0].evaluation.rows.map((r) => r.name);
   return names
     .filter((name) => results.every((r) => r.evaluation.rows.some((row) => row.name === name)))
-    .map((name) => ({
-      name,
-      accuracy: summarize(
-        results.map((r) => r.evaluation.rows.find((row) => row.name === name)!.accuracy),
-      ),
-    }));
+    .map((name) => {
+      const found = results.map((r) => r.evaluation.rows.find((row) => row.name === name)!);
+      const f1 = found.map((row) => row.macroF1);
+      return {
+        name,
+        accuracy: summarize(found.map((row) => row.accuracy)),
+        ...(f1.every((v) => v !== undefined) ? { macroF1: summarize(f1 as number[]) } : {}),
+      };
+    });
+}
+
+/** Test macro-F1 of distilled − scratch, paired by seed (when every seed has both rows). */
+function pairedMacroF1Gain(results: RunResults[]): GainVerdict | undefined {
+  const of = (r: RunResults, name: string) =>
+    r.evaluation.rows.find((row) => row.name === name)?.macroF1;
+  const scratch = results.map((r) => of(r, 'scratch'));
+  const distilled = results.map((r) => of(r, 'distilled'));
+  if ([...scratch, ...distilled].some((v) => v === undefined)) return undefined;
+  return gainVerdict(scratch as number[], distilled as number[]);
+}
+
+/** The share of the scratch–teacher gap closed by the distilled student, on the seeds' means. */
+function gapsClosed(rows: SeedRow[]): SeedsResults['gapClosed'] {
+  const [teacher, scratch, distilled] = ['teacher', 'scratch', 'distilled'].map((n) =>
+    rows.find((r) => r.name === n),
+  );
+  if (!teacher || !scratch || !distilled) return undefined;
+  const on = (metric: 'accuracy' | 'macroF1') => {
+    const [t, s, d] = [teacher[metric], scratch[metric], distilled[metric]];
+    return t && s && d ? gapClosed(t.mean, s.mean, d.mean) : undefined;
+  };
+  return { accuracy: on('accuracy'), macroF1: on('macroF1') };
 }
 
 /** distilled − scratch (or last generation − teacher in born-again runs), paired by seed. */

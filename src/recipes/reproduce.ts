@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { RunConfig } from '../config.ts';
 import { runPipeline, type PipelineEvents } from '../pipeline/pipeline.ts';
 import type { RunResults } from '../run/record.ts';
-import { pairedDifference, summarize, type Summary } from '../eval/seed-stats.ts';
+import { gapClosed, pairedDifference, summarize, type Summary } from '../eval/seed-stats.ts';
 import type { RecipeInfo } from './recipe.ts';
 
 export const reproducedStages = ['teacher', 'scratch', 'distilled'] as const;
@@ -184,10 +184,10 @@ export function summarizeReproduction(
     if (values.length === outcomes.length && values.length > 0) errors[stage] = summarize(values);
   }
   const { teacher, scratch, distilled } = errors;
-  // Only a teacher better than the scratch student leaves a gap to close.
-  const gapClosed =
-    teacher && scratch && distilled && scratch.mean > teacher.mean
-      ? (scratch.mean - distilled.mean) / (scratch.mean - teacher.mean)
+  // Errors are lower-is-better: negated, the gap is the same (scratch − distilled) / (scratch − teacher).
+  const closed =
+    teacher && scratch && distilled
+      ? gapClosed(-teacher.mean, -scratch.mean, -distilled.mean)
       : undefined;
   const goal = info?.goal;
   return {
@@ -195,13 +195,13 @@ export function summarizeReproduction(
     errors,
     distilledMinusScratch:
       scratch && distilled ? pairedDifference(scratch.values, distilled.values) : undefined,
-    gapClosed,
+    gapClosed: closed,
     goalMet: goal
       ? {
           teacher: goal.teacher !== undefined && teacher ? teacher.mean <= goal.teacher : undefined,
           gapClosed:
-            goal.gapClosed !== undefined && gapClosed !== undefined
-              ? gapClosed >= goal.gapClosed
+            goal.gapClosed !== undefined && closed !== undefined
+              ? closed >= goal.gapClosed
               : undefined,
         }
       : undefined,

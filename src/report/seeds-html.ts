@@ -1,24 +1,31 @@
 // The report of a multi-seed job: <parent>/report.html with each model's mean ± std and per-seed
-// test accuracy, the paired gain with its noise verdict, and links to each seed's own report.
+// test accuracy (and mean ± std macro-F1), the paired gain with its noise verdict, the share of the
+// scratch–teacher gap closed, and links to each seed's own report.
 // Everything comes from the aggregate record and the per-seed results; nothing is recomputed.
 import { join, relative } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import type { RunResults } from '../run/record.ts';
 import type { SeedsResults } from '../pipeline/seeds.ts';
 import { escapeHtml, htmlPage, percent } from './html.ts';
-import { meanStd } from './table.ts';
+import { gapText, meanStd, meanStdF1 } from './table.ts';
 
 export function renderSeedsReport(aggregate: SeedsResults, results: RunResults[]): string {
   const link = (i: number) =>
     `<a href="${escapeHtml(relative(aggregate.dir, join(aggregate.runs[i].runDir, 'report.html')))}">seed ${aggregate.seeds[i]}</a>`;
+  const f1 = aggregate.rows.every((r) => r.macroF1);
   const head = [
     'model',
     'test accuracy (mean ± std, points)',
+    ...(f1 ? ['macro-F1 (mean ± std)'] : []),
     ...aggregate.seeds.map((_, i) => link(i)),
   ];
   const body = aggregate.rows.map(
     (r) =>
-      `<tr><td>${escapeHtml(r.name)}</td><td data-key="mean" data-value="${r.accuracy.mean}">${escapeHtml(meanStd(r.accuracy))}</td>${r.accuracy.values
+      `<tr><td>${escapeHtml(r.name)}</td><td data-key="mean" data-value="${r.accuracy.mean}">${escapeHtml(meanStd(r.accuracy))}</td>${
+        f1
+          ? `<td data-key="macro-f1" data-value="${r.macroF1!.mean}">${escapeHtml(meanStdF1(r.macroF1!))}</td>`
+          : ''
+      }${r.accuracy.values
         .map((v) => `<td data-key="seed" data-value="${v}">${percent(v)}</td>`)
         .join('')}</tr>`,
   );
@@ -26,6 +33,14 @@ export function renderSeedsReport(aggregate: SeedsResults, results: RunResults[]
   const cls = gain?.verdict === 'beyond-noise' ? (gain.mean > 0 ? 'good' : 'bad') : '';
   const verdict = gain
     ? `<p class="verdict ${cls}">Distillation (${escapeHtml(gain.candidate)} − ${escapeHtml(gain.baseline)}, paired by seed): <b>${escapeHtml(gain.sentence)}</b>.</p>`
+    : '';
+  const f1Gain = aggregate.macroF1Gain
+    ? `<p>On macro-F1 (points of F1): ${escapeHtml(aggregate.macroF1Gain.sentence)}.</p>`
+    : '';
+  const gap = aggregate.gapClosed
+    ? `<p>Scratch–teacher gap closed by the distilled student (on the means): accuracy <b>${escapeHtml(gapText(aggregate.gapClosed.accuracy))}</b>${
+        f1 ? `, macro-F1 <b>${escapeHtml(gapText(aggregate.gapClosed.macroF1))}</b>` : ''
+      }.</p>`
     : '';
   const perSeedGain = gain
     ? `<p class="muted">Per-seed gains (points): ${results
@@ -46,6 +61,8 @@ export function renderSeedsReport(aggregate: SeedsResults, results: RunResults[]
     `<h1>Distillery: ${aggregate.seeds.length} seeds (${escapeHtml(aggregate.command)})</h1>
 <p class="muted">${escapeHtml(results[0]?.dataset.name ?? '')} · seeds ${escapeHtml(aggregate.seeds.join(', '))} · ${escapeHtml(aggregate.createdAt)}</p>
 ${verdict}
+${f1Gain}
+${gap}
 <p>${escapeHtml(aggregate.teacher)}.</p>
 <div class="table-wrap"><table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>
 ${perSeedGain}

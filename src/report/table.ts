@@ -116,13 +116,35 @@ export function meanStd(s: Summary): string {
   return `${(100 * s.mean).toFixed(2)}% ± ${(100 * s.std).toFixed(2)}`;
 }
 
-/** The multi-seed table: mean ± std and each seed's value per model, then the verdict. */
+/** "0.9622 ± 0.0020" (macro-F1, not in points). */
+export function meanStdF1(s: Summary): string {
+  return `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}`;
+}
+
+/** "75%" of the scratch–teacher gap, or why there is none. */
+export function gapText(closed: number | undefined): string {
+  return closed === undefined
+    ? 'no gap (the teacher is not above scratch)'
+    : `${(100 * closed).toFixed(0)}%`;
+}
+
+/**
+ * The multi-seed table: mean ± std and each seed's accuracy per model (macro-F1 beside it), then
+ * the verdicts and the share of the scratch–teacher gap closed.
+ */
 export function seedsSummary(results: SeedsResults): string {
+  const f1 = results.rows.every((r) => r.macroF1);
   const table = renderTable(
-    ['model', 'test acc (mean ± std)', ...results.seeds.map((s) => `seed ${s}`)],
+    [
+      'model',
+      'test acc (mean ± std)',
+      ...(f1 ? ['macro-F1 (mean ± std)'] : []),
+      ...results.seeds.map((s) => `seed ${s}`),
+    ],
     results.rows.map((r) => [
       r.name,
       meanStd(r.accuracy),
+      ...(f1 ? [meanStdF1(r.macroF1!)] : []),
       ...r.accuracy.values.map((v) => `${(100 * v).toFixed(2)}%`),
     ]),
   );
@@ -130,6 +152,16 @@ export function seedsSummary(results: SeedsResults): string {
   if (results.gain)
     lines.push(
       `Distillation (${results.gain.candidate} − ${results.gain.baseline}, paired by seed): ${results.gain.sentence}.`,
+    );
+  if (results.macroF1Gain)
+    lines.push(`On macro-F1 (points of F1): ${results.macroF1Gain.sentence}.`);
+  if (results.gapClosed)
+    lines.push(
+      `Scratch–teacher gap closed by the distilled student (on the means): accuracy ${gapText(results.gapClosed.accuracy)}${
+        results.rows.every((r) => r.macroF1)
+          ? `, macro-F1 ${gapText(results.gapClosed.macroF1)}`
+          : ''
+      }.`,
     );
   for (const a of results.autoTune ?? [])
     lines.push(

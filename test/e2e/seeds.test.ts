@@ -1,6 +1,6 @@
 // `--seeds` end to end on a tiny real-MNIST slice (1 epoch): one parent folder with per-seed run
-// folders, the teacher trained once and reused, aggregate numbers equal to the per-seed ones, the
-// paired verdict printed, and an interrupted multi-seed job resumed from its parent folder.
+// folders, the teacher trained once and reused, aggregate numbers (accuracy, macro-F1, gap closed)
+// equal to the per-seed ones, the paired verdict printed, and an interrupted multi-seed job resumed from its parent folder.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -54,10 +54,24 @@ test('run --seeds 3,4: per-seed folders, the teacher trained once, aggregate = p
   );
   assert.equal(aggregate.gain!.mean, expected.mean);
   assert.equal(aggregate.gain!.n, 2);
+  // Macro-F1 beside accuracy: the same aggregation, its own paired gain, and the gap closed.
+  const f1Of = (name: string) =>
+    runs.map((r) => r.evaluation.rows.find((row) => row.name === name)!.macroF1!);
+  for (const name of ['teacher', 'scratch', 'distilled'])
+    assert.deepEqual(aggregate.rows.find((r) => r.name === name)!.macroF1, summarize(f1Of(name)));
+  assert.equal(
+    aggregate.macroF1Gain!.mean,
+    pairedDifference(f1Of('scratch'), f1Of('distilled')).mean,
+  );
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const [t, s, d] = ['teacher', 'scratch', 'distilled'].map((n) => mean(f1Of(n)));
+  assert.equal(aggregate.gapClosed!.macroF1, t > s ? (d - s) / (t - s) : undefined);
+  assert.match(first.stdout, /macro-F1 \(mean ± std\)/);
+  assert.match(first.stdout, /Scratch–teacher gap closed by the distilled student/);
   assert.ok(existsSync(join(dir, 'report.html')));
   const page = readFileSync(join(dir, 'report.html'), 'utf8');
   assert.ok(page.includes(aggregate.gain!.sentence), 'verdict in the report');
-  assert.match(first.stdout, /test acc \(mean ± std\)\s+seed 3\s+seed 4/);
+  assert.match(first.stdout, /test acc \(mean ± std\)\s+macro-F1 \(mean ± std\)\s+seed 3\s+seed 4/);
   assert.match(first.stdout, /2 seeds\): (within|beyond) seed noise/);
   assert.match(first.stdout, /teacher is trained once \(seed 3\) and reused for seed 4/);
 });
