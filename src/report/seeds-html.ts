@@ -38,8 +38,8 @@ export function renderSeedsReport(aggregate: SeedsResults, results: RunResults[]
     ? `<p>On macro-F1 (points of F1): ${escapeHtml(aggregate.macroF1Gain.sentence)}.</p>`
     : '';
   const gap = aggregate.gapClosed
-    ? `<p>Scratch–teacher gap closed by the distilled student (on the means): accuracy <b>${escapeHtml(gapText(aggregate.gapClosed.accuracy))}</b>${
-        f1 ? `, macro-F1 <b>${escapeHtml(gapText(aggregate.gapClosed.macroF1))}</b>` : ''
+    ? `<p>Scratch–teacher gap closed by the distilled student (on the means): accuracy <b>${escapeHtml(gapText(aggregate, 'accuracy'))}</b>${
+        f1 ? `, macro-F1 <b>${escapeHtml(gapText(aggregate, 'macroF1'))}</b>` : ''
       }.</p>`
     : '';
   const perSeedGain = gain

@@ -121,11 +121,20 @@ export function meanStdF1(s: Summary): string {
   return `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}`;
 }
 
-/** "75%" of the scratch–teacher gap, or why there is none. */
-export function gapText(closed: number | undefined): string {
-  return closed === undefined
-    ? 'no gap (the teacher is not above scratch)'
-    : `${(100 * closed).toFixed(0)}%`;
+/**
+ * "75% of a 0.51-point gap" (the teacher − scratch difference of the means, in points of the
+ * metric, so that a share of a gap within seed noise reads as what it is), or why there is none.
+ */
+export function gapText(
+  results: Pick<SeedsResults, 'rows' | 'gapClosed'>,
+  metric: 'accuracy' | 'macroF1',
+): string {
+  const closed = results.gapClosed?.[metric];
+  const mean = (name: string) => results.rows.find((r) => r.name === name)?.[metric]?.mean;
+  const [teacher, scratch] = [mean('teacher'), mean('scratch')];
+  if (closed === undefined || teacher === undefined || scratch === undefined)
+    return 'no gap (the teacher is not above scratch)';
+  return `${(100 * closed).toFixed(0)}% of a ${(100 * (teacher - scratch)).toFixed(2)}-point gap`;
 }
 
 /**
@@ -157,10 +166,8 @@ export function seedsSummary(results: SeedsResults): string {
     lines.push(`On macro-F1 (points of F1): ${results.macroF1Gain.sentence}.`);
   if (results.gapClosed)
     lines.push(
-      `Scratch–teacher gap closed by the distilled student (on the means): accuracy ${gapText(results.gapClosed.accuracy)}${
-        results.rows.every((r) => r.macroF1)
-          ? `, macro-F1 ${gapText(results.gapClosed.macroF1)}`
-          : ''
+      `Scratch–teacher gap closed by the distilled student (on the means): accuracy ${gapText(results, 'accuracy')}${
+        f1 ? `, macro-F1 ${gapText(results, 'macroF1')}` : ''
       }.`,
     );
   for (const a of results.autoTune ?? [])
