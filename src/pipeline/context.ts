@@ -23,6 +23,7 @@ import type {
 import { openRunDir, writeMetrics, type OpenRun } from '../run/folder.ts';
 import { checkModels } from './preflight.ts';
 import { resolveTeacherSpec } from '../teachers/load.ts';
+import type { TeacherCheck } from './teacher-check.ts';
 
 export interface PipelineEvents {
   onInfo?(message: string): void;
@@ -54,6 +55,8 @@ export interface RunContext {
   metrics: Partial<Record<StageName, EpochRecord[]>>;
   /** The automatic choice of temperature and weights, once the students' stages made it. */
   autoTune?: AutoTuneOutcome;
+  /** Teacher against the scratch student on validation, before the distilled stage. */
+  teacherCheck?: TeacherCheck;
   started: number;
   /** The locked folder: `close(failed)` releases it (and removes it if nothing was saved). */
   folder: OpenRun;

@@ -56,6 +56,7 @@ export async function evaluateStage(
     method: { name: method.name, paper: method.paper, params: { ...method.params } },
     stages: ctx.stages,
     autoTune: ctx.autoTune,
+    teacherCheck: ctx.teacherCheck,
     evaluation: { split: 'test', reference: evaluation.reference, rows: evaluation.rows },
     summary: {
       teacherAccuracy: acc('teacher'),

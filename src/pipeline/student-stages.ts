@@ -13,6 +13,7 @@ import type { RunContext } from './context.ts';
 import { buildOptions, runStage } from './stages.ts';
 import { transferLogits } from './transfer.ts';
 import { autoTuneStage } from '../tune/auto.ts';
+import { checkTeacherAboveStudent } from './teacher-check.ts';
 
 /**
  * Scratch baseline, then the distilled student (same seed, init, order, optimizer, epochs).
@@ -39,6 +40,14 @@ export async function studentStages(
     step: (m) => supervisedStep(m, { labelSmoothing: config.student.labelSmoothing }),
     seedKey: 'student',
   });
+  // Is there anything to pass on? Said before the distilled stage, not only after it.
+  ctx.teacherCheck = await checkTeacherAboveStudent({
+    teacher,
+    data: ctx.data,
+    scratchHistory: ctx.metrics.scratch,
+    scratchBestEpoch: ctx.stages.scratch?.bestEpoch,
+  });
+  if (ctx.teacherCheck) ctx.events.onInfo?.(ctx.teacherCheck.note);
   // Temperature and weights chosen on the validation split when the user set neither.
   const method = await autoTuneStage(ctx, teacher, configured);
   await runStage(ctx, {

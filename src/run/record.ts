@@ -10,6 +10,7 @@ import type { ModelEvaluation } from '../eval/evaluate.ts';
 import type { DataSpec } from '../data/spec.ts';
 import type { TeacherRecord } from '../teachers/teacher.ts';
 import type { GainVerdict } from '../eval/seed-stats.ts';
+import type { TeacherCheck } from '../pipeline/teacher-check.ts';
 import type { AutoTuneRecord } from '../tune/auto.ts';
 
 export const VERSION: string = JSON.parse(
@@ -65,6 +66,8 @@ export interface RunResults {
   stages: Partial<Record<StageName, Omit<StageResult, 'history'>>>;
   /** The automatic choice of temperature and weights, when it ran (or why it was skipped). */
   autoTune?: AutoTuneOutcome;
+  /** Teacher against the scratch student on validation, measured before the distilled stage. */
+  teacherCheck?: TeacherCheck;
   evaluation: { split: 'test'; reference?: string; rows: ModelEvaluation[] };
   summary: {
     teacherAccuracy?: number;

@@ -40,6 +40,15 @@ test('run --seeds 3,4: per-seed folders, the teacher trained once, aggregate = p
   assert.equal(runs[0].stages.teacher!.source, 'trained');
   assert.equal(runs[1].stages.teacher!.source, 'loaded');
   assert.equal(runs[1].stages.teacher!.modelDir, join(dir, 'seed-3', 'models', 'teacher'));
+  // Before each distilled stage, the teacher was measured against the scratch student.
+  for (const r of runs) {
+    assert.equal(r.teacherCheck!.examples, 200);
+    assert.equal(
+      r.teacherCheck!.teacherNotAbove,
+      r.teacherCheck!.teacherValidationAccuracy <= r.teacherCheck!.scratchValidationAccuracy,
+    );
+  }
+  assert.match(first.stderr, /teacher (on validation: |is not above the scratch student)/);
   // Same teacher: identical teacher accuracy, so its std is 0.
   const teacher = aggregate.rows.find((r) => r.name === 'teacher')!;
   assert.equal(teacher.accuracy.std, 0);
