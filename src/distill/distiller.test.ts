@@ -99,6 +99,26 @@ test('distillation moves the student towards the teacher on held-out data', asyn
   assert.ok(klOnValidation() < before * 0.7, 'KL(teacher ‖ student) did not drop by 30%');
 });
 
+test('a loss that turns NaN after the first epoch says which checkpoints are kept', async () => {
+  const { teacher, student } = models();
+  let calls = 0;
+  // 500 training examples at batch 100: 5 steps per epoch, NaN from the first step of epoch 2.
+  const late = {
+    name: 'late-nan',
+    params: {},
+    withParams: () => late,
+    losses: () => {
+      const w = tf.sum(tf.square(student.trainableWeights[0].read()));
+      return { broken: (++calls > 5 ? tf.mul(w, NaN) : tf.mul(w, 1e-3)) as tf.Scalar };
+    },
+  };
+  const distiller = new Distiller({ teacher, student, method: late });
+  await assert.rejects(
+    distiller.fit(data.train, { epochs: 3, batchSize: 100 }),
+    /loss became NaN at epoch 2, batch 1 .*checkpoints written after epochs up to 1 are kept/,
+  );
+});
+
 test('a teacher and student with different class counts are rejected before training', () => {
   const teacher = createMlp({ inputShape: shape, hidden: [8], classes: 10 });
   const student = createMlp({ inputShape: shape, hidden: [8], classes: 5 });
@@ -121,6 +141,6 @@ test('a NaN loss stops training with a clear error', async () => {
   const distiller = new Distiller({ teacher, student, method: bad });
   await assert.rejects(
     distiller.fit(data.train, { epochs: 1, batchSize: 100 }),
-    /loss became NaN at epoch 1, batch 1/,
+    /loss became NaN at epoch 1, batch 1 .*no epoch had finished, so there is no checkpoint/,
   );
 });

@@ -193,8 +193,14 @@ export async function fit(options: FitOptions): Promise<FitResult> {
       }
       const loss = Object.values(values).reduce((a, v) => a + v, 0);
       if (!Number.isFinite(loss)) {
+        // Checkpoints are written after finished epochs (onEpochEnd): in the first epoch of a
+        // fresh run there is none, and saying "kept" would send the user looking for it.
+        const kept =
+          epoch === 1
+            ? 'no epoch had finished, so there is no checkpoint to resume from'
+            : `checkpoints written after epochs up to ${epoch - 1} are kept (a run continues with --resume)`;
         throw trainingError(
-          `loss became ${loss} at epoch ${epoch}, batch ${b + 1} (${formatTerms(values)}): lower the learning rate, or check the method's parameters (e.g. --temperature); the last good checkpoint is kept`,
+          `loss became ${loss} at epoch ${epoch}, batch ${b + 1} (${formatTerms(values)}): lower the learning rate, or check the method's parameters (e.g. --temperature); ${kept}`,
         );
       }
       for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v * batch.size;
