@@ -9,10 +9,10 @@ import { addRecipeOptions, recipeFlagsToConfig } from './recipe-flags.ts';
 export const backendOption = () =>
   new Option('--backend <name>', 'compute backend').choices([...backendNames]);
 
-import { int, num } from './parsers.ts';
+import { int, num, positiveInt } from './parsers.ts';
 import { remoteFlagsToConfig, type RemoteTeacherFlags } from './remote-teacher-flags.ts';
 
-export { int, num };
+export { int, num, positiveInt };
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export interface Flags extends RemoteTeacherFlags {
@@ -91,9 +91,9 @@ export function addTrainingOptions(
     .option(
       '--train-limit <n>',
       'use only the first n training examples (validation included)',
-      int,
+      positiveInt,
     )
-    .option('--test-limit <n>', 'use only the first n test examples', int)
+    .option('--test-limit <n>', 'use only the first n test examples', positiveInt)
     .option('--validation-size <n>', 'examples held out of training for model selection', int)
     .option('--seed <n>', 'seed for initialisation, shuffling, augmentation and dropout', int)
     .option(

@@ -147,7 +147,7 @@ export async function checkModels(options: {
   for (const split of ['train', 'test'] as const) {
     if (data[split].count === 0) {
       throw dataError(
-        `the ${split} split of ${data.name} is empty${split === 'test' && config.testLimit === 0 ? ' (--test-limit 0)' : ''}: nothing to ${split === 'test' ? 'evaluate' : 'train on'}; use at least one example`,
+        `the ${split} split of ${data.name} is empty: nothing to ${split === 'test' ? 'evaluate' : 'train on'}; use at least one example`,
       );
     }
   }

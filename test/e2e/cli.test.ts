@@ -195,6 +195,14 @@ test('bad input: one-line errors and distinct exit codes', () => {
     ],
     [['distill'], 2, /distill needs --teacher/],
     [['run', '--bogus'], 2, /unknown option '--bogus'/],
+    // A count of 0 is a usage error in every command, before any data is read.
+    [
+      ['run', '--test-limit', '0'],
+      2,
+      /'--test-limit <n>' argument '0' is invalid\. expected a whole number >= 1/,
+    ],
+    [['evaluate', join(out, 'nope'), '--test-limit', '0'], 2, /expected a whole number >= 1/],
+    [['run', '--train-limit', '-5'], 2, /'--train-limit <n>' argument '-5' is invalid/],
     [['run', '--kd.temperature', '0'], 2, /method\.temperature: Too small/],
     [['run', '--dkd.beta', '8'], 2, /sets a parameter of method 'dkd', but the method is 'kd'/],
     [['evaluate', join(out, 'nope')], 4, /no model at .*model\.json is missing/],

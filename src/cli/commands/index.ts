@@ -9,6 +9,7 @@ import {
   backendOption,
   collect,
   int,
+  positiveInt,
   type Flags,
 } from '../options.ts';
 import type { TuneFlags } from './tune.ts';
@@ -170,7 +171,7 @@ export const commands: CommandSpec[] = [
           )
           .option('--dataset <name>', "mnist | fashion-mnist (default: the run's data, else mnist)")
           .option('--data-dir <dir>', 'directory with the dataset files')
-          .option('--test-limit <n>', 'use only the first n test examples', int)
+          .option('--test-limit <n>', 'use only the first n test examples', positiveInt)
           .addOption(backendOption())
           .option('--json', 'print only the results as JSON on stdout'),
       ),
@@ -231,7 +232,7 @@ export const commands: CommandSpec[] = [
         )
         .option('--dataset <name>', "test data (default: the run's dataset, else mnist)")
         .option('--data-dir <dir>', 'directory with the dataset files')
-        .option('--test-limit <n>', 'use only the first n test examples', int)
+        .option('--test-limit <n>', 'use only the first n test examples', positiveInt)
         .addOption(backendOption())
         .option('--force', 'overwrite a non-empty --out folder (never the source model)')
         .option('--json', 'print only the results as JSON on stdout'),

@@ -10,6 +10,7 @@ import {
   dataFlagsToConfig,
   flagsToConfig,
   int,
+  positiveInt,
   num,
   type Flags,
 } from '../options.ts';
@@ -118,8 +119,8 @@ export function addLabelDataOptions(cmd: Command): Command {
     .option('--data-kind <kind>', 'the kind of --data, if not detected')
     .option('--data-dir <dir>', "a built-in dataset's files")
     .option('--data-option <key=value>', 'any option of the data kind (repeatable)', collect)
-    .option('--train-limit <n>', 'use only the first n training examples', int)
-    .option('--test-limit <n>', 'use only the first n test examples', int)
+    .option('--train-limit <n>', 'use only the first n training examples', positiveInt)
+    .option('--test-limit <n>', 'use only the first n test examples', positiveInt)
     .option(
       '--validation-size <n>',
       "examples held out of training (default: the data kind's)",
