@@ -7,25 +7,42 @@ import { basename, dirname, join } from 'node:path';
 import type { RunResults } from '../run/record.ts';
 import { datasetRefOf, featuresAsFloat, loadDataset, primaryInput } from '../data/index.ts';
 import type { InputSpec } from '../data/spec.ts';
+import { verifyFolder } from '../io/checksums.ts';
 
 const isModelDir = (dir: string) => existsSync(join(dir, 'model.json'));
 
 /**
  * The folders the server may read models from, by URL name. A run made by `distill --teacher`
  * has no models/teacher: its single saved teacher (stages.teacher.modelDir) is served instead.
+ * A folder whose files no longer match its checksums.json (truncated, overwritten) is left out
+ * and named in `damaged` (by URL name: one line with the fix), so the page never hands the browser a
+ * model that fails deep inside tfjs.
  */
-export function modelFolders(runDir: string, results: RunResults): Record<string, string> {
-  const folders: Record<string, string> = {};
+export function checkedModelFolders(
+  runDir: string,
+  results: RunResults,
+): { folders: Record<string, string>; damaged: Record<string, string> } {
+  const candidates: Record<string, string> = {};
   for (const stage of ['teacher', 'scratch', 'distilled']) {
     const dir = join(runDir, 'models', stage);
-    if (isModelDir(dir)) folders[stage] = dir;
+    if (isModelDir(dir)) candidates[stage] = dir;
   }
   // Only a tfjs Layers teacher runs in the page (a graph model, ONNX, … run in Node: loadExamples).
   const external = results.stages?.teacher?.modelDir;
   const layers = (results.teacher?.kind ?? 'layers') === 'layers';
-  if (!folders.teacher && layers && external && !external.includes(', ') && isModelDir(external))
-    folders.teacher = external;
-  return folders;
+  if (!candidates.teacher && layers && external && !external.includes(', ') && isModelDir(external))
+    candidates.teacher = external;
+  const folders: Record<string, string> = {};
+  const damaged: Record<string, string> = {};
+  for (const [name, dir] of Object.entries(candidates)) {
+    try {
+      verifyFolder(dir, `the ${name} model is not served; rerun its stage or restore the folder`);
+      folders[name] = dir;
+    } catch (e) {
+      damaged[name] = (e as Error).message;
+    }
+  }
+  return { folders, damaged };
 }
 
 /**
@@ -170,6 +187,11 @@ export async function ensureUint8Export(
     return { dir: outDir, created: false };
   }
   if (!isModelDir(modelDir)) return { reason: `no distilled student in ${dirname(modelDir)}` };
+  try {
+    verifyFolder(modelDir, 'not exported; rerun the distilled stage or restore the folder');
+  } catch (e) {
+    return { reason: (e as Error).message };
+  }
   try {
     const { exportModel } = await import('../export/export.ts');
     // The run's own exports folder: rewriting a stale or partial export there is intended.

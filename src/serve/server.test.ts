@@ -33,6 +33,7 @@ import { loadMnist } from '../data/index.ts';
 import { DistilleryError } from '../errors.ts';
 import { startServer, type DemoServer } from './server.ts';
 import { findNewestRun } from '../run/folder.ts';
+import { sealFolder } from '../io/checksums.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const WASM_FILE = createRequire(import.meta.url).resolve(
@@ -348,6 +349,53 @@ test('a busy port and a folder without results.json are usage errors', async () 
     startServer({ runDir: join(root, 'runs', 'unfinished'), port: 0 }),
     (e: DistilleryError) => e.kind === 'usage' && /no results\.json/.test(e.message),
   );
+});
+
+test('a model folder damaged since its stage sealed it is named and not served', async () => {
+  const dir = join(root, 'damaged');
+  const results = JSON.parse(readFileSync(join(run, 'results.json'), 'utf8'));
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'results.json'), JSON.stringify(results));
+  for (const [stage, seed] of [
+    ['teacher', 1],
+    ['distilled', 2],
+  ] as const) {
+    const model = createMlp({ inputShape: [28, 28, 1], hidden: [8], classes: 10, seed });
+    await saveModel(model, join(dir, 'models', stage));
+    model.dispose();
+    sealFolder(join(dir, 'models', stage));
+  }
+  // Truncate the distilled student's weights, as a full disk or an interrupted copy would.
+  const models = join(dir, 'models', 'distilled');
+  const shard = readdirSync(models).find((f) => f.endsWith('.bin'))!;
+  writeFileSync(join(models, shard), readFileSync(join(models, shard)).subarray(0, 100));
+  const messages: string[] = [];
+  const damaged = await startServer({
+    runDir: dir,
+    port: 0,
+    testImages: 1,
+    onInfo: (m) => messages.push(m),
+  });
+  try {
+    const line =
+      /models\/distilled\/.*\.bin is corrupted \(checksum mismatch\): the distilled model is not served/;
+    assert.ok(
+      messages.some((m) => line.test(m)),
+      messages.join('\n'),
+    );
+    assert.ok(
+      messages.some((m) => /^no uint8 export: .*corrupted.*not exported/.test(m)),
+      messages.join('\n'),
+    );
+    assert.equal(existsSync(join(dir, 'exports', 'uint8')), false);
+    const info = await (await fetch(`${damaged.url}api/run.json`)).json();
+    assert.deepEqual(Object.keys(info.models), ['teacher']);
+    const base = damaged.url.replace(/\/$/, '');
+    assert.equal((await fetch(`${base}/run/models/teacher/model.json`)).status, 200);
+    assert.equal((await fetch(`${base}/run/models/distilled/model.json`)).status, 404);
+  } finally {
+    await damaged.close();
+  }
 });
 
 test('the CLI prints the URL, serves, and exits 0 on SIGTERM; without runs it fails in one line', async () => {

@@ -10,7 +10,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ioError, usageError } from '../errors.ts';
 import { resolveInside, safeSegments, sendFile, sendJson, sendText } from './files.ts';
-import { ensureUint8Export, loadExamples, modelFolders, type TestExamples } from './run-folder.ts';
+import {
+  checkedModelFolders,
+  ensureUint8Export,
+  loadExamples,
+  type TestExamples,
+} from './run-folder.ts';
 import { buildBrowserModules } from './browser-modules.ts';
 import { primaryInput } from '../data/spec.ts';
 import { readResults } from '../run/folder.ts';
@@ -83,7 +88,8 @@ export async function startServer(options: ServeOptions): Promise<DemoServer> {
     throw usageError(`--port ${port}: expected an integer from 0 to 65535`);
   const info = options.onInfo ?? (() => {});
 
-  const folders = modelFolders(runDir, results);
+  const { folders, damaged } = checkedModelFolders(runDir, results);
+  for (const line of Object.values(damaged)) info(line);
   if (!folders.teacher || !folders.distilled)
     info(
       `${runDir}: no ${folders.teacher ? 'distilled student' : 'teacher'} model to serve; the page shows what there is`,
@@ -101,9 +107,11 @@ export async function startServer(options: ServeOptions): Promise<DemoServer> {
 
   let images: TestExamples | undefined;
   try {
-    const teacherDirs = folders.teacher
-      ? []
-      : (results.stages?.teacher?.modelDir?.split(', ').filter(Boolean) ?? []);
+    // A teacher the page cannot run gives its logits from Node; a damaged one gives none.
+    const teacherDirs =
+      folders.teacher || damaged.teacher
+        ? []
+        : (results.stages?.teacher?.modelDir?.split(', ').filter(Boolean) ?? []);
     images = await loadExamples(results, options.testImages ?? 100, { runDir, teacherDirs });
   } catch (e) {
     info(`no test examples for the picker: ${(e as Error).message}`);
