@@ -44,6 +44,22 @@ test('--out as a symlink to the source model is refused, even with overwrite', a
   );
 });
 
+test('--out inside the source model folder is refused before anything is written', async () => {
+  const inside = join(source, 'uint8');
+  await assert.rejects(
+    exportModel({ modelDir: source, outDir: inside, quantize: 'uint8' }),
+    usage(/is inside the model folder .*: choose a folder outside it/),
+  );
+  assert.equal(existsSync(inside), false);
+  // Also through a symlink that points into it.
+  const link = join(root, 'link-into-student');
+  symlinkSync(source, link);
+  assert.throws(
+    () => checkExportTarget(source, join(link, 'deeper', 'out')),
+    usage(/is inside the model folder/),
+  );
+});
+
 test('a non-empty folder (another model) is refused without overwrite, replaced with it', async () => {
   const before = readFileSync(join(teacher, 'model.json'), 'utf8');
   await assert.rejects(

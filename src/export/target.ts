@@ -1,5 +1,5 @@
-// Where an export may be written: never over its source model (compared by real path, so a
-// symlink to the model folder is caught), and never into a non-empty folder unless the caller
+// Where an export may be written: never over, around or inside its source model (compared by
+// real path, so a symlink to the model folder is caught), and never into a non-empty folder unless the caller
 // says to overwrite it (--force), so a run's teacher or another export is not replaced by mistake.
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
@@ -29,6 +29,12 @@ export function checkExportTarget(
   if (source.startsWith(target + sep))
     throw usageError(
       `${flag} ${outDir} contains the model folder ${modelDir}: choose another folder`,
+    );
+  // Inside the source: the export would become part of the model folder it reads (a run's
+  // sealed stage model, which later copies and exports would carry along).
+  if (target.startsWith(source + sep))
+    throw usageError(
+      `${flag} ${outDir} is inside the model folder ${modelDir}: choose a folder outside it`,
     );
   if (!existsSync(target)) return;
   if (!statSync(target).isDirectory())
