@@ -3,7 +3,7 @@
 // reader gives one-line errors: usage (2) for a folder that is not a run, io (6) for a damaged file.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { ioError, usageError } from '../errors.ts';
+import { DistilleryError, ioError, usageError } from '../errors.ts';
 import { writeAtomic } from '../io/atomic.ts';
 import type { EpochRecord } from '../train/loop.ts';
 import { validateConfig, type RunConfig } from '../config.ts';
@@ -36,7 +36,17 @@ export function readRunConfig(runDir: string): {
   teacherDirs?: string[];
 } {
   const saved = readRunRecord(runDir);
-  const config = validateConfig(saved.config);
+  let config: RunConfig;
+  try {
+    config = validateConfig(saved.config);
+  } catch (e) {
+    // The file is the run's own record: a config in it that does not validate is a damaged (or
+    // hand-edited, or other-version) file, not a usage mistake of this command line.
+    if (!(e instanceof DistilleryError) || e.kind !== 'usage') throw e;
+    throw ioError(
+      `${join(runDir, 'config.json')}: the recorded config does not validate (${e.message.replace(/^invalid config: /, '')}): it was edited or damaged; restore it or start the run again`,
+    );
+  }
   // A folder moved (or copied) away from its --out: its cache and siblings go beside it now, not
   // to the old place (which may be gone or read-only).
   const dir = resolve(runDir);

@@ -79,7 +79,7 @@ test('a run that fails before saving anything leaves no run folder', () => {
   assert.deepEqual(readdirSync(out), []);
 });
 
-test('--resume refuses flags it would ignore, and a damaged config.json is exit 6', () => {
+test('--resume refuses flags it would ignore, and a damaged or invalid config.json is exit 6', () => {
   const run = join(root, 'runs', 'started');
   mkdirSync(run, { recursive: true });
   const config = resolveConfig({ outDir: join(root, 'runs') });
@@ -92,6 +92,14 @@ test('--resume refuses flags it would ignore, and a damaged config.json is exit 
   assertOneLine(cli(['run', '--resume', run, '--kd.temperature', '8']), 2, /would be ignored/);
   writeFileSync(join(run, 'config.json'), '{"command": "run", "conf');
   assertOneLine(cli(['run', '--resume', run]), 6, /config\.json is unreadable/);
+  // Parses, but a recorded section is gone: the run's own file is damaged, not the flags.
+  const { teacher: _dropped, ...partial } = config;
+  writeFileSync(join(run, 'config.json'), JSON.stringify({ command: 'run', config: partial }));
+  assertOneLine(
+    cli(['run', '--resume', run]),
+    6,
+    /config\.json: the recorded config does not validate \(teacher: .*\): it was edited or damaged/,
+  );
 });
 
 test('serve of a run with a corrupt results.json is exit 6, as report says it', () => {
