@@ -1,10 +1,19 @@
 // `npm run bench:methods` (not part of CI): every distillation method on MNIST and Fashion-MNIST
 // with the same teacher and student, several seeds each, next to the scratch baseline; writes
 // docs/methods.md (table) and docs/methods.json (every run). Hyper-parameters: each method's
-// defaults, listed in the output. Usage:
+// defaults, listed in the output. Two budgets:
+//   short (default): Adam 1e-3 at a constant rate, a few epochs on a slice; the whole of
+//     docs/methods.md is rewritten except its section between the recipe markers.
+//   --recipe mdistiller: every stage on mdistiller's CIFAR-100 schedule scaled to --student-epochs
+//     (SGD, momentum 0.9, rate 0.05, L2 5e-4, ×0.1 at 150/180/210 of 240 epochs) and the full
+//     training split; the methods' epoch-counted parameters (DKD's warm-up, CTKD's curriculum)
+//     scaled the same way; rewrites only the recipe section of docs/methods.md, with each
+//     method's gain over scratch paired by seed and its noise verdict.
+// Usage:
 //   npm run bench:methods -- [--datasets mnist,fashion-mnist] [--seeds 3] [--train-limit 20000]
 //                            [--teacher-epochs 4] [--student-epochs 5] [--backend auto]
-import { writeFileSync } from 'node:fs';
+//                            [--recipe mdistiller]
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tf } from '../src/tf.ts';
 import { loadDataset } from '../src/data/index.ts';
 import { createMlp } from '../src/models/index.ts';
@@ -15,6 +24,9 @@ import { computeTeacherLogits } from '../src/distill/teacher-cache.ts';
 import { accuracyOf } from '../src/eval/metrics.ts';
 import { selectBackend, type BackendName } from '../src/backend/index.ts';
 import { deriveSeed } from '../src/random.ts';
+import { gainVerdict } from '../src/eval/seed-stats.ts';
+import type { TrainingRecipe } from '../src/train/loop.ts';
+import type { OptimizerOptions } from '../src/train/optimizers.ts';
 import { benchArgs } from './args.ts';
 
 const args = benchArgs([
@@ -24,12 +36,50 @@ const args = benchArgs([
   'student-epochs',
   'teacher-epochs',
   'train-limit',
+  'recipe',
 ]);
+const recipeName = args.get('recipe');
+if (recipeName !== undefined && recipeName !== 'mdistiller') {
+  console.error(`--recipe ${recipeName}: the one recipe is 'mdistiller'`);
+  process.exit(2);
+}
+const recipeMode = recipeName === 'mdistiller';
 const names = (args.get('datasets') ?? 'mnist,fashion-mnist').split(',') as string[];
 const seeds = Number(args.get('seeds') ?? 3);
-const trainLimit = Number(args.get('train-limit') ?? 20000);
-const teacherEpochs = Number(args.get('teacher-epochs') ?? 4);
-const studentEpochs = Number(args.get('student-epochs') ?? 5);
+const trainLimit = Number(args.get('train-limit') ?? (recipeMode ? 60000 : 20000));
+const validationSize = Math.min(recipeMode ? 5000 : 2000, Math.floor(trainLimit / 5));
+const teacherEpochs = Number(args.get('teacher-epochs') ?? (recipeMode ? 30 : 4));
+const studentEpochs = Number(args.get('student-epochs') ?? (recipeMode ? 30 : 5));
+
+/**
+ * mdistiller's CIFAR-100 solver (configs/cifar100/*.yaml: SGD, LR 0.05, MOMENTUM 0.9,
+ * WEIGHT_DECAY 5e-4, LR_DECAY_STAGES [150, 180, 210] of 240 epochs, rate 0.1) scaled to `epochs`.
+ */
+function mdistillerTraining(epochs: number): {
+  optimizer: OptimizerOptions;
+  recipe: TrainingRecipe;
+  milestones: number[];
+} {
+  const milestones = [150, 180, 210].map((m) => Math.max(1, Math.round((m / 240) * epochs)));
+  return {
+    optimizer: { name: 'momentum', learningRate: 0.05, momentum: 0.9 },
+    recipe: {
+      learningRate: 0.05,
+      schedule: { shape: 'step', per: 'epoch', milestones, gamma: 0.1 },
+      l2: { rate: 5e-4, exclude: 'none' },
+    },
+    milestones,
+  };
+}
+const teacherTraining = recipeMode ? mdistillerTraining(teacherEpochs) : undefined;
+const studentTraining = recipeMode ? mdistillerTraining(studentEpochs) : undefined;
+/** Epoch-counted method parameters, scaled from 240 epochs as the schedule is (mdistiller's values). */
+const scaledParams: Record<string, Record<string, number>> = recipeMode
+  ? {
+      dkd: { warmupEpochs: Math.max(1, Math.round((20 / 240) * studentEpochs)) },
+      ctkd: { curriculumEpochs: Math.max(1, Math.round((10 / 240) * studentEpochs)) },
+    }
+  : {};
 const TEACHER = [512, 512];
 const STUDENT = [32];
 const shape = [28, 28, 1];
@@ -43,7 +93,7 @@ const skipped: Record<string, string> = {};
 const log = (m: string) => process.stderr.write(m + '\n');
 
 for (const name of names) {
-  const data = await loadDataset({ dataset: name, trainLimit, validationSize: 2000 });
+  const data = await loadDataset({ dataset: name, trainLimit, validationSize });
   const teacher = createMlp({
     inputShape: shape,
     hidden: TEACHER,
@@ -58,6 +108,10 @@ for (const name of names) {
     epochs: teacherEpochs,
     shiftPixels: 1,
     seed: 1,
+    ...(teacherTraining && {
+      optimizer: teacherTraining.optimizer,
+      recipe: teacherTraining.recipe,
+    }),
   });
   teacherAccuracy[name] = accuracyOf(teacher, data.test, shape);
   log(`${name}: teacher ${(100 * teacherAccuracy[name]).toFixed(2)}%`);
@@ -74,6 +128,10 @@ for (const name of names) {
       epochs: studentEpochs,
       validation: data.validation,
       seed: deriveSeed(seed, 'fit'),
+      ...(studentTraining && {
+        optimizer: studentTraining.optimizer,
+        recipe: studentTraining.recipe,
+      }),
     };
     let t0 = performance.now();
     const scratch = student();
@@ -87,7 +145,7 @@ for (const name of names) {
     });
     scratch.dispose();
     for (const methodName of methodNames) {
-      const method = methods[methodName]();
+      const method = methods[methodName](scaledParams[methodName] ?? {});
       const s = student();
       let distiller: Distiller;
       try {
@@ -134,41 +192,113 @@ const cell = (dataset: string, method: string) => {
   const { mean, std } = stats(xs);
   return { text: `${(100 * mean).toFixed(2)} ± ${(100 * std).toFixed(2)}`, mean };
 };
-const lines = [
-  '# Distillation methods on MNIST and Fashion-MNIST',
-  '',
-  `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:methods\` on ${backend.description} (${backend.threads} thread(s)), ${((Date.now() - started) / 60000).toFixed(1)} min in all.`,
-  `Teacher MLP 784-${TEACHER.join('-')}-10 (dropout 0.3, ±1 px shifts, ${teacherEpochs} epochs); student MLP 784-${STUDENT.join('-')}-10 trained ${studentEpochs} epochs with Adam 1e-3, batch 128,`,
-  `on the first ${trainLimit} training images (2,000 of them held out for validation/best-epoch selection); test accuracy (%) on the full 10,000-image test set, mean ± std over ${seeds} seeds`,
-  '(each seed: same student initialisation and batch order for every method). Teacher test accuracy: ' +
-    names.map((n) => `${n} ${(100 * teacherAccuracy[n]).toFixed(2)}%`).join(', ') +
-    '.',
-  '',
-  `| method | ${names.join(' | ')} | Δ vs scratch (${names.join(', ')}) | parameters (defaults) |`,
-  `| --- | ${names.map(() => '---').join(' | ')} | --- | --- |`,
-];
-for (const method of ['scratch', ...methodNames]) {
-  const cells = names.map((n) => cell(n, method));
-  const deltas = names.map((n, i) => {
-    const d = cells[i].mean - cell(n, 'scratch').mean;
-    return Number.isNaN(d) ? '—' : `${d >= 0 ? '+' : ''}${(100 * d).toFixed(2)}`;
-  });
-  const params =
-    method === 'scratch'
-      ? 'cross-entropy only'
-      : `\`${JSON.stringify(methods[method as keyof typeof methods].definition.defaults)}\``;
+const accuracies = (dataset: string, method: string) =>
+  rows
+    .filter((r) => r.dataset === dataset && r.method === method)
+    .sort((a, b) => a.seed - b.seed)
+    .map((r) => r.accuracy);
+/** Gain over scratch paired by seed, with its verdict, in a table cell. */
+const verdictCell = (dataset: string, method: string) => {
+  const xs = accuracies(dataset, method);
+  if (xs.length === 0 || method === 'scratch') return method === 'scratch' ? '–' : '—';
+  const v = gainVerdict(accuracies(dataset, 'scratch'), xs);
+  if (v.verdict === 'one-seed') return `${(100 * v.mean).toFixed(2)} (1 seed)`;
+  const noise = v.verdict === 'beyond-noise' ? 'beyond noise' : 'within noise';
+  return `${v.mean >= 0 ? '+' : ''}${(100 * v.mean).toFixed(2)} ± ${(100 * v.std).toFixed(2)}, ${noise}`;
+};
+const paramsOf = (method: string) =>
+  method === 'scratch'
+    ? 'cross-entropy only'
+    : `\`${JSON.stringify({ ...methods[method as keyof typeof methods].definition.defaults, ...scaledParams[method] })}\``;
+const teacherLine =
+  'Teacher test accuracy: ' +
+  names.map((n) => `${n} ${(100 * teacherAccuracy[n]).toFixed(2)}%`).join(', ') +
+  '.';
+const minutes = ((Date.now() - started) / 60000).toFixed(1);
+const lines: string[] = [];
+if (recipeMode) {
+  const t = studentTraining!;
   lines.push(
-    `| ${method} | ${cells.map((c) => c.text).join(' | ')} | ${deltas.join(', ')} | ${params} |`,
+    `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:methods -- --recipe mdistiller\` on ${backend.description} (${backend.threads} thread(s)), ${minutes} min in all.`,
+    `mdistiller's CIFAR-100 schedule scaled from 240 epochs to ${studentEpochs} (teacher ${teacherEpochs}): SGD with momentum 0.9, rate 0.05, L2 5e-4 on every weight, ×0.1 after epochs ${t.milestones.join(', ')} (theirs: 150, 180, 210), batch 128; DKD's warm-up and CTKD's curriculum scaled the same way (parameters below).`,
+    `Teacher MLP 784-${TEACHER.join('-')}-10 (dropout 0.3, ±1 px shifts); student MLP 784-${STUDENT.join('-')}-10; the first ${trainLimit} training images, ${validationSize} of them held out to keep each run's best epoch; test accuracy (%) on the full 10,000-image test set, mean ± std over ${seeds} seeds, and the gain over scratch paired by seed with the 95% Student-t verdict (same initialisation and batch order for every method of a seed). ${teacherLine}`,
+    '',
+    `| method | ${names.join(' | ')} | ${names.map((n) => `gain vs scratch, ${n}`).join(' | ')} | parameters |`,
+    `| --- | ${names.map(() => '---').join(' | ')} | ${names.map(() => '---').join(' | ')} | --- |`,
   );
+  for (const method of ['scratch', ...methodNames])
+    lines.push(
+      `| ${method} | ${names.map((n) => cell(n, method).text).join(' | ')} | ${names.map((n) => verdictCell(n, method)).join(' | ')} | ${paramsOf(method)} |`,
+    );
+} else {
+  lines.push(
+    '# Distillation methods on MNIST and Fashion-MNIST',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:methods\` on ${backend.description} (${backend.threads} thread(s)), ${minutes} min in all.`,
+    `Teacher MLP 784-${TEACHER.join('-')}-10 (dropout 0.3, ±1 px shifts, ${teacherEpochs} epochs); student MLP 784-${STUDENT.join('-')}-10 trained ${studentEpochs} epochs with Adam 1e-3, batch 128,`,
+    `on the first ${trainLimit} training images (${validationSize} of them held out for validation/best-epoch selection); test accuracy (%) on the full 10,000-image test set, mean ± std over ${seeds} seeds`,
+    '(each seed: same student initialisation and batch order for every method). ' + teacherLine,
+    '',
+    `| method | ${names.join(' | ')} | Δ vs scratch (${names.join(', ')}) | parameters (defaults) |`,
+    `| --- | ${names.map(() => '---').join(' | ')} | --- | --- |`,
+  );
+  for (const method of ['scratch', ...methodNames]) {
+    const cells = names.map((n) => cell(n, method));
+    const deltas = names.map((n, i) => {
+      const d = cells[i].mean - cell(n, 'scratch').mean;
+      return Number.isNaN(d) ? '—' : `${d >= 0 ? '+' : ''}${(100 * d).toFixed(2)}`;
+    });
+    lines.push(
+      `| ${method} | ${cells.map((c) => c.text).join(' | ')} | ${deltas.join(', ')} | ${paramsOf(method)} |`,
+    );
+  }
 }
 if (Object.keys(skipped).length) {
   lines.push('', 'Not run on this MLP pair:');
   for (const [m, why] of Object.entries(skipped)) lines.push(`- ${m}: ${why}`);
 }
-writeFileSync('docs/methods.md', lines.join('\n') + '\n');
+
+// Each budget owns its part of docs/methods.md: the recipe run its marked section, the short run
+// the rest (keeping the recipe section where it stands).
+const DOC = 'docs/methods.md';
+const BEGIN = '<!-- bench:methods:recipe -->';
+const END = '<!-- /bench:methods:recipe -->';
+const previous = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
+const at = previous.indexOf(BEGIN);
+const until = previous.indexOf(END);
+const recipeSection = at >= 0 && until > at ? previous.slice(at, until + END.length) : undefined;
+if (recipeMode) {
+  const section = [BEGIN, ...lines, END].join('\n');
+  const heading = '\n## The same methods on a recipe budget\n\n';
+  writeFileSync(
+    DOC,
+    recipeSection
+      ? previous.replace(recipeSection, section)
+      : previous.trimEnd() + '\n' + heading + section + '\n',
+  );
+} else {
+  writeFileSync(
+    DOC,
+    lines.join('\n') +
+      '\n' +
+      (recipeSection ? '\n## The same methods on a recipe budget\n\n' + recipeSection + '\n' : ''),
+  );
+}
 writeFileSync(
-  'docs/methods.json',
-  JSON.stringify({ backend, teacherAccuracy, rows, skipped }, null, 1),
+  recipeMode ? 'docs/methods-recipe.json' : 'docs/methods.json',
+  JSON.stringify(
+    {
+      backend,
+      recipe: recipeMode
+        ? { name: recipeName, student: studentTraining, teacher: teacherTraining }
+        : undefined,
+      teacherAccuracy,
+      rows,
+      skipped,
+    },
+    null,
+    1,
+  ),
 );
 process.stdout.write(lines.join('\n') + '\n');
 tf.disposeVariables();
