@@ -3,7 +3,7 @@
 // runs, so `--help` is instant. This file is the only place that maps errors to exit codes.
 import { Command } from 'commander';
 import { commands } from './commands/index.ts';
-import { describeSystemError, isSystemError } from '../io-errors.ts';
+import { describeSystemError, isSystemError } from '../io/system-errors.ts';
 
 const EXIT_CODES = { usage: 2, data: 3, model: 4, training: 5, io: 6 } as const;
 

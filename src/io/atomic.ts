@@ -2,7 +2,7 @@
 // a reader (or a resumed run after a kill) sees the old file or the new one, never half of one.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { describeSystemError } from '../io-errors.ts';
+import { describeSystemError } from './system-errors.ts';
 
 /** Writes via a temporary file and rename, so a crash never leaves a half-written file. */
 export function writeAtomic(path: string, data: string | Uint8Array): void {

@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ioError, usageError } from '../errors.ts';
 import { writeAtomic } from '../io/atomic.ts';
 import type { StartRecord } from './record.ts';
-import { describeSystemError } from '../io-errors.ts';
+import { describeSystemError } from '../io/system-errors.ts';
 
 export const LOCK_FILE = '.lock';
 

@@ -1,7 +1,7 @@
 // Node's file-system errors (ENOSPC, EROFS, EACCES, ENOTDIR, …) as one-line io errors: what failed,
 // on which path, why in words, and what to do. main.ts maps any such error that escapes to exit 6,
 // so a disk that fills up mid-run never ends in a stack trace.
-import { DistilleryError, ioError } from './errors.ts';
+import { DistilleryError, ioError } from '../errors.ts';
 
 const REASONS: Record<string, string> = {
   ENOSPC: 'no space left on the device; free some space or write elsewhere',
