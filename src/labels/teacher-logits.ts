@@ -177,7 +177,7 @@ export function loadStoreLogits(
 }
 
 /**
- * The store at `dir` as the teacher of a `distill` on `split`: refused for another command, other
+ * The store at `dir` as the teacher of a `distill` or `tune` on `split`: refused for another command, other
  * classes or rows the store lacks (reads the manifest and digests only; loadStoreLogits reads the
  * shards).
  */
@@ -187,8 +187,11 @@ export function openStoreTeacher(
   split: Split,
   expect: StoreExpectations = {},
 ): Teacher {
-  if (command !== 'distill')
-    throw usageError(`--teacher-logits (a logit store) serves 'distill' only, not '${command}'`);
+  // run and born-again train their teacher; distill and tune read a saved one, or its store.
+  if (command !== 'distill' && command !== 'tune')
+    throw usageError(
+      `--teacher-logits (a logit store) serves 'distill' and 'tune' only, not '${command}'`,
+    );
   const manifest = readManifest(dir);
   checkStoreExpectations(dir, manifest, expect);
   matchStoreRows(dir, manifest, split);

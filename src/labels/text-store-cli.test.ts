@@ -3,7 +3,8 @@
 // on the same mails accepts the store even with another tokenizer (the rows are found by their
 // records' digests, not their token ids) and refuses a split with one mail more (exit 2, one
 // line: "1 of 201 rows"); `distill --teacher openai:…` labels the training mails into a store in
-// its run folder first and trains the very student that label + --teacher-logits trains.
+// its run folder first and trains the very student that label + --teacher-logits trains; `tune`
+// searches on the same store.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -90,6 +91,26 @@ test('an LLM store of SpamAssassin mails serves distill on the same mails, whate
     errors[0],
     /lacks 1 of 201 rows of the training split \(e\.g\. row 200; the store holds 200 rows of spam-assassin train\)/,
   );
+});
+
+test('tune searches on the store as distill does; run, which trains its teacher, has no such option', async () => {
+  const tuned = await cli([
+    'tune',
+    ...['--teacher-logits', store, ...DATA, ...STUDENT],
+    ...['--search', 'temperature=1,4', '--search', 'hardWeight=0.5', '--eta', '2'],
+    ...['--out', join(root, 'tune'), '--json'],
+  ]);
+  assert.equal(tuned.code, 0, tuned.stderr);
+  const results = JSON.parse(tuned.stdout);
+  assert.deepEqual(
+    results.rows.map((r: { params: { temperature: number } }) => r.params.temperature).sort(),
+    [1, 4],
+  );
+  const best = JSON.parse(readFileSync(results.bestConfigPath, 'utf8'));
+  assert.equal(best.teacherLogits, store);
+  const refused = await cli(['run', '--teacher-logits', store, ...DATA]);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(refused.stderr, /unknown option '--teacher-logits'/);
 });
 
 test('distill --teacher openai:… labels the training mails into the run folder: the same student as label + --teacher-logits', async () => {

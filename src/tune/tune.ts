@@ -34,7 +34,8 @@ export type SearchSpace = Record<string, unknown[]>;
 export interface TuneOptions {
   /** Base config: dataset, student, optimizer, epochs (the full budget), method and its fixed params. */
   config: RunConfig;
-  teacherDir: string;
+  /** A saved teacher; optional when config.teacherLogits names a logit store (the teacher table). */
+  teacherDir?: string;
   space: SearchSpace;
   /** Sample at most this many candidates from the grid (default: the whole grid, capped at 27). */
   trials?: number;
@@ -150,16 +151,20 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     }
   });
 
-  // The same orchestration as run/distill: backend, folder, data (never the test split), teacher.
+  // The same orchestration as run/distill: backend, folder, data (never the test split), teacher
+  // (a saved model, or a logit store through config.teacherLogits, or both: then they must match).
+  const teacherDirs = options.teacherDir ? [options.teacherDir] : [];
+  if (teacherDirs.length === 0 && !config.teacherLogits)
+    throw usageError('tune needs a teacher: teacherDir, or config.teacherLogits (a logit store)');
   const ctx = await openRun({
     config,
     command: 'tune',
-    teacherDirs: [options.teacherDir],
+    teacherDirs: teacherDirs,
     splits: ['train', 'validation'],
     prefix: 'tune-',
   });
   const { backend, data, runDir: dir } = ctx;
-  const { teacher } = await teacherStage(ctx, [options.teacherDir]);
+  const { teacher } = await teacherStage(ctx, teacherDirs);
   const epochsPerRung = rungEpochs(
     candidates.length,
     config.student.epochs,

@@ -98,6 +98,10 @@ export const commands: CommandSpec[] = [
             collect,
           )
           .option(
+            '--teacher-logits <dir>',
+            'a logit store written by `distillery label` on these rows or a superset: the teacher table (no teacher needed)',
+          )
+          .option(
             '--search <key=v1,v2,…>',
             'values to try for a method parameter (repeatable; default temperature and hardWeight)',
             collect,

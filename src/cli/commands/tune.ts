@@ -18,9 +18,9 @@ export async function tuneCommand(flags: TuneFlags, extraArgs: string[]): Promis
   const teacher = flags.teacher?.[0];
   if ((flags.teacher?.length ?? 0) > 1)
     throw usageError('tune takes one --teacher (ensembles: distill)');
-  if (!teacher)
+  if (!teacher && !flags.teacherLogits)
     throw usageError(
-      'tune needs --teacher <model-dir> (a saved teacher, e.g. runs/<run>/models/teacher)',
+      'tune needs --teacher <model-dir> (a saved teacher, e.g. runs/<run>/models/teacher) or --teacher-logits <store>',
     );
   const methodFlags = parseMethodFlags(extraArgs);
   const config = resolveConfig(
@@ -69,6 +69,6 @@ export async function tuneCommand(flags: TuneFlags, extraArgs: string[]): Promis
     ) + '\n',
   );
   process.stdout.write(
-    `Best config: ${results.bestConfigPath}\nReproduce: distillery distill --teacher ${teacher} --config ${results.bestConfigPath}\n`,
+    `Best config: ${results.bestConfigPath}\nReproduce: distillery distill ${teacher ? `--teacher ${teacher}` : `--teacher-logits ${flags.teacherLogits}`} --config ${results.bestConfigPath}\n`,
   );
 }
