@@ -2,17 +2,20 @@
 // with the same teacher and student, several seeds each, next to the scratch baseline; writes
 // docs/methods.md (table) and docs/methods.json (every run). Hyper-parameters: each method's
 // defaults, listed in the output. Two budgets:
-//   short (default): Adam 1e-3 at a constant rate, a few epochs on a slice; the whole of
-//     docs/methods.md is rewritten except its section between the recipe markers.
+//   short (default): Adam 1e-3 at a constant rate, a few epochs on a slice; the top of
+//     docs/methods.md (title, table) is rewritten, up to its first `## ` heading:
+//     the hand-written readings and the recipe section below it are kept.
 //   --recipe mdistiller: every stage on mdistiller's CIFAR-100 schedule scaled to --student-epochs
 //     (SGD, momentum 0.9, rate 0.05, L2 5e-4, ×0.1 at 150/180/210 of 240 epochs) and the full
 //     training split; the methods' epoch-counted parameters (DKD's warm-up, CTKD's curriculum)
 //     scaled the same way; rewrites only the recipe section of docs/methods.md, with each
 //     method's gain over scratch paired by seed and its noise verdict.
+// A probe (--methods a subset, --clip-norm on the students' gradients) is printed with
+// --no-write, leaving docs/ alone: the tables there are whole runs of every method.
 // Usage:
 //   npm run bench:methods -- [--datasets mnist,fashion-mnist] [--seeds 3] [--train-limit 20000]
 //                            [--teacher-epochs 4] [--student-epochs 5] [--backend auto]
-//                            [--recipe mdistiller]
+//                            [--recipe mdistiller] [--methods kd,dkd] [--clip-norm 5] [--no-write]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tf } from '../src/tf.ts';
 import { loadDataset } from '../src/data/index.ts';
@@ -29,21 +32,47 @@ import type { TrainingRecipe } from '../src/train/loop.ts';
 import type { OptimizerOptions } from '../src/train/optimizers.ts';
 import { benchArgs } from './args.ts';
 
-const args = benchArgs([
-  'backend',
-  'datasets',
-  'seeds',
-  'student-epochs',
-  'teacher-epochs',
-  'train-limit',
-  'recipe',
-]);
+const args = benchArgs(
+  [
+    'backend',
+    'datasets',
+    'seeds',
+    'student-epochs',
+    'teacher-epochs',
+    'train-limit',
+    'recipe',
+    'methods',
+    'clip-norm',
+  ],
+  ['no-write'],
+);
 const recipeName = args.get('recipe');
 if (recipeName !== undefined && recipeName !== 'mdistiller') {
   console.error(`--recipe ${recipeName}: the one recipe is 'mdistiller'`);
   process.exit(2);
 }
 const recipeMode = recipeName === 'mdistiller';
+const chosen = args.get('methods')?.split(',') ?? [...methodNames];
+const unknown = chosen.filter((m) => !(methodNames as readonly string[]).includes(m));
+if (unknown.length) {
+  console.error(
+    `--methods ${unknown.join(',')}: not a method (methods: ${methodNames.join(', ')})`,
+  );
+  process.exit(2);
+}
+const runMethods = chosen as typeof methodNames;
+const clipNorm = args.get('clip-norm') === undefined ? undefined : Number(args.get('clip-norm'));
+if (clipNorm !== undefined && !(clipNorm > 0)) {
+  console.error(
+    `--clip-norm ${args.get('clip-norm')}: give a positive global gradient norm, e.g. 5`,
+  );
+  process.exit(2);
+}
+const write = !args.has('no-write');
+if (write && (args.get('methods') !== undefined || clipNorm !== undefined)) {
+  console.error('--methods and --clip-norm are probes: add --no-write (docs/ hold whole runs)');
+  process.exit(2);
+}
 const names = (args.get('datasets') ?? 'mnist,fashion-mnist').split(',') as string[];
 const seeds = Number(args.get('seeds') ?? 3);
 const trainLimit = Number(args.get('train-limit') ?? (recipeMode ? 60000 : 20000));
@@ -128,10 +157,9 @@ for (const name of names) {
       epochs: studentEpochs,
       validation: data.validation,
       seed: deriveSeed(seed, 'fit'),
-      ...(studentTraining && {
-        optimizer: studentTraining.optimizer,
-        recipe: studentTraining.recipe,
-      }),
+      ...(studentTraining && { optimizer: studentTraining.optimizer }),
+      // The students' clipping (a probe's) applies to scratch and every method alike.
+      recipe: { ...studentTraining?.recipe, ...(clipNorm !== undefined && { clipNorm }) },
     };
     let t0 = performance.now();
     const scratch = student();
@@ -144,7 +172,7 @@ for (const name of names) {
       seconds: (performance.now() - t0) / 1000,
     });
     scratch.dispose();
-    for (const methodName of methodNames) {
+    for (const methodName of runMethods) {
       const method = methods[methodName](scaledParams[methodName] ?? {});
       const s = student();
       let distiller: Distiller;
@@ -215,18 +243,28 @@ const teacherLine =
   names.map((n) => `${n} ${(100 * teacherAccuracy[n]).toFixed(2)}%`).join(', ') +
   '.';
 const minutes = ((Date.now() - started) / 60000).toFixed(1);
+/** The command as run, so that a table says how to get it again. */
+const command = [
+  'npm run bench:methods',
+  ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : []),
+].join(' ');
 const lines: string[] = [];
+if (clipNorm !== undefined)
+  lines.push(
+    `Probe: every student's gradients clipped to global norm ${clipNorm} (scratch included); not written to docs/.`,
+    '',
+  );
 if (recipeMode) {
   const t = studentTraining!;
   lines.push(
-    `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:methods -- --recipe mdistiller\` on ${backend.description} (${backend.threads} thread(s)), ${minutes} min in all.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} by \`${command}\` on ${backend.description} (${backend.threads} thread(s)), ${minutes} min in all.`,
     `mdistiller's CIFAR-100 schedule scaled from 240 epochs to ${studentEpochs} (teacher ${teacherEpochs}): SGD with momentum 0.9, rate 0.05, L2 5e-4 on every weight, ×0.1 after epochs ${t.milestones.join(', ')} (theirs: 150, 180, 210), batch 128; DKD's warm-up and CTKD's curriculum scaled the same way (parameters below).`,
     `Teacher MLP 784-${TEACHER.join('-')}-10 (dropout 0.3, ±1 px shifts); student MLP 784-${STUDENT.join('-')}-10; the first ${trainLimit} training images, ${validationSize} of them held out to keep each run's best epoch; test accuracy (%) on the full 10,000-image test set, mean ± std over ${seeds} seeds, and the gain over scratch paired by seed with the 95% Student-t verdict (same initialisation and batch order for every method of a seed). ${teacherLine}`,
     '',
     `| method | ${names.join(' | ')} | ${names.map((n) => `gain vs scratch, ${n}`).join(' | ')} | parameters |`,
     `| --- | ${names.map(() => '---').join(' | ')} | ${names.map(() => '---').join(' | ')} | --- |`,
   );
-  for (const method of ['scratch', ...methodNames])
+  for (const method of ['scratch', ...runMethods])
     lines.push(
       `| ${method} | ${names.map((n) => cell(n, method).text).join(' | ')} | ${names.map((n) => verdictCell(n, method)).join(' | ')} | ${paramsOf(method)} |`,
     );
@@ -234,7 +272,7 @@ if (recipeMode) {
   lines.push(
     '# Distillation methods on MNIST and Fashion-MNIST',
     '',
-    `Measured ${new Date().toISOString().slice(0, 10)} by \`npm run bench:methods\` on ${backend.description} (${backend.threads} thread(s)), ${minutes} min in all.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} by \`${command}\` on ${backend.description} (${backend.threads} thread(s)), ${minutes} min in all.`,
     `Teacher MLP 784-${TEACHER.join('-')}-10 (dropout 0.3, ±1 px shifts, ${teacherEpochs} epochs); student MLP 784-${STUDENT.join('-')}-10 trained ${studentEpochs} epochs with Adam 1e-3, batch 128,`,
     `on the first ${trainLimit} training images (${validationSize} of them held out for validation/best-epoch selection); test accuracy (%) on the full 10,000-image test set, mean ± std over ${seeds} seeds`,
     '(each seed: same student initialisation and batch order for every method). ' + teacherLine,
@@ -242,7 +280,7 @@ if (recipeMode) {
     `| method | ${names.join(' | ')} | Δ vs scratch (${names.join(', ')}) | parameters (defaults) |`,
     `| --- | ${names.map(() => '---').join(' | ')} | --- | --- |`,
   );
-  for (const method of ['scratch', ...methodNames]) {
+  for (const method of ['scratch', ...runMethods]) {
     const cells = names.map((n) => cell(n, method));
     const deltas = names.map((n, i) => {
       const d = cells[i].mean - cell(n, 'scratch').mean;
@@ -259,46 +297,51 @@ if (Object.keys(skipped).length) {
 }
 
 // Each budget owns its part of docs/methods.md: the recipe run its marked section, the short run
-// the rest (keeping the recipe section where it stands).
-const DOC = 'docs/methods.md';
-const BEGIN = '<!-- bench:methods:recipe -->';
-const END = '<!-- /bench:methods:recipe -->';
-const previous = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
-const at = previous.indexOf(BEGIN);
-const until = previous.indexOf(END);
-const recipeSection = at >= 0 && until > at ? previous.slice(at, until + END.length) : undefined;
-if (recipeMode) {
-  const section = [BEGIN, ...lines, END].join('\n');
-  const heading = '\n## The same methods on a recipe budget\n\n';
+// the top of the file up to the first `## ` heading. Everything else is written by hand (the
+// readings of each table) and kept by both.
+if (write) {
+  const DOC = 'docs/methods.md';
+  const BEGIN = '<!-- bench:methods:recipe -->';
+  const END = '<!-- /bench:methods:recipe -->';
+  const previous = existsSync(DOC) ? readFileSync(DOC, 'utf8') : '';
+  const at = previous.indexOf(BEGIN);
+  const until = previous.indexOf(END);
+  const recipeSection = at >= 0 && until > at ? previous.slice(at, until + END.length) : undefined;
+  if (recipeMode) {
+    const section = [BEGIN, ...lines, END].join('\n');
+    const heading = '\n## The same methods on a recipe budget\n\n';
+    writeFileSync(
+      DOC,
+      recipeSection
+        ? previous.replace(recipeSection, section)
+        : previous.trimEnd() + '\n' + heading + section + '\n',
+    );
+  } else {
+    const handWritten = previous.search(/^## /m);
+    const rest =
+      handWritten >= 0
+        ? previous.slice(handWritten)
+        : recipeSection
+          ? '## The same methods on a recipe budget\n\n' + recipeSection + '\n'
+          : '';
+    writeFileSync(DOC, lines.join('\n') + '\n' + (rest ? '\n' + rest : ''));
+  }
   writeFileSync(
-    DOC,
-    recipeSection
-      ? previous.replace(recipeSection, section)
-      : previous.trimEnd() + '\n' + heading + section + '\n',
-  );
-} else {
-  writeFileSync(
-    DOC,
-    lines.join('\n') +
-      '\n' +
-      (recipeSection ? '\n## The same methods on a recipe budget\n\n' + recipeSection + '\n' : ''),
+    recipeMode ? 'docs/methods-recipe.json' : 'docs/methods.json',
+    JSON.stringify(
+      {
+        backend,
+        recipe: recipeMode
+          ? { name: recipeName, student: studentTraining, teacher: teacherTraining }
+          : undefined,
+        teacherAccuracy,
+        rows,
+        skipped,
+      },
+      null,
+      1,
+    ),
   );
 }
-writeFileSync(
-  recipeMode ? 'docs/methods-recipe.json' : 'docs/methods.json',
-  JSON.stringify(
-    {
-      backend,
-      recipe: recipeMode
-        ? { name: recipeName, student: studentTraining, teacher: teacherTraining }
-        : undefined,
-      teacherAccuracy,
-      rows,
-      skipped,
-    },
-    null,
-    1,
-  ),
-);
 process.stdout.write(lines.join('\n') + '\n');
 tf.disposeVariables();
