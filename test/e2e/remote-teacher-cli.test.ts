@@ -2,7 +2,9 @@
 // KServe v2 loopback server (started here, around a real MNIST MLP trained on 300 images for 10 epochs) that
 // requires an API key, next to `distill --teacher <the same model's folder>`: the numbers agree,
 // the key (read from the variable --api-key-env names) is in no file of the run, nor in stdout or
-// stderr. Also: a URL whose protocol cannot be told is a one-line usage error naming the flag.
+// stderr. Also: a URL whose protocol cannot be told is a one-line usage error naming the flag;
+// an HTTPS server whose certificate a private CA signed works once NODE_EXTRA_CA_CERTS names that
+// CA, and without it fails at once with one line saying so.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,7 +16,11 @@ import { loadMnist } from '../../src/data/index.ts';
 import { createMlp } from '../../src/models/index.ts';
 import { trainModel } from '../../src/train/train-model.ts';
 import { saveModel } from '../../src/models/io.ts';
-import { startKServeServer, type TestServer } from '../../src/teachers/http/testing.ts';
+import {
+  makeTestCertificates,
+  startKServeServer,
+  type TestServer,
+} from '../../src/teachers/http/testing.ts';
 import type { RunResults } from '../../src/run/record.ts';
 
 const BIN = join(import.meta.dirname, '../../bin/distillery.mjs');
@@ -22,6 +28,8 @@ const root = mkdtempSync(join(tmpdir(), 'distillery-remote-cli-'));
 const teacherDir = join(root, 'teacher');
 const KEY = 'sk-test-7f3a9c1e5b2d4680';
 let server: TestServer;
+let httpsServer: TestServer;
+let caFile: string;
 await tf.setBackend('cpu');
 
 // The server answers on the event loop of this process: the CLI must run asynchronously.
@@ -59,9 +67,13 @@ before(async () => {
   await trainModel({ model, data: data.train, epochs: 10, batchSize: 25, seed: 1 });
   await saveModel(model, teacherDir);
   server = await startKServeServer(model, { apiKey: KEY });
+  const certs = makeTestCertificates(root);
+  caFile = certs.caFile;
+  httpsServer = await startKServeServer(model, { tls: { key: certs.key, cert: certs.cert } });
 });
 after(async () => {
   await server?.close();
+  await httpsServer?.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -152,4 +164,26 @@ test("evaluate takes any teacher: the server URL, the same model's folder, the O
   assert.equal(r.accuracy, l.accuracy);
   assert.ok(o.accuracy > 0.9, `onnx ${o.accuracy}`);
   assert.ok(!remote.stdout.includes(KEY) && !remote.stderr.includes(KEY));
+});
+
+test('an HTTPS teacher signed by a private CA: trusted through NODE_EXTRA_CA_CERTS, else one line at once', async () => {
+  const url = `${httpsServer.url}/v2/models/mnist`;
+  const args = ['--test-limit', '200', '--backend', 'cpu', '--json'];
+  const trusted = await cli(['evaluate', url, ...args], { NODE_EXTRA_CA_CERTS: caFile });
+  assert.equal(trusted.code, 0, trusted.stderr);
+  const local = await cli(['evaluate', teacherDir, ...args]);
+  assert.equal(local.code, 0, local.stderr);
+  assert.equal(
+    JSON.parse(trusted.stdout).rows[0].accuracy,
+    JSON.parse(local.stdout).rows[0].accuracy,
+  );
+  const asked = httpsServer.requests;
+  assert.ok(asked > 0, 'the HTTPS server was asked');
+  const untrusted = await cli(['evaluate', url, ...args], { NODE_EXTRA_CA_CERTS: '' });
+  assert.equal(untrusted.code, 4, untrusted.stderr);
+  const lines = untrusted.stderr.split('\n').filter((l) => l.startsWith('distillery:'));
+  assert.equal(lines.length, 1, untrusted.stderr);
+  assert.match(lines[0], /TLS certificate is not trusted .*NODE_EXTRA_CA_CERTS=/);
+  assert.doesNotMatch(lines[0], /gave up/);
+  assert.equal(httpsServer.requests, asked, 'no request got through an untrusted handshake');
 });

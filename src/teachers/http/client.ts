@@ -3,8 +3,11 @@
 // retries with exponential backoff and jitter on connection errors, timeouts, truncated or
 // malformed bodies, 429 and 5xx, `Retry-After` honoured, rate limits (requests/s, tokens/min) and
 // an API key read from an environment variable. The key is sent as a header and redacted from
-// every message this file produces.
-// Leaves out: HTTP/2, streaming responses, proxies (HTTP_PROXY is not read).
+// every message this file produces. TLS failures that no retry mends (an untrusted, expired or
+// misnamed certificate; a server that does not speak TLS) fail at once, saying what to change;
+// a certificate from a private CA is trusted the Node way, NODE_EXTRA_CA_CERTS=<ca.pem>.
+// Leaves out: turning certificate checks off, client certificates, HTTP/2, streaming responses,
+// proxies (HTTP_PROXY is not read).
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { modelError, type DistilleryError } from '../../errors.ts';
@@ -221,6 +224,8 @@ export class HttpClient {
         agent: this.agent,
       });
     } catch (e) {
+      const tls = tlsProblem(e);
+      if (tls) return { ok: false, fatal: true, message: tls };
       const timedOut = e === TIMED_OUT;
       return {
         ok: false,
@@ -382,6 +387,31 @@ function exchange(
     req.on('error', (e) => finish(e));
     req.end(init.body);
   });
+}
+
+/** Certificate checks that fail the same way on every attempt (OpenSSL's verify codes). */
+const UNTRUSTED = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+]);
+
+/** A one-line explanation of a TLS failure that retrying cannot fix; undefined for other errors. */
+export function tlsProblem(e: unknown): string | undefined {
+  const code = causeOf(e);
+  const message = (e as { message?: string })?.message ?? '';
+  if (UNTRUSTED.has(code))
+    return `the server's TLS certificate is not trusted (${code}): if your own CA signed it, run with NODE_EXTRA_CA_CERTS=<that CA's .pem file> (Node reads it at start-up)`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return `the server's TLS certificate does not name this host (${code}): use a host name the certificate lists`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID')
+    return `the server's TLS certificate is outside its validity dates (${code}): renew it, or check this machine's clock`;
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(message))
+    return `the TLS handshake failed (${code}: wrong version number): the server does not speak HTTPS on this port; try http://`;
+  return undefined;
 }
 
 function causeOf(e: unknown): string {

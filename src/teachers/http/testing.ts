@@ -4,8 +4,14 @@
 // completions server around any text scorer. Each can inject faults, one per inference request
 // in the order given: slow, 500, 429 + Retry-After, a connection dropped mid-body, malformed JSON,
 // wrong shape, NaN. They listen on 127.0.0.1 only and count requests and the peak in flight.
+// With `tls` they speak HTTPS; `makeTestCertificates` makes a throw-away CA and a certificate for
+// 127.0.0.1 with the openssl command (generated per test run: no key is committed).
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { tf, type LayersModel, type Tensor } from '../../tf.ts';
 
 export type Fault =
@@ -27,6 +33,60 @@ export interface TestServerOptions {
    * (as Triton does). Default false: `GET /v2` lists no extension and every tensor is JSON.
    */
   binaryTensors?: boolean;
+  /** Serve HTTPS with this key and certificate (PEM), e.g. from makeTestCertificates. */
+  tls?: { key: string; cert: string };
+}
+
+export interface TestCertificates {
+  /** PEM file of the CA that signed `cert` (what NODE_EXTRA_CA_CERTS points to). */
+  caFile: string;
+  /** PEM key and certificate for IP 127.0.0.1, signed by the CA, valid for 2 days. */
+  key: string;
+  cert: string;
+}
+
+/** A throw-away CA and a server certificate for 127.0.0.1 under `dir` (needs `openssl`). */
+export function makeTestCertificates(dir: string): TestCertificates {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Distillery test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+  );
+  openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+  );
+  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+  return { caFile: join(dir, 'ca.pem'), key: read('server.key'), cert: read('server.pem') };
 }
 
 export interface TestServer {
@@ -82,7 +142,7 @@ async function startServer(options: TestServerOptions, handle: Handler): Promise
     close: async () => {},
   };
   let inFlight = 0;
-  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     state.lastHeaders = req.headers;
@@ -157,10 +217,11 @@ async function startServer(options: TestServerOptions, handle: Handler): Promise
     } finally {
       inFlight--;
     }
-  });
+  };
+  const server = options.tls ? createHttpsServer(options.tls, serve) : createServer(serve);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  state.url = `http://127.0.0.1:${port}`;
+  state.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   state.close = () =>
     new Promise<void>((r) => {
       server.closeAllConnections();
