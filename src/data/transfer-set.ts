@@ -6,6 +6,8 @@
 import { dataError } from '../errors.ts';
 import { featuresAsFloat, type Dataset, type Split } from './dataset.ts';
 import { datasetRefOf, loadDataset } from './index.ts';
+import { textRecordsHash } from './record-hash.ts';
+import { textRecordsOptions } from './sources/text-records.ts';
 
 /** The reference of a config's transfer set (same kind options as `data`, kind detected). */
 export function transferSetRefOf(
@@ -26,7 +28,11 @@ export async function loadTransferSet(
   ref: NonNullable<ReturnType<typeof transferSetRefOf>>,
   labelled: Dataset,
 ): Promise<Split> {
-  const unlabelled = await loadDataset({ ...ref, unlabelled: true, spec: labelled.spec });
+  const unlabelled = await loadDataset({
+    ...textKindFor(ref, labelled),
+    unlabelled: true,
+    spec: labelled.spec,
+  });
   const want = labelled.inputShape.join('×');
   const got = unlabelled.inputShape.join('×');
   if (want !== got)
@@ -37,7 +43,29 @@ export async function loadTransferSet(
   return { ...unlabelled.train, y: new Int32Array(unlabelled.train.count).fill(-1) };
 }
 
-/** `train` followed by `extra` (uint8 kept when both are uint8 with the same scale, int32 ids as they are). */
+/**
+ * Text data (token ids) takes a transfer file of texts as the text kind (.jsonl / .csv / .tsv
+ * with a `text` field, or --text-field), also when the labelled data is an embedded corpus: the
+ * options of the text kind are kept, the corpus's own (e.g. hardHamTestShare) dropped.
+ */
+function textKindFor<R extends { dataKind?: string; options?: Record<string, unknown> }>(
+  ref: R,
+  labelled: Dataset,
+): R {
+  if (ref.dataKind !== undefined || labelled.spec.inputs[0]?.preprocessing.kind !== 'tokens')
+    return ref;
+  const known = new Set(Object.keys(textRecordsOptions.shape));
+  const options = Object.fromEntries(
+    Object.entries(ref.options ?? {}).filter(([k]) => known.has(k)),
+  );
+  return { ...ref, dataKind: 'text', options };
+}
+
+/**
+ * `train` followed by `extra` (uint8 kept when both are uint8 with the same scale, int32 ids as they
+ * are). Texts are kept when both have one per row, so that a teacher that reads texts (an LLM) can
+ * label the joined rows; otherwise the join has none.
+ */
 export function appendExamples(train: Split, extra: Split): Split {
   if (train.x instanceof Int32Array || extra.x instanceof Int32Array) {
     if (!(train.x instanceof Int32Array && extra.x instanceof Int32Array))
@@ -48,7 +76,10 @@ export function appendExamples(train: Split, extra: Split): Split {
     const y = new Int32Array(train.count + extra.count);
     y.set(train.y);
     y.set(extra.y, train.count);
-    return { x, y, count: train.count + extra.count };
+    const hasTexts = (s: Split) => s.texts !== undefined && s.texts.length === s.count;
+    if (!hasTexts(train) || !hasTexts(extra)) return { x, y, count: train.count + extra.count };
+    const texts = [...train.texts!, ...extra.texts!];
+    return { x, y, count: y.length, texts, recordsHash: textRecordsHash(texts, y) };
   }
   const sameBytes =
     train.x instanceof Uint8Array &&

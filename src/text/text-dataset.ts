@@ -179,3 +179,39 @@ export function buildTextDataset(data: LabelledTexts, options: TextDatasetOption
     source: options.source,
   };
 }
+
+/**
+ * Unlabelled texts (a --transfer-set) encoded with the labelled data's own tokenizer and length
+ * (from its `spec`), every text in `train` with y = -1 and its text kept (an LLM teacher labels
+ * it by its text; the digests of the rows are the texts'): no split, no tokenizer fitting.
+ */
+export function buildUnlabelledTexts(
+  texts: string[],
+  options: { name: string; source: string; spec: DataSpec; notes?: string[] },
+): Dataset {
+  const input = options.spec.inputs[0];
+  if (!input || input.preprocessing.kind !== 'tokens')
+    throw dataError(
+      `${options.name}: a text transfer set needs labelled text data (--data, --dataset spam-assassin) to take its tokenizer from`,
+    );
+  const { tokenizer: spec, length } = input.preprocessing as TokensPreprocessing;
+  const tokenizer = createTokenizer(spec as unknown as TokenizerSpec);
+  const x = new Int32Array(texts.length * length);
+  texts.forEach((t, k) => tokenizer.encode(t, length, x, k * length));
+  const empty = (): Split => ({ x: new Int32Array(0), y: new Int32Array(0), count: 0 });
+  return {
+    name: options.name,
+    spec: options.spec,
+    inputShape: [length],
+    classes: options.spec.classNames.length,
+    classNames: options.spec.classNames,
+    train: { x, y: new Int32Array(texts.length).fill(-1), count: texts.length, texts },
+    validation: empty(),
+    test: empty(),
+    preprocessing: [
+      `${input.description ?? 'tokens'} (the labelled data's tokenizer)`,
+      ...(options.notes ?? []),
+    ].join('; '),
+    source: options.source,
+  };
+}

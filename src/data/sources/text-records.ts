@@ -2,7 +2,8 @@
 // --label-field label`; several text fields are joined by newlines). Bad input never reaches
 // tfjs: invalid UTF-8 or JSON is a one-line error naming the line; rows without a label and
 // rows whose text is empty are skipped and counted; over-long texts are cut and counted; a single
-// class is an error. A small reader of its own (JSONL by lines, CSV/TSV through csv-parse) until
+// class is an error. As a --transfer-set (unlabelled) no label field is needed and the texts are
+// encoded with the labelled data's tokenizer, all in one split. A small reader of its own (JSONL by lines, CSV/TSV through csv-parse) until
 // the records/table sources of the data issue land; the integrator may unify them.
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
@@ -10,7 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { defineDataSource } from '../source.ts';
 import { dataError, usageError } from '../../errors.ts';
-import { buildTextDataset } from '../../text/text-dataset.ts';
+import { buildTextDataset, buildUnlabelledTexts } from '../../text/text-dataset.ts';
 import { withRecordsHash } from '../record-hash.ts';
 import { readTokenizerFile } from '../../text/tokenizer-file.ts';
 import { textRunDefaults } from './text-spam-assassin.ts';
@@ -147,7 +148,8 @@ export const textRecordsSource = defineDataSource({
     if (rows.length === 0) throw dataError(`${path}: no rows`);
     const fields = Array.isArray(o.textField) ? o.textField : [o.textField];
     const known = new Set(rows.flatMap((r) => Object.keys(r)));
-    for (const f of [...fields, o.labelField])
+    // An unlabelled transfer set needs no label field: every row with a text is an example.
+    for (const f of o.unlabelled ? fields : [...fields, o.labelField])
       if (!known.has(f))
         throw usageError(
           `${path}: no field '${f}' in any row (fields: ${[...known].slice(0, 20).join(', ')})`,
@@ -158,7 +160,7 @@ export const textRecordsSource = defineDataSource({
     const texts: string[] = [];
     const labelValues: string[] = [];
     for (const row of rows) {
-      if (!present(row[o.labelField])) {
+      if (!o.unlabelled && !present(row[o.labelField])) {
         noLabel++;
         continue;
       }
@@ -169,7 +171,21 @@ export const textRecordsSource = defineDataSource({
       }
       if (wasCut) cut++;
       texts.push(text);
-      labelValues.push(String(row[o.labelField]).trim());
+      if (!o.unlabelled) labelValues.push(String(row[o.labelField]).trim());
+    }
+    if (o.unlabelled) {
+      if (texts.length === 0) throw dataError(`${path}: no row has a text (${fields.join(', ')})`);
+      if (!o.spec)
+        throw usageError(`${path}: a text transfer set needs labelled text data (--data)`);
+      const limited = o.trainLimit !== undefined ? texts.slice(0, o.trainLimit) : texts;
+      const notes = [
+        `${rows.length} rows`,
+        ...(empty ? [`${empty} rows with an empty text skipped`] : []),
+        ...(cut ? [`${cut} texts cut to ${o.maxChars} characters`] : []),
+      ];
+      return withRecordsHash(
+        buildUnlabelledTexts(limited, { name: path, source: path, spec: o.spec, notes }),
+      );
     }
     if (texts.length === 0)
       throw dataError(
