@@ -4,7 +4,9 @@
 // rows are found in the store by their digests. A shuffled copy of the file is served too, and
 // the student is bit-identical to one distilled from a store labelled on the shuffled file itself;
 // a file with one mail the store never saw is refused in one line naming "1 of N rows". The one
-// command form (`distill --teacher openai:… --data mails.jsonl`) trains the very same student.
+// command form (`distill --teacher openai:… --data mails.jsonl`) trains the very same student;
+// with --transfer-set the LLM labels the transfer mails too, and augmented copies (token ids
+// without a text) are refused in one line.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -156,5 +158,38 @@ test('a file with one mail the store never saw is refused in one line: "1 of N r
   assert.match(
     errors[0],
     new RegExp(`lacks 1 of ${train} rows of the training split .*: label this data`),
+  );
+});
+
+test('distill --teacher openai:… --transfer-set: the LLM labels the transfer mails too; augmented copies are refused in one line', async () => {
+  writeJsonl(
+    'transfer.jsonl',
+    spare.map(({ text }) => ({ text })),
+  );
+  const llm = [
+    ...['--teacher', `openai:${server.url}/v1`, '--teacher-model', 'test'],
+    ...['--prompt', file('prompt.txt'), '--top-logprobs', '5', '--concurrency', '8'],
+    ...['--data', file('mails.jsonl'), ...SPLIT],
+    ...['--student-epochs', '1', '--auto-tune', 'off', '--out', file('runs'), '--json'],
+  ];
+  const asked = server.requests;
+  const r = await cli(['distill', ...llm, '--transfer-set', file('transfer.jsonl')]);
+  assert.equal(r.code, 0, r.stderr);
+  const results = JSON.parse(r.stdout);
+  assert.equal(results.dataset.transferSet, spare.length);
+  const manifest = readManifest(join(results.runDir, 'teacher-logits'));
+  assert.equal(manifest.data.split, 'train + transfer set');
+  assert.equal(manifest.data.count, results.dataset.train + spare.length);
+  assert.equal(server.requests - asked, manifest.data.count, 'one request per labelled mail');
+  // The transfer mails changed what the distilled student learnt from: not the store-only student.
+  assert.notDeepEqual(weights(results.runDir), weights(fromStore));
+
+  const augmented = await cli(['distill', ...llm, '--data-option', 'augmentCopies=1']);
+  assert.equal(augmented.code, 2, augmented.stderr);
+  const errors = augmented.stderr.split('\n').filter((l) => l.startsWith('distillery:'));
+  assert.equal(errors.length, 1, augmented.stderr);
+  assert.match(
+    errors[0],
+    /transfer-set rows .* have none \(augmented copies are token ids\): drop --data-option augmentCopies/,
   );
 });

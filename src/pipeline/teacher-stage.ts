@@ -59,7 +59,8 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
     };
     events.onInfo?.(`teacher: ${loaded.description}`);
     // A teacher that reads texts (an LLM) cannot label the students' token batches: its logits
-    // over the training texts are labelled into a store in the run folder, which then serves them.
+    // over the training texts (and a text transfer set's) are labelled into a store in the run
+    // folder, which then serves them.
     if (
       [loaded.teacher, ...loaded.members].some((t) => (t as { reads?: string }).reads === 'text')
     ) {
@@ -71,6 +72,7 @@ export async function teacherStage(ctx: RunContext, teacherDirs: string[]): Prom
       const teacher = await labelIntoRun({
         teacher: loaded.teacher,
         split: ctx.data.train,
+        transfer: ctx.transfer,
         data: ctx.data,
         runDir: ctx.runDir,
         onInfo: events.onInfo,
