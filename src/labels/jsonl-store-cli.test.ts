@@ -5,8 +5,8 @@
 // the student is bit-identical to one distilled from a store labelled on the shuffled file itself;
 // a file with one mail the store never saw is refused in one line naming "1 of N rows". The one
 // command form (`distill --teacher openai:… --data mails.jsonl`) trains the very same student;
-// with --transfer-set the LLM labels the transfer mails too, and augmented copies (token ids
-// without a text) are refused in one line.
+// with --transfer-set the LLM labels the transfer mails too, and augmented copies as their
+// decoded words (hashed character n-grams, which do not decode, are refused in one line).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -161,7 +161,7 @@ test('a file with one mail the store never saw is refused in one line: "1 of N r
   );
 });
 
-test('distill --teacher openai:… --transfer-set: the LLM labels the transfer mails too; augmented copies are refused in one line', async () => {
+test('distill --teacher openai:… --transfer-set / augmentCopies: the LLM labels transfer mails and decoded copies', async () => {
   writeJsonl(
     'transfer.jsonl',
     spare.map(({ text }) => ({ text })),
@@ -184,12 +184,25 @@ test('distill --teacher openai:… --transfer-set: the LLM labels the transfer m
   // The transfer mails changed what the distilled student learnt from: not the store-only student.
   assert.notDeepEqual(weights(results.runDir), weights(fromStore));
 
+  // Augmented copies of word ids decode to texts ([UNK] for unknown words) that the LLM labels.
+  const before = server.requests;
   const augmented = await cli(['distill', ...llm, '--data-option', 'augmentCopies=1']);
-  assert.equal(augmented.code, 2, augmented.stderr);
-  const errors = augmented.stderr.split('\n').filter((l) => l.startsWith('distillery:'));
-  assert.equal(errors.length, 1, augmented.stderr);
-  assert.match(
-    errors[0],
-    /transfer-set rows .* have none \(augmented copies are token ids\): drop --data-option augmentCopies/,
-  );
+  assert.equal(augmented.code, 0, augmented.stderr);
+  const withCopies = JSON.parse(augmented.stdout);
+  const store = readManifest(join(withCopies.runDir, 'teacher-logits')).data;
+  assert.equal(store.split, 'train + transfer set');
+  assert.equal(store.count, 2 * withCopies.dataset.train);
+  assert.ok(server.requests - before > withCopies.dataset.train, 'the copies went to the LLM');
+  // Hashed character n-grams do not decode: refused in one line, before any request.
+  const asked2 = server.requests;
+  const ngrams = await cli([
+    'distill',
+    ...llm,
+    ...['--data-option', 'augmentCopies=1', '--data-option', 'tokenizer=char-ngrams'],
+  ]);
+  assert.equal(ngrams.code, 2, ngrams.stderr);
+  const errors = ngrams.stderr.split('\n').filter((l) => l.startsWith('distillery:'));
+  assert.equal(errors.length, 1, ngrams.stderr);
+  assert.match(errors[0], /transfer-set rows .* have none .*: use --data-option tokenizer=words/);
+  assert.equal(server.requests, asked2);
 });

@@ -61,7 +61,7 @@ export async function labelIntoRun(options: {
     await teacher.dispose();
     throw usageError(
       trainRows
-        ? `the ${teacher.kind} teacher reads texts, but the ${transfer!.count} transfer-set rows of ${data.name} have none (augmented copies are token ids): drop --data-option augmentCopies, or distil from a teacher that reads token ids`
+        ? `the ${teacher.kind} teacher reads texts, but the ${transfer!.count} transfer-set rows of ${data.name} have none (augmented copies of hashed character n-grams cannot be turned back into text): use --data-option tokenizer=words, drop augmentCopies, or distil from a teacher that reads token ids`
         : `the ${teacher.kind} teacher reads texts, but the training rows of ${data.name} have none: distil text data (--data <file.jsonl>, --dataset spam-assassin)`,
     );
   }

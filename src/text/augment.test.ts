@@ -1,12 +1,14 @@
 // Tang et al.'s transfer-set augmentation on token ids: seeded and fixed, the stated rates,
 // padding kept at the end, nothing but the row's own tokens (or the mask) in a copy, and a text
-// dataset that carries the copies as an unlabelled transfer set joined as int32 ids.
+// dataset that carries the copies as an unlabelled transfer set joined as int32 ids, each with its
+// decoded text (what an LLM teacher labels).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendExamples } from '../data/transfer-set.ts';
 import { augmentTokens } from './augment.ts';
 import { buildTextDataset } from './text-dataset.ts';
-import { UNKNOWN_ID } from './tokenizer.ts';
+import { createTokenizer, UNKNOWN_ID, UNKNOWN_WORD, type TokenizerSpec } from './tokenizer.ts';
+import type { TokensPreprocessing } from '../data/spec.ts';
 
 const LENGTH = 32;
 /** `count` rows of 10…31 distinct ids (≥ 2), 0-padded. */
@@ -97,4 +99,26 @@ test('a text dataset with augmentCopies carries them as unlabelled int32 transfe
   assert.ok(joined.x instanceof Int32Array);
   assert.equal(joined.count, data.train.count * 5);
   assert.deepEqual(joined.x.subarray(0, data.train.x.length), data.train.x);
+  // Each copy carries its text (what a teacher that reads texts labels): its words, [UNK] where
+  // a token was masked; a copy without a mask encodes back to exactly its ids.
+  const spec = (data.spec.inputs[0].preprocessing as TokensPreprocessing)
+    .tokenizer as unknown as TokenizerSpec;
+  const tokenizer = createTokenizer(spec);
+  const t = data.transfer!;
+  assert.equal(t.texts!.length, t.count);
+  let masked = 0;
+  for (let r = 0; r < t.count; r++) {
+    const ids = [...t.x.subarray(r * 16, (r + 1) * 16)].filter((id) => id !== 0);
+    const words = t.texts![r].split(' ');
+    assert.equal(words.length, ids.length, t.texts![r]);
+    ids.forEach((id, k) => assert.equal(words[k] === UNKNOWN_WORD, id === UNKNOWN_ID));
+    if (ids.includes(UNKNOWN_ID)) masked++;
+    else
+      assert.deepEqual(
+        [...tokenizer.encode(t.texts![r], 16)],
+        [...t.x.subarray(r * 16, (r + 1) * 16)],
+      );
+  }
+  assert.ok(masked > 0 && masked < t.count, `${masked} of ${t.count} copies masked`);
+  assert.equal(appendExamples(data.train, t).texts!.length, data.train.count * 5);
 });

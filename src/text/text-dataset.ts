@@ -8,6 +8,7 @@ import { augmentTokens, TANG_DEFAULTS } from './augment.ts';
 import { dataError } from '../errors.ts';
 import {
   createTokenizer,
+  decodeWords,
   fitTokenizer,
   type FitTokenizerOptions,
   type TokenizerSpec,
@@ -160,6 +161,12 @@ export function buildTextDataset(data: LabelledTexts, options: TextDatasetOption
     });
     const count = trainSplit.count * copies;
     transfer = { x, y: new Int32Array(count).fill(-1), count };
+    // Word ids decode to a text (unknown words as [UNK]) that a teacher reading texts can label;
+    // hashed character n-grams do not, and such copies have no text.
+    if (spec.type === 'words')
+      transfer.texts = Array.from({ length: count }, (_, r) =>
+        decodeWords(spec, x.subarray(r * options.length, (r + 1) * options.length)),
+      );
     const t = TANG_DEFAULTS;
     notes.push(
       `transfer set: ${copies} augmented copies of each training text (${count}; Tang et al. 2019: mask ${t.maskProbability}, neighbour swap ${t.swapProbability}, n-gram ≤ ${t.maxNgram} with p ${t.ngramProbability})`,

@@ -135,6 +135,25 @@ export interface Tokenizer {
   encode(text: string, length: number, out?: Int32Array, offset?: number): Int32Array;
 }
 
+/** Marks an id that stands for no known word (the unknown id, a hashed unknown word) in `decodeWords`. */
+export const UNKNOWN_WORD = '[UNK]';
+
+/**
+ * Word ids back to text, for a teacher that reads texts (an LLM labelling augmented copies):
+ * vocabulary words joined by spaces, `[UNK]` for the unknown id and hashed unknown words (their
+ * word is not recoverable), padding dropped. Lower-cased and re-spaced, as splitWords left it.
+ */
+export function decodeWords(spec: WordsTokenizer, ids: ArrayLike<number>): string {
+  const words: string[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id === PAD_ID) continue;
+    const rank = id - 2;
+    words.push(rank >= 0 && rank < spec.vocabulary.length ? spec.vocabulary[rank] : UNKNOWN_WORD);
+  }
+  return words.join(' ');
+}
+
 export function createTokenizer(spec: TokenizerSpec): Tokenizer {
   let ids: (text: string) => number[];
   if (spec.type === 'words') {
