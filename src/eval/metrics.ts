@@ -113,3 +113,10 @@ export function topKAccuracy(
   }
   return hits / Math.max(labels.length, 1);
 }
+
+/** 1 where the model's top-1 prediction equals the label, per example of `split` ([count]). */
+export function correctnessOf(model: LayersModel, split: Split, inputShape: number[]): Uint8Array {
+  const logits = predictLogits(model, split, inputShape); // [count × classes]
+  const predicted = argmaxRows(logits, logits.length / split.count); // [count]
+  return Uint8Array.from(predicted, (c, i) => Number(c === split.y[i]));
+}

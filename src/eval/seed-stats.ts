@@ -106,3 +106,20 @@ export function gapClosed(
 ): number | undefined {
   return teacher > baseline ? (candidate - baseline) / (teacher - baseline) : undefined;
 }
+
+/**
+ * Standard error of the mean paired difference a − b of two 0/1 correctness vectors on the same
+ * examples: sqrt(var(d) / n) with d ∈ {−1, 0, 1}; only the examples where they disagree count.
+ */
+export function pairedStandardError(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length;
+  let sum = 0;
+  let disagree = 0;
+  for (let i = 0; i < n; i++) {
+    const d = a[i] - b[i];
+    sum += d;
+    disagree += d * d;
+  }
+  const m = sum / n;
+  return Math.sqrt(Math.max(0, disagree / n - m * m) / n);
+}

@@ -46,6 +46,7 @@ export async function studentStages(
     data: ctx.data,
     scratchHistory: ctx.metrics.scratch,
     scratchBestEpoch: ctx.stages.scratch?.bestEpoch,
+    scratch: ctx.models.scratch,
   });
   if (ctx.teacherCheck) ctx.events.onInfo?.(ctx.teacherCheck.note);
   // Temperature and weights chosen on the validation split when the user set neither.

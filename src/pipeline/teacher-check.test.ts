@@ -1,6 +1,7 @@
 // The teacher-against-student check on a real MNIST slice: the teacher's validation accuracy is
 // the one its predictions give, a teacher at or below the scratch student is flagged with a
-// one-line note (and one above it is not), and what cannot be measured is skipped, not guessed.
+// one-line note (and one above it is not), a margin within two paired errors of the scratch model
+// is flagged too, and what cannot be measured is skipped, not guessed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../tf.ts';
@@ -92,4 +93,53 @@ test('nothing to compare: no scratch history, an empty validation split, a store
     }),
     undefined,
   );
+});
+
+test('given the scratch model, a margin within two paired errors is flagged; a clear one is not', async () => {
+  // The same predictions as the teacher: no example where they disagree, a paired error of 0.
+  const same = await checkTeacherAboveStudent({
+    teacher,
+    data,
+    scratchHistory: history(truth - 0.02),
+    scratchBestEpoch: 2,
+    scratch: model,
+  });
+  assert.equal(same!.pairedError, 0);
+  assert.equal(same!.marginWithinNoise, false);
+  assert.match(same!.note, /^teacher on validation: .*paired error ±0\.00 points\)$/);
+  // Another seed of the same student disagrees with the teacher on some examples.
+  const other = await buildModel('mlp:32', {
+    inputShape: data.inputShape,
+    classes: 10,
+    seed: 2,
+    dropout: 0,
+  });
+  await trainModel({ model: other, data: data.train, epochs: 2, restoreBest: false, seed: 2 });
+  const close = await checkTeacherAboveStudent({
+    teacher,
+    data,
+    scratchHistory: history(truth - 0.005), // the teacher 0.5 points above
+    scratchBestEpoch: 2,
+    scratch: other,
+  });
+  const error = close!.pairedError!;
+  assert.ok(error > 0.0025, `paired error ${error}: the two students should disagree on some rows`);
+  assert.equal(close!.marginWithinNoise, true);
+  assert.equal(close!.teacherNotAbove, false);
+  assert.match(
+    close!.note,
+    /^note: the teacher is above the scratch student on validation by only 0\.50 points .*less than two paired errors/,
+  );
+  assert.ok(!close!.note.includes('\n'), 'one line');
+  // A teacher far above: beyond the paired error.
+  const far = await checkTeacherAboveStudent({
+    teacher,
+    data,
+    scratchHistory: history(truth - 0.3),
+    scratchBestEpoch: 2,
+    scratch: other,
+  });
+  assert.equal(far!.marginWithinNoise, false);
+  assert.match(far!.note, /^teacher on validation: /);
+  other.dispose();
 });

@@ -69,7 +69,8 @@ export function resultsSummary(results: RunResults): string {
   const { compression } = results.summary;
   const verdict = verdictOf(results);
   if (verdict) lines.push('', `Distillation over ${baselineOf(results)}: ${verdict.sentence}.`);
-  if (results.teacherCheck?.teacherNotAbove) lines.push(results.teacherCheck.note + '.');
+  if (results.teacherCheck?.teacherNotAbove || results.teacherCheck?.marginWithinNoise)
+    lines.push(results.teacherCheck.note + '.');
   lines.push(...autoTuneLines(results));
   if (compression !== undefined)
     lines.push(`Student is ${sizeComparison(compression)} the teacher (parameters).`);

@@ -20,13 +20,13 @@ import { computeTeacherLogits } from '../distill/teacher-cache.ts';
 import { layersTeacher } from '../teachers/layers.ts';
 import { runPipeline } from '../pipeline/pipeline.ts';
 import { accuracyOf } from '../eval/metrics.ts';
+import { pairedStandardError } from '../eval/seed-stats.ts';
 import { deriveSeed } from '../random.ts';
 import type { RunResults } from '../run/record.ts';
 import {
   candidateSpace,
   chooseAutomatically,
   pickWinner,
-  pairedStandardError,
   planSearch,
   autoTuneStage,
   type AutoTuneCandidate,

@@ -25,7 +25,8 @@ import { Distiller } from '../distill/distiller.ts';
 import type { DistillMethod } from '../distill/method.ts';
 import { methods } from '../distill/methods/index.ts';
 import type { TeacherLogits } from '../distill/teacher-cache.ts';
-import { argmaxRows, predictLogits } from '../eval/metrics.ts';
+import { correctnessOf } from '../eval/metrics.ts';
+import { pairedStandardError } from '../eval/seed-stats.ts';
 import { isModelDir, loadModel } from '../models/io.ts';
 import { writeAtomic } from '../io/atomic.ts';
 import { runFiles } from '../run/folder.ts';
@@ -304,7 +305,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
       restoreBest: false,
     });
     trial.epochs = epochs;
-    trial.correct = correctness(trial.student, options.validation, options.inputShape);
+    trial.correct = correctnessOf(trial.student, options.validation, options.inputShape);
     return mean(trial.correct);
   };
   const disposed = new Set<Trial>();
@@ -509,30 +510,6 @@ export function pickWinner(
     winner: best,
     reason: `best in the ${budget}: ${pct(score(best)!)} on validation vs ${pct(p)} for the configured setting (+${(100 * lead).toFixed(2)} points, more than one ${error}: ${(100 * margin).toFixed(2)})`,
   };
-}
-
-/**
- * Standard error of the mean paired difference a − b of two 0/1 correctness vectors on the same
- * examples: sqrt(var(d) / n) with d ∈ {−1, 0, 1}; only the examples where they disagree count.
- */
-export function pairedStandardError(a: Uint8Array, b: Uint8Array): number {
-  const n = a.length;
-  let sum = 0;
-  let disagree = 0;
-  for (let i = 0; i < n; i++) {
-    const d = a[i] - b[i];
-    sum += d;
-    disagree += d * d;
-  }
-  const m = sum / n;
-  return Math.sqrt(Math.max(0, disagree / n - m * m) / n);
-}
-
-/** 1 where the model's top-1 prediction equals the label, per example of `split`. */
-function correctness(model: LayersModel, split: Split, inputShape: number[]): Uint8Array {
-  const logits = predictLogits(model, split, inputShape); // [count × classes]
-  const predicted = argmaxRows(logits, logits.length / split.count); // [count]
-  return Uint8Array.from(predicted, (c, i) => Number(c === split.y[i]));
 }
 
 function mean(xs: Uint8Array): number {

@@ -47,8 +47,19 @@ test('run --seeds 3,4: per-seed folders, the teacher trained once, aggregate = p
       r.teacherCheck!.teacherNotAbove,
       r.teacherCheck!.teacherValidationAccuracy <= r.teacherCheck!.scratchValidationAccuracy,
     );
+    // The margin is weighed against the paired error of teacher and scratch model.
+    assert.ok(r.teacherCheck!.pairedError! > 0 && r.teacherCheck!.pairedError! < 0.1);
+    const margin =
+      r.teacherCheck!.teacherValidationAccuracy - r.teacherCheck!.scratchValidationAccuracy;
+    assert.equal(
+      r.teacherCheck!.marginWithinNoise,
+      margin > 0 && margin <= 2 * r.teacherCheck!.pairedError!,
+    );
   }
-  assert.match(first.stderr, /teacher (on validation: |is not above the scratch student)/);
+  assert.match(
+    first.stderr,
+    /teacher (on validation: |is not above the scratch student|is above the scratch student on validation by only)/,
+  );
   // Same teacher: identical teacher accuracy, so its std is 0.
   const teacher = aggregate.rows.find((r) => r.name === 'teacher')!;
   assert.equal(teacher.accuracy.std, 0);
