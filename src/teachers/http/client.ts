@@ -5,7 +5,8 @@
 // an API key read from an environment variable. The key is sent as a header and redacted from
 // every message this file produces. TLS failures that no retry mends (an untrusted, expired or
 // misnamed certificate; a server that does not speak TLS) fail at once, saying what to change;
-// a certificate from a private CA is trusted the Node way, NODE_EXTRA_CA_CERTS=<ca.pem>.
+// a certificate from a private CA is trusted the Node way, NODE_EXTRA_CA_CERTS=<ca.pem>. Redirects
+// are not followed (the key could travel to another host): a 3xx names its Location.
 // Leaves out: turning certificate checks off, client certificates, HTTP/2, streaming responses,
 // proxies (HTTP_PROXY is not read).
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
@@ -243,6 +244,16 @@ export class HttpClient {
         retryAfterMs: parseRetryAfter(response.headers['retry-after'] ?? null),
       };
     }
+    if (response.status >= 300 && response.status < 400) {
+      // Not followed: a redirect could carry the API key to another host, and a teacher URL that
+      // moved should be changed where it is written.
+      const to = response.headers.location;
+      return {
+        ok: false,
+        fatal: true,
+        message: `HTTP ${response.status}: the server redirects ${to ? `to ${to}` : 'elsewhere (no Location header)'}; redirects are not followed (an API key could travel to another host): point --teacher at the new location`,
+      };
+    }
     if (response.status < 200 || response.status >= 300) {
       return {
         ok: false,
@@ -326,7 +337,11 @@ const textOf = (response: Exchanged) => response.bytes.toString('utf8');
 interface Exchanged {
   status: number;
   /** Response headers that the callers read (lower-case names). */
-  headers: { 'retry-after'?: string; 'inference-header-content-length'?: string };
+  headers: {
+    'retry-after'?: string;
+    'inference-header-content-length'?: string;
+    location?: string;
+  };
   bytes: Buffer;
 }
 
@@ -374,6 +389,7 @@ function exchange(
               status: res.statusCode ?? 0,
               headers: {
                 'retry-after': res.headers['retry-after'],
+                location: res.headers.location,
                 'inference-header-content-length': res.headers[
                   'inference-header-content-length'
                 ] as string | undefined,

@@ -1,12 +1,14 @@
-// HTTPS for remote teachers: TLS failures that no retry mends fail on the first attempt with one
-// line that says what to change (a certificate this process does not trust names
-// NODE_EXTRA_CA_CERTS; an https:// URL on a plain-HTTP port says to try http://), while
-// connection errors keep their retries. The trusted path (the CA given through
+// Transport failures of remote teachers that no retry mends fail on the first attempt with one
+// line that says what to change: a certificate this process does not trust names
+// NODE_EXTRA_CA_CERTS; an https:// URL on a plain-HTTP port says to try http://; a redirect names
+// where it points (redirects are not followed). Connection errors keep their retries. The trusted path (the CA given through
 // NODE_EXTRA_CA_CERTS) runs through the CLI in test/e2e/remote-teacher-cli.test.ts, since Node
 // reads that variable only at start-up. Certificates are made per run by openssl.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../../tf.ts';
@@ -73,4 +75,27 @@ test('connection errors are not TLS problems: they keep their retries', async ()
     tlsProblem(Object.assign(new Error('x'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }))!,
     /does not name this host/,
   );
+});
+
+test('a redirect is not followed: one line naming its Location, at once', async () => {
+  let hits = 0;
+  const moved = createServer((req, res) => {
+    hits++;
+    res.writeHead(301, { location: `https://teacher.example${req.url}` });
+    res.end();
+  });
+  await new Promise<void>((r) => moved.listen(0, '127.0.0.1', r));
+  try {
+    const { port } = moved.address() as AddressInfo;
+    const c = client(`http://127.0.0.1:${port}`);
+    await assert.rejects(
+      c.json('/v2'),
+      /\/v2: HTTP 301: the server redirects to https:\/\/teacher\.example\/v2; redirects are not followed .*point --teacher at the new location$/,
+    );
+    assert.equal(c.stats.attempts, 1);
+    assert.equal(hits, 1);
+  } finally {
+    moved.closeAllConnections();
+    await new Promise((r) => moved.close(r));
+  }
 });
