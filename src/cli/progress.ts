@@ -57,7 +57,11 @@ export function createProgress(mode: 'tty' | 'plain' | 'silent'): PipelineEvents
       bar = undefined;
       if (info.source === 'loaded') err(`${label(stage)} already trained: loaded ${info.modelDir}`);
       else if (info.bestEpoch)
-        err(pc.dim(`${label(stage)} kept epoch ${info.bestEpoch} (best validation accuracy)`));
+        err(
+          pc.dim(
+            `${label(stage)} kept epoch ${info.bestEpoch} (${info.keepEpoch === 'last' ? 'the last: keep-epoch last' : 'best validation accuracy'})`,
+          ),
+        );
     },
   };
 }

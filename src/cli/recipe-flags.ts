@@ -70,6 +70,13 @@ const recipeFlags: RecipeFlag[] = [
     toConfig: (v: number) => ({ earlyStopping: { patience: v } }),
   },
   {
+    flag: 'keep-epoch',
+    arg: '<which>',
+    help: "the epoch whose weights a stage keeps: 'best' validation accuracy (default) or 'last'",
+    choices: ['best', 'last'],
+    toConfig: (v: StageTrainingSettings['keepEpoch']) => ({ keepEpoch: v }),
+  },
+  {
     flag: 'momentum',
     arg: '<x>',
     help: 'momentum of --optimizer momentum (default 0.9)',

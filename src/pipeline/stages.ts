@@ -116,6 +116,7 @@ async function trainStage(
     source: restored ? 'resumed' : 'trained',
     epochs: settings.epochs,
     bestEpoch: result.bestEpoch,
+    ...(settings.keepEpoch === 'last' ? { keepEpoch: 'last' as const } : {}),
     seconds: (performance.now() - t0) / 1000,
     history: result.history,
     modelDir,

@@ -37,6 +37,10 @@ test('an unknown recipe lists the known ones; a bad recipe key names itself', ()
     /teacher\.lrSchedule\.shape: got "exp", allowed: "constant"/,
   );
   assert.throws(() => resolveConfig({ student: { maxNorm: -1 } } as never), /student\.maxNorm/);
+  assert.throws(
+    () => resolveConfig({ teacher: { keepEpoch: 'final' } } as never),
+    /teacher\.keepEpoch: got "final", allowed: "best"/,
+  );
 });
 
 test('recipe flags set every stage; a stage flag wins over the all-stages one', () => {
@@ -46,6 +50,7 @@ test('recipe flags set every stage; a stage flag wins over the all-stages one', 
     lrSchedule: 'cosine,warmup=1',
     teacherPatience: 4,
     labelSmoothing: 0.1,
+    teacherKeepEpoch: 'last',
   } as never);
   const config = resolveConfig(layer);
   assert.equal(config.teacher.maxNorm, 3);
@@ -54,6 +59,8 @@ test('recipe flags set every stage; a stage flag wins over the all-stages one', 
   assert.deepEqual(config.teacher.earlyStopping, { patience: 4 });
   assert.equal(config.student.earlyStopping, undefined);
   assert.equal(config.teacher.labelSmoothing, 0.1);
+  assert.equal(config.teacher.keepEpoch, 'last');
+  assert.equal(config.student.keepEpoch, undefined);
 });
 
 const outcome = (

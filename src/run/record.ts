@@ -28,7 +28,10 @@ export interface StageResult {
   /** 'trained' in this run, 'resumed' from a checkpoint, 'loaded' from a saved model. */
   source: 'trained' | 'resumed' | 'loaded';
   epochs: number;
+  /** The epoch whose weights were kept: the best validation epoch, or the last with keepEpoch 'last'. */
   bestEpoch?: number;
+  /** Set when the stage kept its last epoch (keepEpoch 'last') rather than its best. */
+  keepEpoch?: 'last';
   seconds: number;
   history: EpochRecord[];
   modelDir: string;

@@ -156,3 +156,45 @@ test('numTensors is flat across epochs with every recipe option on', async () =>
   optimizer.dispose();
   m.dispose();
 });
+
+test("keepEpoch 'last' ends with the last epoch's weights, the default with the best epoch's", async () => {
+  const train = async (keepEpoch?: 'best' | 'last') => {
+    const m = model(3);
+    // A rate high enough that the validation accuracy falls in some epoch: best ≠ last.
+    const optimizer = createOptimizer({ name: 'momentum', learningRate: 3 });
+    const snapshots: Float32Array[] = [];
+    const weights = () => Float32Array.from(trainableVariables(m)[0].dataSync());
+    const result = await fit({
+      ...base,
+      restoreBest: undefined,
+      validation: data.validation,
+      model: m,
+      step: supervisedStep(m),
+      optimizer,
+      epochs: 6,
+      recipe: { keepEpoch },
+      onEpochEnd: () => void snapshots.push(weights()),
+    });
+    const end = weights();
+    optimizer.dispose();
+    m.dispose();
+    return { result, snapshots, end };
+  };
+  const best = await train();
+  const accuracies = best.result.history.map((r) => r.validationAccuracy!);
+  const argmax = accuracies.indexOf(Math.max(...accuracies)) + 1;
+  // The setting is chosen so that the best epoch is not the last (else the test proves nothing).
+  assert.notEqual(argmax, 6, `validation accuracies ${accuracies}`);
+  assert.equal(best.result.bestEpoch, argmax);
+  assert.deepEqual(best.end, best.snapshots[argmax - 1]);
+
+  const last = await train('last');
+  assert.deepEqual(
+    last.result.history.map((r) => r.validationAccuracy),
+    accuracies,
+    'same training; validation is still logged',
+  );
+  assert.equal(last.result.bestEpoch, 6);
+  assert.deepEqual(last.end, last.snapshots[5]);
+  assert.notDeepEqual(last.end, best.end);
+});

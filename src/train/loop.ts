@@ -66,6 +66,8 @@ export interface TrainingRecipe {
   maxNorm?: number;
   /** Stop when the validation accuracy has not improved by more than minDelta for `patience` epochs. */
   earlyStopping?: { patience: number; minDelta?: number };
+  /** 'best' (default): end with the weights of the best validation epoch; 'last': the last epoch's. */
+  keepEpoch?: 'best' | 'last';
 }
 
 export interface EpochRecord {
@@ -112,7 +114,7 @@ export interface FitOptions {
   history?: EpochRecord[];
   /** Schedule, clipping, decay, constraints, early stopping. */
   recipe?: TrainingRecipe;
-  /** Keep the weights of the epoch with the best validation accuracy (default true). */
+  /** Keep the weights of the epoch with the best validation accuracy (default: recipe.keepEpoch !== 'last'). */
   restoreBest?: boolean;
   /** Weights of the best epoch so far (resume); owned by the loop from then on. */
   bestWeights?: Tensor[];
@@ -126,6 +128,7 @@ export interface FitOptions {
 
 export interface FitResult {
   history: EpochRecord[];
+  /** The epoch whose weights the model ends with (the best one, or the last without restoreBest). */
   bestEpoch: number;
   seconds: number;
   /** The epoch after which early stopping ended training, if it did. */
@@ -140,7 +143,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const modelVariables = trainableVariables(model);
   const variables = [...modelVariables, ...(step.variables ?? [])];
   const history = [...(options.history ?? [])];
-  const restoreBest = options.restoreBest ?? true;
+  const restoreBest = options.restoreBest ?? recipe.keepEpoch !== 'last';
   let best = bestOf(history);
   let bestWeights: Tensor[] | undefined = options.bestWeights;
   const started = performance.now();
@@ -240,7 +243,7 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   tf.dispose(bestWeights);
   return {
     history,
-    bestEpoch: best?.epoch ?? history.at(-1)?.epoch ?? 0,
+    bestEpoch: (restoreBest ? best?.epoch : undefined) ?? history.at(-1)?.epoch ?? 0,
     seconds: (performance.now() - started) / 1000,
     stoppedEarly,
   };

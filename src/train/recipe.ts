@@ -28,6 +28,11 @@ export const trainingRecipeShape = {
     .object({ patience: z.number().int().positive(), minDelta: z.number().min(0).optional() })
     .strict()
     .optional(),
+  /**
+   * Which epoch's weights the stage keeps: 'best' validation accuracy (default) or 'last' (what
+   * papers with a fixed schedule report; the validation split then only logs the curve).
+   */
+  keepEpoch: z.enum(['best', 'last']).optional(),
 };
 
 export interface StageTrainingSettings {
@@ -41,6 +46,7 @@ export interface StageTrainingSettings {
   clipNorm?: number;
   labelSmoothing?: number;
   earlyStopping?: TrainingRecipe['earlyStopping'];
+  keepEpoch?: TrainingRecipe['keepEpoch'];
 }
 
 /** Which optimizers decay decoupled inside the update (the rest get L2 on the gradient). */
@@ -69,6 +75,7 @@ export function stageTraining(settings: StageTrainingSettings): {
       l2: l2 > 0 ? { rate: l2, exclude } : undefined,
       maxNorm: settings.maxNorm,
       earlyStopping: settings.earlyStopping,
+      keepEpoch: settings.keepEpoch,
     },
     labelSmoothing: settings.labelSmoothing ?? 0,
   };
