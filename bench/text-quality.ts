@@ -4,7 +4,7 @@
 // student with and without Tang et al.'s augmented transfer set (20 copies per mail: their
 // n_iter), students paired by seed, temperature and weights chosen on validation (automatic).
 // Writes docs/text-quality.json and the table between the markers of docs/text.md. Usage:
-//   npm run bench:text-quality -- [--splits 1,2,3] [--seeds 1,2,3] [--teachers 5] [--copies 20]
+//   npm run bench:text-quality -- [--splits 1,2,3,4,5,6] [--seeds 1,2,3] [--teachers 5] [--copies 20]
 //   npm run bench:text-quality -- --render   (rewrite the table from docs/text-quality.json)
 // What it leaves out: choosing the number of copies on validation (the 599 validation mails put
 // every setting at the same accuracy, see docs/text.md), other teacher architectures.
@@ -18,7 +18,7 @@ import { benchArgs } from './args.ts';
 
 const args = benchArgs(['splits', 'seeds', 'teachers', 'copies', 'out'], ['render']);
 const list = (s: string) => s.split(',').map(Number);
-const splits = list(args.get('splits') ?? '1,2,3');
+const splits = list(args.get('splits') ?? '1,2,3,4,5,6');
 const seeds = list(args.get('seeds') ?? '1,2,3');
 const teachers = Number(args.get('teachers') ?? 5);
 const copies = Number(args.get('copies') ?? 20);
