@@ -131,6 +131,12 @@ export async function loadDataset(ref: DatasetRef): Promise<Dataset> {
   return source.load({ ...(parsed.data as object), ...common });
 }
 
+/**
+ * Options that, beside an embedded corpus (no --data), can only name the fields of the
+ * --transfer-set file: the corpus has its own fields, so they are the transfer set's alone.
+ */
+const transferSetOnlyOptions = ['textField'];
+
 /** The dataset reference of a run config (every command passes its config through this). */
 export function datasetRefOf(config: {
   dataset: string;
@@ -144,13 +150,22 @@ export function datasetRefOf(config: {
   seed: number;
   splitSeed?: number;
   outDir: string;
+  transferSet?: string;
 }): DatasetRef {
+  const besideCorpus = config.data === undefined && config.transferSet !== undefined;
+  const options =
+    besideCorpus && config.dataOptions
+      ? Object.fromEntries(
+          Object.entries(config.dataOptions).filter(([k]) => !transferSetOnlyOptions.includes(k)),
+        )
+      : config.dataOptions;
   return {
     dataset: config.dataset,
     data: config.data,
-    dataKind: config.dataKind,
+    // --text-field implies the text kind of a path; beside a corpus it is the transfer set's.
+    dataKind: besideCorpus && config.dataKind === 'text' ? undefined : config.dataKind,
     dataDir: config.dataDir,
-    options: config.dataOptions,
+    options: options && Object.keys(options).length ? options : undefined,
     trainLimit: config.trainLimit,
     testLimit: config.testLimit,
     validationSize: config.validationSize,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadDataset, type TokensPreprocessing } from './index.ts';
+import { datasetRefOf, loadDataset, type TokensPreprocessing } from './index.ts';
 import { appendExamples, loadTransferSet, transferSetRefOf } from './transfer-set.ts';
 import { createTokenizer, type TokenizerSpec } from '../text/tokenizer.ts';
 
@@ -62,4 +62,25 @@ test('a text transfer file beside SpamAssassin: unlabelled, unsplit, in the corp
   assert.match(joined.recordsHash!, /^[0-9a-f]{64}$/);
   const bare = { ...transfer, texts: undefined };
   assert.equal(appendExamples(labelled.train, bare).texts, undefined, 'texts for some rows only');
+});
+
+test("--text-field beside the embedded corpus names the transfer file's field, not the corpus's", async () => {
+  const bodyFile = join(root, 'bodies.jsonl');
+  writeFileSync(bodyFile, TEXTS.map((body) => JSON.stringify({ body })).join('\n') + '\n');
+  // What `--dataset spam-assassin --transfer-set bodies.jsonl --text-field body` resolves to.
+  const withField = {
+    ...config,
+    transferSet: bodyFile,
+    dataKind: 'text',
+    dataOptions: { ...config.dataOptions, textField: ['body'] },
+  };
+  const ref = datasetRefOf(withField);
+  assert.equal(ref.dataKind, undefined);
+  assert.deepEqual(ref.options, config.dataOptions, 'the corpus gets its own options only');
+  const labelled = await loadDataset(ref);
+  const transfer = await loadTransferSet(transferSetRefOf(withField)!, labelled);
+  assert.deepEqual(transfer.texts, TEXTS);
+  // Without a transfer set the option stays where the user put it (and the corpus refuses it).
+  const alone = { ...withField, transferSet: undefined };
+  assert.deepEqual(datasetRefOf(alone).options, withField.dataOptions);
 });

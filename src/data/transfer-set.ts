@@ -16,6 +16,8 @@ export function transferSetRefOf(
   if (config.transferSet === undefined) return undefined;
   return {
     ...datasetRefOf(config),
+    // All the data options, also those that beside a corpus only the transfer set reads.
+    options: config.dataOptions,
     data: config.transferSet,
     trainLimit: undefined,
     testLimit: undefined,

@@ -15,6 +15,7 @@ import { resolveTeacherKind, teacherOptionsFromConfig } from '../teachers/load.t
 import { inputShapeOf, outputSize } from '../models/index.ts';
 import { dataError, modelError, usageError } from '../errors.ts';
 import { openStoreTeacher, storeExpectations } from '../labels/teacher-logits.ts';
+import { checkTokenizerMatchesData } from '../text/tokenizer-file.ts';
 
 type Command = Exclude<RunCommand, 'tune'>;
 
@@ -156,6 +157,7 @@ export async function checkModels(options: {
     const model = await loadModel(dir);
     try {
       checkModelFitsData(model, role, dir, data);
+      checkTokenizerMatchesData(dir, role, data.spec);
       if (teacher && endsInSoftmax(model)) {
         warnings.push(
           `warning: ${role} ${dir} ends in a softmax: its outputs are probabilities, which distillation reads as logits (soft targets get flatter); export the model without its final softmax`,

@@ -121,3 +121,38 @@ export function tokenizerDataOptions(
   checkTokenizerFitsModel(file, model, dir);
   return { tokenizerFile: join(dir, TOKENIZER_FILE) };
 }
+
+/**
+ * Throws a one-line error when a saved model folder's tokenizer.json is not the tokenizer the
+ * data was encoded with (e.g. a teacher trained with another --train-limit or split seed: same
+ * sizes, other words, so every id would mean another word and nothing in tfjs would fail).
+ */
+export function checkTokenizerMatchesData(dir: string, role: string, spec: DataSpec): void {
+  const input = primaryInput(spec);
+  if (input.preprocessing.kind !== 'tokens') return;
+  const file = readTokenizerFile(dir);
+  if (!file) return;
+  const data = input.preprocessing as { tokenizer: unknown; length: number };
+  const ours = checkTokenizerSpec(data.tokenizer);
+  if (file.length === data.length && canonical(file.tokenizer) === canonical(ours)) return;
+  throw modelError(
+    `${role} ${dir} was trained on other token ids: its ${TOKENIZER_FILE} (${describeTokenizer(file.tokenizer, file.length)}) is not the one this run fitted on its training split (${describeTokenizer(ours, data.length)}); encode the data with the model's own: --data-option tokenizerFile=${join(dir, TOKENIZER_FILE)}`,
+  );
+}
+
+function describeTokenizer(t: TokenizerSpec, length: number): string {
+  const kind =
+    t.type === 'words'
+      ? `${t.vocabulary.length} words, first '${t.vocabulary[0] ?? ''}'`
+      : `char ${t.minN}–${t.maxN}-grams in ${t.buckets} buckets`;
+  return `${kind}, ${length} tokens`;
+}
+
+/** JSON with sorted keys: two equal specs compare equal whatever order their keys were set in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}

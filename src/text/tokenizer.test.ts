@@ -14,6 +14,7 @@ import {
   splitWords,
   vocabularySize,
 } from './tokenizer.ts';
+import { checkTokenizerMatchesData, writeTokenizerFile } from './tokenizer-file.ts';
 
 const data = await loadDataset({ dataset: 'spam-assassin', validationSize: 300, seed: 1 });
 const trainTexts = data.train.texts!;
@@ -139,3 +140,30 @@ test(
     }
   },
 );
+
+test("a saved model's tokenizer.json that is not the data's is refused in one line, naming the fix", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'distillery-tokmatch-'));
+  try {
+    // Two real corpus slices: the same sizes and length, vocabularies fitted on other mails.
+    const a = await loadDataset({ dataset: 'spam-assassin', trainLimit: 300 });
+    const b = await loadDataset({ dataset: 'spam-assassin', trainLimit: 400 });
+    writeTokenizerFile(dir, a.spec);
+    checkTokenizerMatchesData(dir, 'teacher', a.spec); // the data it was trained on: fine
+    assert.throws(
+      () => checkTokenizerMatchesData(dir, 'teacher', b.spec),
+      (e: Error) =>
+        /^teacher .* was trained on other token ids: .*--data-option tokenizerFile=.*tokenizer\.json$/.test(
+          e.message,
+        ) && !e.message.includes('\n'),
+    );
+    // The fix the message names: encode with the model's own file.
+    const c = await loadDataset({
+      dataset: 'spam-assassin',
+      trainLimit: 400,
+      options: { tokenizerFile: join(dir, 'tokenizer.json') },
+    });
+    checkTokenizerMatchesData(dir, 'teacher', c.spec);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
