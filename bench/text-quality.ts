@@ -138,7 +138,7 @@ function writeTable(
   // One decimal: the goal is a threshold (50%), and 49.9% must not print as 50%.
   const closed = (x?: number) => (x === undefined ? 'no gap' : `${(100 * x).toFixed(1)}%`);
   const lines = [
-    `Measured ${createdAt.slice(0, 16)} UTC: splits ${splits.join(', ')}, student seeds ${seeds.join(', ')}, ${teachers} \`${TEACHER.arch}\` teachers (seeds 1–${teachers}), test macro-F1.`,
+    `Measured ${createdAt.slice(0, 16)} UTC: splits ${splits.join(', ')}, student seeds ${seeds.join(', ')}; ${teachers} \`${TEACHER.arch}\` teachers (seeds 1–${teachers}), test macro-F1.`,
     '',
     '| split | teachers (each) | ensemble | transfer set | scratch | distilled | gain (paired, macro-F1 points) | gap closed |',
     '|---|---|---|---|---|---|---|---|',
