@@ -71,3 +71,21 @@ test("--param and --data-option refuse '__proto__' (it would vanish, silently ig
     /--data-option __proto__=1: '__proto__'/,
   );
 });
+
+test("--text-column is --text-field in a table's words; both at once is refused", () => {
+  const viaColumn = flagsToConfig({ data: 'mails.csv', textColumn: ['body'] } as never);
+  const viaField = flagsToConfig({ data: 'mails.csv', textField: ['body'] } as never);
+  assert.deepEqual(viaColumn, viaField);
+  assert.equal(viaColumn.dataKind, 'text');
+  assert.deepEqual(viaColumn.dataOptions?.textField, ['body']);
+  assert.throws(
+    () => flagsToConfig({ textColumn: ['a'], textField: ['b'] } as never),
+    /--text-field and --text-column name the same option/,
+  );
+  // With text, --label-column is the text kind's labelField; without, the table's labelColumn.
+  const labelled = flagsToConfig({ textColumn: ['body'], labelColumn: 'is_spam' } as never);
+  assert.deepEqual(labelled.dataOptions, { textField: ['body'], labelField: 'is_spam' });
+  assert.deepEqual(flagsToConfig({ labelColumn: 'digit' } as never).dataOptions, {
+    labelColumn: 'digit',
+  });
+});

@@ -21,6 +21,7 @@ export interface Flags extends RemoteTeacherFlags {
   data?: string;
   dataKind?: string;
   textField?: string[];
+  textColumn?: string[];
   labelField?: string;
   dataDir?: string;
   imageSize?: number;
@@ -223,6 +224,10 @@ export function addDataOptions(cmd: Command): Command {
       '--text-field <name...>',
       'text data: text field(s) of --data (implies --data-kind text)',
     )
+    .option(
+      '--text-column <name...>',
+      "text data: --text-field in a table's words (the text column(s) of a .csv/.tsv --data)",
+    )
     .option('--label-field <name>', 'text data: label field of --data (default label)')
     .option('--skip-bad-files', 'image data: skip unreadable images (their count is reported)')
     .option(
@@ -236,23 +241,35 @@ export function addDataOptions(cmd: Command): Command {
     );
 }
 
+/** --text-field, or --text-column (the same option named as tables name it); both is a conflict. */
+function textFieldOf(f: Flags): string[] | undefined {
+  if (f.textField && f.textColumn)
+    throw usageError('--text-field and --text-column name the same option: give one of them');
+  return f.textField ?? f.textColumn;
+}
+
 /** The data flags → RunConfig keys (kind options into `dataOptions`, undefined ones dropped). */
 export function dataFlagsToConfig(f: Flags): DeepPartial<RunConfig> {
+  const textField = textFieldOf(f);
+  // Text in a table: --label-column is its --label-field (the text kind's name for it).
+  if (textField && f.labelColumn && f.labelField)
+    throw usageError('--label-field and --label-column name the same option: give one of them');
+  const text = textField !== undefined;
   const options = Object.fromEntries(
     Object.entries({
       imageSize: f.imageSize,
       channels: f.channels,
       fit: f.fit,
-      labelColumn: f.labelColumn,
+      labelColumn: text ? undefined : f.labelColumn,
       skipBadFiles: f.skipBadFiles,
-      textField: f.textField,
-      labelField: f.labelField,
+      textField,
+      labelField: text ? (f.labelField ?? f.labelColumn) : f.labelField,
       ...Object.fromEntries((f.dataOption ?? []).map((o) => parseParam(o, '--data-option'))),
     }).filter(([, v]) => v !== undefined),
   );
   return {
     data: f.data,
-    dataKind: f.dataKind ?? (f.textField || f.labelField ? 'text' : undefined),
+    dataKind: f.dataKind ?? (text || f.labelField ? 'text' : undefined),
     transferSet: f.transferSet,
     dataOptions: Object.keys(options).length ? options : undefined,
   };
