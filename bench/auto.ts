@@ -19,6 +19,7 @@ import { tune } from '../src/tune/tune.ts';
 import { gainVerdict, summarize } from '../src/eval/seed-stats.ts';
 import { writeAtomic } from '../src/io/atomic.ts';
 import { benchArgs } from './args.ts';
+import { writeBetweenMarkers } from './doc.ts';
 
 const args = benchArgs(['datasets', 'seeds', 'backend', 'keep', 'out', 'smoke'], ['render']);
 const names = (args.get('datasets') ?? 'mnist,fashion-mnist,image-folder,csv,spam-assassin').split(
@@ -249,14 +250,7 @@ function write(done: boolean) {
 }
 
 function writeTable(table: string) {
-  const mdPath = join('docs', 'auto-temperature.md');
-  const md = readFileSync(mdPath, 'utf8');
-  const begin = '<!-- bench:auto -->';
-  const end = '<!-- /bench:auto -->';
-  const i = md.indexOf(begin);
-  const j = md.indexOf(end);
-  if (i >= 0 && j > i)
-    writeFileSync(mdPath, md.slice(0, i + begin.length) + '\n' + table + '\n' + md.slice(j));
+  writeBetweenMarkers(join('docs', 'auto-temperature.md'), 'bench:auto', table);
   process.stdout.write(table + '\n');
 }
 
@@ -275,12 +269,10 @@ function renderTable(rows: SeedRow[], seeds: number[], measured: string, note = 
     };
     const scratch = r.map((x) => x.scratch);
     lines.push(`| ${name} | scratch | ${fmt(scratch)} | – | – | – | – |`);
-    const meanGain = (v: string) =>
-      gainVerdict(
-        scratch,
-        r.map((x) => x.variants[v].accuracy),
-      ).mean;
-    const tuneGain = meanGain('full tune');
+    const tuneGain = gainVerdict(
+      scratch,
+      r.map((x) => x.variants['full tune'].accuracy),
+    ).mean;
     for (const v of ['fixed defaults', 'automatic', 'full tune']) {
       const acc = r.map((x) => x.variants[v].accuracy);
       const verdict = gainVerdict(scratch, acc);

@@ -8,13 +8,14 @@
 //   npm run bench:text-quality -- --render   (rewrite the table from docs/text-quality.json)
 // What it leaves out: choosing the number of copies on validation (the 599 validation mails put
 // every setting at the same accuracy, see docs/text.md), other teacher architectures.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveConfig, type DeepPartial, type RunConfig } from '../src/config.ts';
 import { runPipeline } from '../src/pipeline/pipeline.ts';
 import { runSeeds, type SeedsResults } from '../src/pipeline/seeds.ts';
-import { gainVerdict, gapClosed } from '../src/eval/seed-stats.ts';
+import { gainVerdict, gapClosed, summarize } from '../src/eval/seed-stats.ts';
 import { benchArgs } from './args.ts';
+import { writeBetweenMarkers } from './doc.ts';
 
 const args = benchArgs(['splits', 'seeds', 'teachers', 'copies', 'out'], ['render']);
 const list = (s: string) => s.split(',').map(Number);
@@ -130,10 +131,8 @@ function writeTable(
   teachers: number,
 ) {
   const f = (x: number) => x.toFixed(4);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = (xs: number[]) =>
-    Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / Math.max(1, xs.length - 1));
-  const ms = (xs: number[]) => `${f(mean(xs))} ± ${f(sd(xs))}`;
+  const mean = (xs: number[]) => summarize(xs).mean;
+  const ms = (xs: number[]) => `${f(summarize(xs).mean)} ± ${f(summarize(xs).std)}`;
   const set = (c: number) => (c ? `train + ${c} augmented copies` : 'train only');
   // One decimal: the goal is a threshold (50%), and 49.9% must not print as 50%.
   const closed = (x?: number) => (x === undefined ? 'no gap' : `${(100 * x).toFixed(1)}%`);
@@ -162,13 +161,6 @@ function writeTable(
       );
     }
   const table = lines.join('\n');
-  const mdPath = join('docs', 'text.md');
-  const begin = '<!-- bench:text-quality -->';
-  const end = '<!-- /bench:text-quality -->';
-  const md = existsSync(mdPath) ? readFileSync(mdPath, 'utf8') : '';
-  const i = md.indexOf(begin);
-  const j = md.indexOf(end);
-  if (i >= 0 && j > i)
-    writeFileSync(mdPath, md.slice(0, i + begin.length) + '\n' + table + '\n' + md.slice(j));
+  writeBetweenMarkers(join('docs', 'text.md'), 'bench:text-quality', table);
   process.stdout.write(table + '\n');
 }
