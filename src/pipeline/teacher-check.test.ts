@@ -96,14 +96,17 @@ test('nothing to compare: no scratch history, an empty validation split, a store
 });
 
 test('given the scratch model, a margin within two paired errors is flagged; a clear one is not', async () => {
+  // The scratch student kept epoch 2 at the teacher's accuracy minus `margin`.
+  const check = (margin: number, scratch: typeof model) =>
+    checkTeacherAboveStudent({
+      teacher,
+      data,
+      scratchHistory: history(truth - margin),
+      scratchBestEpoch: 2,
+      scratch,
+    });
   // The same predictions as the teacher: no example where they disagree, a paired error of 0.
-  const same = await checkTeacherAboveStudent({
-    teacher,
-    data,
-    scratchHistory: history(truth - 0.02),
-    scratchBestEpoch: 2,
-    scratch: model,
-  });
+  const same = await check(0.02, model);
   assert.equal(same!.pairedError, 0);
   assert.equal(same!.marginWithinNoise, false);
   assert.match(same!.note, /^teacher on validation: .*paired error ±0\.00 points\)$/);
@@ -115,13 +118,7 @@ test('given the scratch model, a margin within two paired errors is flagged; a c
     dropout: 0,
   });
   await trainModel({ model: other, data: data.train, epochs: 2, restoreBest: false, seed: 2 });
-  const close = await checkTeacherAboveStudent({
-    teacher,
-    data,
-    scratchHistory: history(truth - 0.005), // the teacher 0.5 points above
-    scratchBestEpoch: 2,
-    scratch: other,
-  });
+  const close = await check(0.005, other); // the teacher 0.5 points above
   const error = close!.pairedError!;
   assert.ok(error > 0.0025, `paired error ${error}: the two students should disagree on some rows`);
   assert.equal(close!.marginWithinNoise, true);
@@ -132,13 +129,7 @@ test('given the scratch model, a margin within two paired errors is flagged; a c
   );
   assert.ok(!close!.note.includes('\n'), 'one line');
   // A teacher far above: beyond the paired error.
-  const far = await checkTeacherAboveStudent({
-    teacher,
-    data,
-    scratchHistory: history(truth - 0.3),
-    scratchBestEpoch: 2,
-    scratch: other,
-  });
+  const far = await check(0.3, other);
   assert.equal(far!.marginWithinNoise, false);
   assert.match(far!.note, /^teacher on validation: /);
   other.dispose();
