@@ -45,7 +45,7 @@ export function autoTuneSection(results: RunResults): string {
     .join('');
   return `<h2 id="auto-tune">Automatic temperature and weights</h2>
 <p>Chosen on the validation split (never the test split): <b>${escapeHtml(describe(r.chosen))}</b> — ${escapeHtml(r.reason)}.</p>
-<p class="muted">Each candidate trained ${epochs(p.shortEpochs)} on ${p.trialExamples.toLocaleString('en-US')} of ${p.trainExamples.toLocaleString('en-US')} training examples from ${r.start === 'scratch student' ? 'the trained scratch student (fine-tuned with its loss)' : "the distilled student's own initialisation"}; the best two and the configured setting continued to ${epochs(p.longEpochs)}; scores are accuracies on the ${p.validationExamples.toLocaleString('en-US')} validation examples. Cost: ${escapeHtml(cost(r, results))}${r.stoppedEarly ? `; ${escapeHtml(r.stoppedEarly)}` : ''}.</p>
+<p class="muted">Each candidate trained ${epochs(p.shortEpochs)} on ${p.trialExamples.toLocaleString('en-US')} of ${p.trainExamples.toLocaleString('en-US')} training examples from ${r.start === 'scratch student' ? `the trained scratch student (fine-tuned with its loss${r.learningRate === undefined ? '' : ` at learning rate ${+r.learningRate.toPrecision(6)}`})` : "the distilled student's own initialisation"}; the best two and the configured setting continued to ${epochs(p.longEpochs)}; scores are accuracies on the ${p.validationExamples.toLocaleString('en-US')} validation examples. Cost: ${escapeHtml(cost(r, results))}${r.stoppedEarly ? `; ${escapeHtml(r.stoppedEarly)}` : ''}.</p>
 <table><thead><tr><th>#</th><th class="text">setting</th><th>val acc, ${epochs(p.shortEpochs)}</th><th>val acc, ${epochs(p.longEpochs)}</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 

@@ -22,6 +22,9 @@ import { runPipeline } from '../pipeline/pipeline.ts';
 import { accuracyOf } from '../eval/metrics.ts';
 import { pairedStandardError } from '../eval/seed-stats.ts';
 import { deriveSeed } from '../random.ts';
+import { Distiller } from '../distill/distiller.ts';
+import { fit } from '../train/loop.ts';
+import { createOptimizer } from '../train/optimizers.ts';
 import type { RunResults } from '../run/record.ts';
 import {
   candidateSpace,
@@ -368,6 +371,63 @@ test('a search leaks no tensors, and its time guard stops it at the bound', asyn
   fresh.dispose();
   start.dispose();
   assert.equal(tf.memory().numTensors, before);
+  await teacher.dispose();
+});
+
+test("trials train as the stage does: the student's recipe (here max-norm) applies to them", async () => {
+  // The trials used to build a bare optimizer at the stage's rate and train without the stage's
+  // schedule, decay, max-norm, clipping or label smoothing, so a recipe run searched for another
+  // training than the one it ran. A max-norm bound no useful weight survives shows it: every
+  // trial collapses to chance, where the same search without it scores the trained start.
+  await selectBackend('wasm');
+  const data = await loadMnist({ trainLimit: 4700, validationSize: 500, testLimit: 1 });
+  const config = resolveConfig({ ...SLICE, student: { arch: 'mlp:16', epochs: 8 } });
+  const model = await buildModel('mlp:32', { inputShape: data.inputShape, classes: 10, seed: 1 });
+  const teacher = layersTeacher(model);
+  const teacherLogits = await computeTeacherLogits(teacher, data.train);
+  // A trained start (as the pipeline passes the scratch student): 3 epochs on the labels alone.
+  const start = await buildModel('mlp:16', { inputShape: data.inputShape, classes: 10, seed: 2 });
+  const labelsOnly = new Distiller({
+    teacher,
+    student: start,
+    method: methods.kd({ ...methods.kd.definition.defaults, hardWeight: 1, softWeight: 0 }),
+    teacherLogits,
+    seed: 2,
+  });
+  const optimizer = createOptimizer({ name: 'adam', learningRate: 1e-2 });
+  await fit({
+    model: start,
+    step: labelsOnly.trainStep(),
+    optimizer,
+    train: data.train,
+    inputShape: data.inputShape,
+    epochs: 3,
+    batchSize: 64,
+    seed: 2,
+  });
+  optimizer.dispose();
+  const startWeights = start.getWeights();
+  const search = (student: typeof config.student) =>
+    chooseAutomatically({
+      startWeights,
+      config: { ...config, student },
+      train: data.train,
+      validation: data.validation,
+      inputShape: data.inputShape,
+      classes: data.classes,
+      teacher,
+      method: methods.kd({ ...methods.kd.definition.defaults, temperature: 2 }),
+      teacherLogits,
+    });
+  const scores = (r: Awaited<ReturnType<typeof search>>) => {
+    assert.ok('record' in r, 'skipped' in r ? r.skipped : '');
+    return r.record.candidates.map((c) => c.shortScore);
+  };
+  const plain = scores(await search(config.student));
+  const capped = scores(await search({ ...config.student, maxNorm: 1e-4 }));
+  assert.ok(Math.min(...plain) > 0.5, `plain trials: ${plain}`);
+  assert.ok(Math.max(...capped) < 0.3, `max-norm 1e-4 did not reach the trials: ${capped}`);
+  start.dispose();
   await teacher.dispose();
 });
 

@@ -6,7 +6,9 @@
 // fine-tune the trained scratch student rather than start from the initialisation: a trial of a
 // few percent of the stage's steps from scratch ranks settings by how fast they learn (on a table
 // the trials stood at 19-34% accuracy against 81% at the end), from a trained student it ranks
-// them where the final accuracy is decided. The whole search is planned to cost at most `budget`
+// them where the final accuracy is decided; they fine-tune at a tenth of the stage's learning rate
+// (FINE_TUNE_RATE) and otherwise train as the stage does (its schedule, decay, max-norm, clipping,
+// label smoothing). The whole search is planned to cost at most `budget`
 // (default 50%) of the distilled stage, counted in example passes; each trial is a plain student
 // run on cached teacher logits. Leaves out: learned temperatures (CTKD) and schedules as
 // candidates.
@@ -21,6 +23,7 @@ import { sliceSplit, type Split } from '../data/dataset.ts';
 import { buildModel } from '../models/index.ts';
 import { fit, type EpochRecord } from '../train/loop.ts';
 import { createOptimizer } from '../train/optimizers.ts';
+import { stageTraining } from '../train/recipe.ts';
 import { Distiller } from '../distill/distiller.ts';
 import type { DistillMethod } from '../distill/method.ts';
 import { methods } from '../distill/methods/index.ts';
@@ -57,6 +60,17 @@ const PLAN_SHARE = 0.8;
  * seed repeats the same numbers" false; at 2× it only catches a machine that slowed down badly.
  */
 const GUARD_FACTOR = 2;
+/**
+ * Trials that fine-tune the trained scratch student do so at this fraction of the stage's learning
+ * rate (and of every rate of its schedule), the usual rate for fine-tuning a trained network. At
+ * the full rate a fresh Adam moves every weight by about the rate from its first step, which
+ * knocks the trained student off its solution, and a 2-epoch trial then measures in good part how
+ * fast each loss recovers it: the hard-heavy weighting, closest to the student's own training, won
+ * there (7 of 10 MNIST seeds, against the tune's 0.5/0.5 from the initialisation). Chosen on
+ * bench:auto's seeds 11-15 (85% of the tune's gain on MNIST against 60% at the full rate); on the
+ * table's seeds 1-10, held out from that choice, 71% against 45% (docs/auto-temperature.md).
+ */
+export const FINE_TUNE_RATE = 0.1;
 const TEMPERATURES = [1, 2, 4, 8];
 /**
  * The weightings tried besides the configured one: soft-heavy (mdistiller's) and hard-heavy. The
@@ -94,6 +108,8 @@ export interface AutoTuneRecord {
   reason: string;
   /** Where the trials started: the trained scratch student's weights, or the initialisation. */
   start?: 'scratch student' | 'initialisation';
+  /** The trials' base learning rate (the stage's, times FINE_TUNE_RATE from the scratch student). */
+  learningRate?: number;
   plan: {
     budget: number;
     trialExamples: number;
@@ -265,6 +281,12 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
   if ('skipped' in plan) return { skipped: plan.skipped, method };
 
   const started = performance.now();
+  // Trials train as the stage does (optimizer options, schedule, decay, max-norm, clipping, label
+  // smoothing), at a fine-tuning rate from a trained start. The schedule spans the longer trial,
+  // so a finalist's continuation is one uninterrupted run (as tune's rungs); no early stopping,
+  // and every trial is scored on its last epoch.
+  const training = stageTraining(config.student);
+  const trialRate = config.student.learningRate * (options.startWeights ? FINE_TUNE_RATE : 1);
   const train = sliceSplit(options.train, 0, plan.trialExamples);
   const table = options.teacherLogits;
   const logits: TeacherLogits | undefined = table && {
@@ -273,7 +295,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
     classes: table.classes,
   };
   onInfo?.(
-    `auto temperature: ${shortTrials} candidates (${space.temperatures.length} temperatures${space.weightings.length ? `, then ${space.weightings.length} weightings at the best of them` : ''}) × ${epochs(plan.shortEpochs)} on ${plan.trialExamples} of ${plan.trainExamples} training examples from the ${options.startWeights ? 'trained scratch student' : 'initialisation'}, then the best 2 and the configured setting to ${epochs(plan.longEpochs)}; scored on the ${plan.validationExamples} validation examples; planned cost ${((100 * plan.plannedUnits) / plan.stageUnits).toFixed(0)}% of the distilled stage (bound ${Math.round(100 * plan.budget)}%)`,
+    `auto temperature: ${shortTrials} candidates (${space.temperatures.length} temperatures${space.weightings.length ? `, then ${space.weightings.length} weightings at the best of them` : ''}) × ${epochs(plan.shortEpochs)} on ${plan.trialExamples} of ${plan.trainExamples} training examples from the ${options.startWeights ? `trained scratch student at learning rate ${+trialRate.toPrecision(6)} (${FINE_TUNE_RATE} × the stage's)` : 'initialisation'}, then the best 2 and the configured setting to ${epochs(plan.longEpochs)}; scored on the ${plan.validationExamples} validation examples; planned cost ${((100 * plan.plannedUnits) / plan.stageUnits).toFixed(0)}% of the distilled stage (bound ${Math.round(100 * plan.budget)}%)`,
   );
 
   interface Trial {
@@ -296,7 +318,9 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
       optimizer: trial.optimizer,
       train,
       inputShape: options.inputShape,
-      epochs,
+      epochs: plan.longEpochs,
+      stopAfterEpoch: epochs,
+      recipe: { ...training.recipe, learningRate: trialRate, earlyStopping: undefined },
       batchSize: config.batchSize,
       // The distilled stage's own seed: same initialisation, batch order and dropout.
       seed: deriveSeed(config.seed, 'student'),
@@ -359,10 +383,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
     const trial: Trial = {
       candidate: { id, params: p, shortScore: 0, incumbent: sameParams(p, incumbent) },
       student,
-      optimizer: createOptimizer({
-        name: config.student.optimizer,
-        learningRate: config.student.learningRate,
-      }),
+      optimizer: createOptimizer({ ...training.optimizer, learningRate: trialRate }),
       distiller: new Distiller({
         teacher: options.teacher,
         student,
@@ -370,6 +391,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
         teacherLogits: logits,
         seed: deriveSeed(config.seed, 'student'),
         schedules: config.schedules,
+        labelSmoothing: training.labelSmoothing,
       }),
       epochs: 0,
     };
@@ -457,6 +479,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
       methodParams,
       reason,
       start: options.startWeights ? 'scratch student' : 'initialisation',
+      learningRate: trialRate,
       plan,
       seconds: (performance.now() - started) / 1000,
       timeBound,
