@@ -22,8 +22,8 @@ import { runPipeline } from '../pipeline/pipeline.ts';
 import { accuracyOf } from '../eval/metrics.ts';
 import { pairedStandardError } from '../eval/seed-stats.ts';
 import { deriveSeed } from '../random.ts';
-import { Distiller } from '../distill/distiller.ts';
 import { fit } from '../train/loop.ts';
+import { supervisedStep } from '../train/train-model.ts';
 import { createOptimizer } from '../train/optimizers.ts';
 import type { RunResults } from '../run/record.ts';
 import {
@@ -307,38 +307,37 @@ test('the pipeline hook keeps the configured method when explicit values turned 
     );
 });
 
-test('a search leaks no tensors, and its time guard stops it at the bound', async () => {
+/** A real MNIST slice, an untrained mlp:32 teacher and its cached logits, and a search on them. */
+async function searchFixture() {
   await selectBackend('wasm');
   const data = await loadMnist({ trainLimit: 4700, validationSize: 500, testLimit: 1 });
   const config = resolveConfig({ ...SLICE, student: { arch: 'mlp:16', epochs: 8 } });
   const model = await buildModel('mlp:32', { inputShape: data.inputShape, classes: 10, seed: 1 });
   const teacher = layersTeacher(model);
   const teacherLogits = await computeTeacherLogits(teacher, data.train);
+  const search = (extra: Partial<Parameters<typeof chooseAutomatically>[0]> = {}) =>
+    chooseAutomatically({
+      config,
+      train: data.train,
+      validation: data.validation,
+      inputShape: data.inputShape,
+      classes: data.classes,
+      teacher,
+      method: methods.kd({ ...methods.kd.definition.defaults, temperature: 2 }),
+      teacherLogits,
+      ...extra,
+    });
+  return { data, config, teacher, search };
+}
+
+test('a search leaks no tensors, and its time guard stops it at the bound', async () => {
+  const { data, config, teacher, search } = await searchFixture();
   const before = tf.memory().numTensors;
-  const result = await chooseAutomatically({
-    config,
-    train: data.train,
-    validation: data.validation,
-    inputShape: data.inputShape,
-    classes: data.classes,
-    teacher,
-    method: methods.kd({ ...methods.kd.definition.defaults, temperature: 2 }),
-    teacherLogits,
-  });
+  const result = await search();
   assert.ok('record' in result, 'skipped' in result ? result.skipped : '');
   assert.equal(tf.memory().numTensors, before);
   // The time guard: a bound no trial fits in stops after the configured setting, which wins.
-  const cut = await chooseAutomatically({
-    config,
-    train: data.train,
-    validation: data.validation,
-    inputShape: data.inputShape,
-    classes: data.classes,
-    teacher,
-    method: methods.kd({ ...methods.kd.definition.defaults, temperature: 2 }),
-    teacherLogits,
-    stageSeconds: 0.001,
-  });
+  const cut = await search({ stageSeconds: 0.001 });
   assert.ok('record' in cut);
   assert.equal(cut.record.candidates.length, 1);
   assert.ok(cut.record.candidates[0].incumbent);
@@ -348,15 +347,8 @@ test('a search leaks no tensors, and its time guard stops it at the bound', asyn
   // at a learning rate of ~0 every candidate scores exactly what those weights score.
   const start = await buildModel('mlp:16', { inputShape: data.inputShape, classes: 10, seed: 99 });
   const startWeights = start.getWeights();
-  const frozen = await chooseAutomatically({
+  const frozen = await search({
     config: { ...config, student: { ...config.student, learningRate: 1e-12 } },
-    train: data.train,
-    validation: data.validation,
-    inputShape: data.inputShape,
-    classes: data.classes,
-    teacher,
-    method: methods.kd({ ...methods.kd.definition.defaults, temperature: 2 }),
-    teacherLogits,
     startWeights,
   });
   assert.ok('record' in frozen);
@@ -379,25 +371,13 @@ test("trials train as the stage does: the student's recipe (here max-norm) appli
   // schedule, decay, max-norm, clipping or label smoothing, so a recipe run searched for another
   // training than the one it ran. A max-norm bound no useful weight survives shows it: every
   // trial collapses to chance, where the same search without it scores the trained start.
-  await selectBackend('wasm');
-  const data = await loadMnist({ trainLimit: 4700, validationSize: 500, testLimit: 1 });
-  const config = resolveConfig({ ...SLICE, student: { arch: 'mlp:16', epochs: 8 } });
-  const model = await buildModel('mlp:32', { inputShape: data.inputShape, classes: 10, seed: 1 });
-  const teacher = layersTeacher(model);
-  const teacherLogits = await computeTeacherLogits(teacher, data.train);
+  const { data, config, teacher, search } = await searchFixture();
   // A trained start (as the pipeline passes the scratch student): 3 epochs on the labels alone.
   const start = await buildModel('mlp:16', { inputShape: data.inputShape, classes: 10, seed: 2 });
-  const labelsOnly = new Distiller({
-    teacher,
-    student: start,
-    method: methods.kd({ ...methods.kd.definition.defaults, hardWeight: 1, softWeight: 0 }),
-    teacherLogits,
-    seed: 2,
-  });
   const optimizer = createOptimizer({ name: 'adam', learningRate: 1e-2 });
   await fit({
     model: start,
-    step: labelsOnly.trainStep(),
+    step: supervisedStep(start),
     optimizer,
     train: data.train,
     inputShape: data.inputShape,
@@ -407,24 +387,14 @@ test("trials train as the stage does: the student's recipe (here max-norm) appli
   });
   optimizer.dispose();
   const startWeights = start.getWeights();
-  const search = (student: typeof config.student) =>
-    chooseAutomatically({
-      startWeights,
-      config: { ...config, student },
-      train: data.train,
-      validation: data.validation,
-      inputShape: data.inputShape,
-      classes: data.classes,
-      teacher,
-      method: methods.kd({ ...methods.kd.definition.defaults, temperature: 2 }),
-      teacherLogits,
-    });
-  const scores = (r: Awaited<ReturnType<typeof search>>) => {
+  const searchWith = (student: typeof config.student) =>
+    search({ startWeights, config: { ...config, student } });
+  const scores = (r: Awaited<ReturnType<typeof searchWith>>) => {
     assert.ok('record' in r, 'skipped' in r ? r.skipped : '');
     return r.record.candidates.map((c) => c.shortScore);
   };
-  const plain = scores(await search(config.student));
-  const capped = scores(await search({ ...config.student, maxNorm: 1e-4 }));
+  const plain = scores(await searchWith(config.student));
+  const capped = scores(await searchWith({ ...config.student, maxNorm: 1e-4 }));
   assert.ok(Math.min(...plain) > 0.5, `plain trials: ${plain}`);
   assert.ok(Math.max(...capped) < 0.3, `max-norm 1e-4 did not reach the trials: ${capped}`);
   start.dispose();
