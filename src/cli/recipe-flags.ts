@@ -77,6 +77,13 @@ const recipeFlags: RecipeFlag[] = [
     toConfig: (v: StageTrainingSettings['keepEpoch']) => ({ keepEpoch: v }),
   },
   {
+    flag: 'weight-average',
+    arg: '<decay>',
+    help: 'keep and validate an exponential moving average of the weights with this decay per step, e.g. 0.999',
+    parse: num,
+    toConfig: (v: number) => ({ weightAverage: { decay: v } }),
+  },
+  {
     flag: 'momentum',
     arg: '<x>',
     help: 'momentum of --optimizer momentum (default 0.9)',

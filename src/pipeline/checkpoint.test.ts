@@ -1,6 +1,7 @@
 // Checkpoints repeat: training interrupted after an epoch and resumed from its checkpoint (fresh
 // model, fresh optimizer, as after a kill) ends with the same weight BYTES as uninterrupted
-// training, for every optimizer and for a method with its own variables (FitNets' regressor).
+// training, for every optimizer, for a method with its own variables (FitNets' regressor) and for
+// a recipe keeping a moving average of the weights.
 // Damaged checkpoint files (checksum, size, missing) give one-line io errors naming the file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,7 +11,8 @@ import { join } from 'node:path';
 import { tf, type LayersModel } from '../tf.ts';
 import { loadMnist, type Dataset } from '../data/index.ts';
 import { buildModel } from '../models/index.ts';
-import { fit, type TrainStep } from '../train/loop.ts';
+import { fit, trainableVariables, type TrainStep } from '../train/loop.ts';
+import { WeightAverage } from '../train/weight-average.ts';
 import { createOptimizer, optimizerNames, type OptimizerName } from '../train/optimizers.ts';
 import { supervisedStep } from '../train/train-model.ts';
 import { Distiller } from '../distill/distiller.ts';
@@ -29,12 +31,14 @@ function bytesOf(model: LayersModel, step: TrainStep): Buffer {
 
 /**
  * Trains for EPOCHS epochs; with `stopAfter`, throws after that epoch's checkpoint, then resumes
- * into a new model, step and optimizer, as a new process would.
+ * into a new model, step and optimizer, as a new process would. With `averageDecay`, keeps a moving
+ * average of the weights as the pipeline's stages do.
  */
 async function train(
   optimizerName: OptimizerName,
   makeStep: (student: LayersModel) => TrainStep,
   stopAfter?: number,
+  averageDecay?: number,
 ): Promise<Buffer> {
   const dir = mkdtempSync(join(tmpdir(), 'distillery-ckpt-'));
   const checkpoints = new StageCheckpoints(dir);
@@ -49,6 +53,13 @@ async function train(
     const optimizer = createOptimizer({ name: optimizerName, learningRate: 0.01 });
     const step = makeStep(model);
     const restored = await checkpoints.restore(model, optimizer, step.variables);
+    if (averageDecay !== undefined)
+      assert.equal(restored?.average !== undefined, restored !== undefined);
+    const average =
+      averageDecay === undefined
+        ? undefined
+        : new WeightAverage(averageDecay, restored?.average ?? trainableVariables(model));
+    tf.dispose(restored?.average);
     try {
       await fit({
         model,
@@ -63,13 +74,22 @@ async function train(
         startEpoch: restored?.state.epoch,
         history: restored?.state.history,
         bestWeights: restored?.bestWeights,
+        average,
         onEpochEnd: async (record, state) => {
-          await checkpoints.write(model, optimizer, state.history, state.improved, step.variables);
+          await checkpoints.write(
+            model,
+            optimizer,
+            state.history,
+            state.improved,
+            step.variables,
+            state.average,
+          );
           if (record.epoch === stop) throw new Error('killed');
         },
       });
       return bytesOf(model, step);
     } finally {
+      average?.dispose();
       optimizer.dispose();
       model.dispose();
       tf.dispose(step.variables ?? []);
@@ -106,6 +126,16 @@ test("a method's own variables (FitNets regressor) are checkpointed and restored
   const resumed = await train('adam', step, 2);
   assert.ok(resumed.equals(whole), 'resumed FitNets weights differ from uninterrupted ones');
   teacher.dispose();
+});
+
+test('a moving average of the weights is checkpointed: resumed after epoch 1 or 2, the bytes are identical', async () => {
+  const whole = await train('adam', supervisedStep, undefined, 0.9);
+  const plain = await train('adam', supervisedStep);
+  assert.ok(!whole.equals(plain), 'the averaged run ends with other weights than the plain one');
+  for (const stop of [1, 2]) {
+    const resumed = await train('adam', supervisedStep, stop, 0.9);
+    assert.ok(resumed.equals(whole), `resumed after epoch ${stop}: averaged weights differ`);
+  }
 });
 
 test('a missing or truncated optimizer file is an io error naming it', async () => {

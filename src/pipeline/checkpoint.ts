@@ -1,5 +1,5 @@
-// Per-epoch checkpoints of one training stage: model weights, optimizer state, the epoch history
-// and the best epoch's weights. Each checkpoint is written to a fresh folder and then published by
+// Per-epoch checkpoints of one training stage: model weights, optimizer state, the epoch history,
+// the best epoch's weights and the moving average of the weights (when the recipe keeps one). Each checkpoint is written to a fresh folder and then published by
 // an atomic rewrite of state.json, so a kill at any moment loses at most the epoch in progress.
 // Each checkpoint folder is sealed with checksums (checksums.ts) and verified before a resume.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -46,7 +46,8 @@ export class StageCheckpoints {
 
   /**
    * Writes the checkpoint of the last epoch in `history`: model, optimizer state (bit-exact, see
-   * optimizer-state.ts) and the method's own variables; `improved` keeps these weights as the best.
+   * optimizer-state.ts), the method's own variables and the weights' moving average; `improved`
+   * keeps this checkpoint as the best (its average, if there is one, is then the best weights).
    */
   async write(
     model: LayersModel,
@@ -54,6 +55,7 @@ export class StageCheckpoints {
     history: EpochRecord[],
     improved: boolean,
     variables: tf.Variable[] = [],
+    average: Tensor[] = [],
   ) {
     const epoch = history.at(-1)?.epoch ?? 0;
     const previous = this.read();
@@ -68,6 +70,13 @@ export class StageCheckpoints {
         folder,
         'variables',
         variables.map((v, i) => ({ name: `${i}`, tensor: v })),
+      );
+    }
+    if (average.length > 0) {
+      await saveTensors(
+        folder,
+        'average',
+        average.map((tensor, i) => ({ name: `${i}`, tensor })),
       );
     }
     sealFolder(folder);
@@ -85,13 +94,13 @@ export class StageCheckpoints {
 
   /**
    * Loads the latest checkpoint into `model`, `optimizer` and the method's `variables`; returns
-   * the state and the best weights.
+   * the state, the best weights and the moving average of the weights, if the run kept one.
    */
   async restore(
     model: LayersModel,
     optimizer: tf.Optimizer,
     variables: tf.Variable[] = [],
-  ): Promise<{ state: CheckpointState; bestWeights?: Tensor[] } | undefined> {
+  ): Promise<{ state: CheckpointState; bestWeights?: Tensor[]; average?: Tensor[] } | undefined> {
     const state = this.read();
     if (!state) return undefined;
     const fix = `delete ${this.dir} to restart this stage from scratch`;
@@ -110,14 +119,21 @@ export class StageCheckpoints {
       variables.forEach((v, i) => v.assign(saved[i].tensor));
       tf.dispose(saved.map((s) => s.tensor));
     }
+    const averageOf = (folder: string) =>
+      existsSync(join(this.dir, folder, 'average.json'))
+        ? loadTensors(join(this.dir, folder), 'average').map((s) => s.tensor)
+        : undefined;
+    const average = averageOf(state.latest);
     let bestWeights: Tensor[] | undefined;
-    if (state.best) {
+    // With a moving average, the best epoch's weights are its average (what was validated).
+    if (state.best && average) bestWeights = averageOf(state.best);
+    else if (state.best) {
       const best = await this.loadCheckpointModel(join(this.dir, state.best, 'model'));
       const bestVars = trainableVariables(best);
       bestWeights = bestVars.map((v) => tf.clone(v));
       best.dispose();
     }
-    return { state, bestWeights };
+    return { state, bestWeights, average };
   }
 
   /** A checkpoint's model; a damaged one is an io error that says how to restart the stage. */

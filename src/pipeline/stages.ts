@@ -2,11 +2,12 @@
 // shared loop with per-epoch checkpoints, save it, and record the result. Teacher, scratch,
 // distilled and born-again generations are all this function with another step and seed.
 import { join } from 'node:path';
-import type { LayersModel } from '../tf.ts';
+import { tf, type LayersModel } from '../tf.ts';
 import type { TrainingConfig } from '../config.ts';
 import type { Split } from '../data/index.ts';
 import { isModelDir, saveModel } from '../models/io.ts';
-import { fit, type TrainStep } from '../train/loop.ts';
+import { fit, trainableVariables, type TrainStep } from '../train/loop.ts';
+import { WeightAverage } from '../train/weight-average.ts';
 import { createOptimizer } from '../train/optimizers.ts';
 import { stageTraining } from '../train/recipe.ts';
 import { deriveSeed } from '../random.ts';
@@ -75,6 +76,11 @@ async function trainStage(
   const step = await spec.step(model); // before the restore: its own variables are checkpointed too
   const restored = await checkpoints.restore(model, optimizer, step.variables);
   const startEpoch = restored?.state.epoch ?? 0;
+  const averaging = training.recipe.weightAverage;
+  const average = averaging
+    ? new WeightAverage(averaging.decay, restored?.average ?? trainableVariables(model))
+    : undefined;
+  tf.dispose(restored?.average);
   if (restored)
     events.onInfo?.(`${stage}: resuming after epoch ${startEpoch} from ${checkpoints.dir}`);
   events.onStageStart?.(stage, {
@@ -99,15 +105,24 @@ async function trainStage(
     startEpoch,
     history: restored?.state.history,
     bestWeights: restored?.bestWeights,
+    average,
     onBatchEnd: (info) => events.onBatchEnd?.(stage, info),
     onEpochEnd: async (record, state) => {
       ctx.metrics[stage] = state.history;
       saveMetrics(ctx);
-      await checkpoints.write(model, optimizer, state.history, state.improved, step.variables);
+      await checkpoints.write(
+        model,
+        optimizer,
+        state.history,
+        state.improved,
+        step.variables,
+        state.average,
+      );
       events.onEpochEnd?.(stage, record);
     },
   });
   optimizer.dispose();
+  average?.dispose();
   await saveModel(model, modelDir);
   writeTokenizerFile(modelDir, ctx.data.spec);
   sealFolder(modelDir);

@@ -3,7 +3,8 @@
 // trainable variables, averages the terms per epoch, validates, keeps the best epoch's weights,
 // emits events (never prints) and stops on a non-finite loss. A TrainingRecipe adds what papers'
 // recipes do around the update: a learning-rate schedule, gradient clipping, L2 decay, max-norm
-// constraints and early stopping, all derived from (epoch, batch) and the history so resumes repeat.
+// constraints, early stopping and a moving average of the weights (validated and kept in place of
+// the live ones), all derived from (epoch, batch) and the history so resumes repeat.
 import { tf, type LayersModel, type Scalar, type Tensor } from '../tf.ts';
 import { batchCount, batches, type Batch } from '../data/batches.ts';
 import type { Split } from '../data/dataset.ts';
@@ -19,6 +20,7 @@ import {
   type NamedGradients,
   type WeightDecayExclusion,
 } from './regularization.ts';
+import { WeightAverage } from './weight-average.ts';
 
 /** Where training stands, for schedules and warm-ups. */
 export interface StepContext {
@@ -68,6 +70,11 @@ export interface TrainingRecipe {
   earlyStopping?: { patience: number; minDelta?: number };
   /** 'best' (default): end with the weights of the best validation epoch; 'last': the last epoch's. */
   keepEpoch?: 'best' | 'last';
+  /**
+   * Keep an exponential moving average of the weights (weight-average.ts) with this decay; the
+   * average is what is validated, kept as the best epoch and returned, the live weights train on.
+   */
+  weightAverage?: { decay: number };
 }
 
 export interface EpochRecord {
@@ -118,11 +125,17 @@ export interface FitOptions {
   restoreBest?: boolean;
   /** Weights of the best epoch so far (resume); owned by the loop from then on. */
   bestWeights?: Tensor[];
+  /**
+   * The moving average to continue (a resume, or tune's next rung), owned by the caller; without
+   * it, a recipe with weightAverage starts one from the model's weights and disposes of it.
+   */
+  average?: WeightAverage;
   onBatchEnd?(info: BatchInfo): void;
   /** Awaited after each epoch, e.g. to write a checkpoint. */
+  /** Called with the live weights in the model, and the moving average (if any) to checkpoint. */
   onEpochEnd?(
     record: EpochRecord,
-    state: { history: EpochRecord[]; improved: boolean },
+    state: { history: EpochRecord[]; improved: boolean; average?: Tensor[] },
   ): void | Promise<void>;
 }
 
@@ -149,98 +162,111 @@ export async function fit(options: FitOptions): Promise<FitResult> {
   const started = performance.now();
   const nBatches = batchCount(train.count, batchSize);
   let stoppedEarly: number | undefined;
+  const average = options.average ?? weightAverageFor(model, recipe);
+  // A continuation trains on from the live weights, not from the average the last call ended with.
+  average?.swapOut(modelVariables);
 
   const lastEpoch = Math.min(epochs, options.stopAfterEpoch ?? epochs);
-  for (let epoch = (options.startEpoch ?? 0) + 1; epoch <= lastEpoch; epoch++) {
-    // Checked before the epoch, so a run resumed after the stopping epoch stops too.
-    if (recipe.earlyStopping && shouldStop(history, recipe.earlyStopping)) {
-      stoppedEarly = epoch - 1;
-      break;
-    }
-    const t0 = performance.now();
-    const sums: Record<string, number> = {};
-    const metricSums: Record<string, number> = {};
-    let rateSum = 0;
-    // Independent, resumable streams: shuffling, augmentation and dropout are derived from
-    // (seed, epoch), so a resumed run repeats exactly what an uninterrupted one would do.
-    const dropoutRng = createRng(deriveSeed(seed, 'dropout', epoch));
-    let b = 0;
-    for (const batch of batches(train, {
-      batchSize,
-      inputShape: options.inputShape,
-      shuffleSeed: deriveSeed(seed, 'shuffle', epoch),
-      augmentSeed: deriveSeed(seed, 'augment', epoch),
-      shiftPixels: options.shiftPixels ?? 0,
-    })) {
-      let values: Record<string, number>;
-      try {
-        const context: StepContext = {
-          epoch,
-          epochs,
-          batch: b,
-          batches: nBatches,
-          progress: (epoch - 1 + b / nBatches) / epochs,
-        };
-        // The schedule is a function of (epoch, batch) only: a resumed run sets the same rates.
-        const rate = learningRateAt(baseRate, recipe.schedule, context);
-        setLearningRate(optimizer, rate);
-        rateSum += rate;
-        values = await runStep(step, batch, context, optimizer, variables, dropoutRng, recipe);
-        if (recipe.maxNorm !== undefined) applyMaxNorm(modelVariables, recipe.maxNorm);
-        if (step.metrics) {
-          for (const [k, v] of Object.entries(readMetrics(step, context)))
-            metricSums[k] = (metricSums[k] ?? 0) + v;
+  try {
+    for (let epoch = (options.startEpoch ?? 0) + 1; epoch <= lastEpoch; epoch++) {
+      // Checked before the epoch, so a run resumed after the stopping epoch stops too.
+      if (recipe.earlyStopping && shouldStop(history, recipe.earlyStopping)) {
+        stoppedEarly = epoch - 1;
+        break;
+      }
+      const t0 = performance.now();
+      const sums: Record<string, number> = {};
+      const metricSums: Record<string, number> = {};
+      let rateSum = 0;
+      // Independent, resumable streams: shuffling, augmentation and dropout are derived from
+      // (seed, epoch), so a resumed run repeats exactly what an uninterrupted one would do.
+      const dropoutRng = createRng(deriveSeed(seed, 'dropout', epoch));
+      let b = 0;
+      for (const batch of batches(train, {
+        batchSize,
+        inputShape: options.inputShape,
+        shuffleSeed: deriveSeed(seed, 'shuffle', epoch),
+        augmentSeed: deriveSeed(seed, 'augment', epoch),
+        shiftPixels: options.shiftPixels ?? 0,
+      })) {
+        let values: Record<string, number>;
+        try {
+          const context: StepContext = {
+            epoch,
+            epochs,
+            batch: b,
+            batches: nBatches,
+            progress: (epoch - 1 + b / nBatches) / epochs,
+          };
+          // The schedule is a function of (epoch, batch) only: a resumed run sets the same rates.
+          const rate = learningRateAt(baseRate, recipe.schedule, context);
+          setLearningRate(optimizer, rate);
+          rateSum += rate;
+          values = await runStep(step, batch, context, optimizer, variables, dropoutRng, recipe);
+          if (recipe.maxNorm !== undefined) applyMaxNorm(modelVariables, recipe.maxNorm);
+          average?.update(modelVariables, (epoch - 1) * nBatches + b);
+          if (step.metrics) {
+            for (const [k, v] of Object.entries(readMetrics(step, context)))
+              metricSums[k] = (metricSums[k] ?? 0) + v;
+          }
+        } finally {
+          tf.dispose([batch.x, batch.labels]);
         }
-      } finally {
-        tf.dispose([batch.x, batch.labels]);
+        const loss = Object.values(values).reduce((a, v) => a + v, 0);
+        if (!Number.isFinite(loss)) {
+          // Checkpoints are written after finished epochs (onEpochEnd): in the first epoch of a
+          // fresh run there is none, and saying "kept" would send the user looking for it.
+          const kept =
+            epoch === 1
+              ? 'no epoch had finished, so there is no checkpoint to resume from'
+              : `checkpoints written after epochs up to ${epoch - 1} are kept (a run continues with --resume)`;
+          throw trainingError(
+            `loss became ${loss} at epoch ${epoch}, batch ${b + 1} (${formatTerms(values)}): lower the learning rate, or check the method's parameters (e.g. --temperature); ${kept}`,
+          );
+        }
+        for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v * batch.size;
+        b++;
+        options.onBatchEnd?.({ epoch, batch: b, batches: nBatches, terms: values });
+        // Steps are synchronous: give signals (Ctrl-C) and timers a turn between batches.
+        await new Promise((resolve) => setImmediate(resolve));
       }
-      const loss = Object.values(values).reduce((a, v) => a + v, 0);
-      if (!Number.isFinite(loss)) {
-        // Checkpoints are written after finished epochs (onEpochEnd): in the first epoch of a
-        // fresh run there is none, and saying "kept" would send the user looking for it.
-        const kept =
-          epoch === 1
-            ? 'no epoch had finished, so there is no checkpoint to resume from'
-            : `checkpoints written after epochs up to ${epoch - 1} are kept (a run continues with --resume)`;
-        throw trainingError(
-          `loss became ${loss} at epoch ${epoch}, batch ${b + 1} (${formatTerms(values)}): lower the learning rate, or check the method's parameters (e.g. --temperature); ${kept}`,
-        );
+      const terms = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / train.count]));
+      const seconds = (performance.now() - t0) / 1000;
+      average?.swapIn(modelVariables); // the average is what is validated and kept
+      const record: EpochRecord = {
+        epoch,
+        learningRate: rateSum / nBatches,
+        terms,
+        metrics: step.metrics
+          ? Object.fromEntries(Object.entries(metricSums).map(([k, v]) => [k, v / nBatches]))
+          : undefined,
+        loss: Object.values(terms).reduce((a, v) => a + v, 0),
+        validationAccuracy: options.validation
+          ? accuracyOf(model, options.validation, options.inputShape)
+          : undefined,
+        seconds,
+        samplesPerSecond: train.count / seconds,
+      };
+      history.push(record);
+      const improved = isBetter(record, best);
+      if (restoreBest && options.validation && improved) {
+        best = record;
+        tf.dispose(bestWeights);
+        bestWeights = modelVariables.map((v) => tf.clone(v));
       }
-      for (const [k, v] of Object.entries(values)) sums[k] = (sums[k] ?? 0) + v * batch.size;
-      b++;
-      options.onBatchEnd?.({ epoch, batch: b, batches: nBatches, terms: values });
-      // Steps are synchronous: give signals (Ctrl-C) and timers a turn between batches.
-      await new Promise((resolve) => setImmediate(resolve));
+      average?.swapOut(modelVariables);
+      await options.onEpochEnd?.(record, { history, improved, average: average?.shadow });
     }
-    const terms = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / train.count]));
-    const seconds = (performance.now() - t0) / 1000;
-    const record: EpochRecord = {
-      epoch,
-      learningRate: rateSum / nBatches,
-      terms,
-      metrics: step.metrics
-        ? Object.fromEntries(Object.entries(metricSums).map(([k, v]) => [k, v / nBatches]))
-        : undefined,
-      loss: Object.values(terms).reduce((a, v) => a + v, 0),
-      validationAccuracy: options.validation
-        ? accuracyOf(model, options.validation, options.inputShape)
-        : undefined,
-      seconds,
-      samplesPerSecond: train.count / seconds,
-    };
-    history.push(record);
-    const improved = isBetter(record, best);
-    if (restoreBest && options.validation && improved) {
-      best = record;
-      tf.dispose(bestWeights);
-      bestWeights = modelVariables.map((v) => tf.clone(v));
-    }
-    await options.onEpochEnd?.(record, { history, improved });
+  } catch (e) {
+    if (average && !options.average) average.dispose(); // the fit owned it
+    throw e;
   }
+  average?.swapIn(modelVariables); // the last epoch's average, unless a better epoch replaces it
   if (restoreBest && bestWeights && best && best.epoch !== history.at(-1)?.epoch) {
     modelVariables.forEach((v, i) => v.assign(bestWeights![i]));
   }
   tf.dispose(bestWeights);
+  if (average && !options.average) average.dispose();
   return {
     history,
     bestEpoch: (restoreBest ? best?.epoch : undefined) ?? history.at(-1)?.epoch ?? 0,
@@ -316,6 +342,19 @@ async function runStep(
   } finally {
     tf.dispose(Object.values(prepared));
   }
+}
+
+/**
+ * A moving average of `model`'s current weights if `recipe` keeps one: what a caller that trains
+ * in several fit() calls (tune's rungs) passes to each, so they train as one run; it disposes it.
+ */
+export function weightAverageFor(
+  model: LayersModel,
+  recipe: TrainingRecipe | undefined,
+): WeightAverage | undefined {
+  return recipe?.weightAverage
+    ? new WeightAverage(recipe.weightAverage.decay, trainableVariables(model))
+    : undefined;
 }
 
 /** The tf.Variables behind a model's trainable weights. */

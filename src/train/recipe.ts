@@ -33,6 +33,14 @@ export const trainingRecipeShape = {
    * papers with a fixed schedule report; the validation split then only logs the curve).
    */
   keepEpoch: z.enum(['best', 'last']).optional(),
+  /**
+   * An exponential moving average of the weights with this decay per step (e.g. 0.999), validated
+   * and kept instead of the live weights (src/train/weight-average.ts).
+   */
+  weightAverage: z
+    .object({ decay: z.number().gt(0).lt(1) })
+    .strict()
+    .optional(),
 };
 
 export interface StageTrainingSettings {
@@ -47,6 +55,7 @@ export interface StageTrainingSettings {
   labelSmoothing?: number;
   earlyStopping?: TrainingRecipe['earlyStopping'];
   keepEpoch?: TrainingRecipe['keepEpoch'];
+  weightAverage?: TrainingRecipe['weightAverage'];
 }
 
 /** Which optimizers decay decoupled inside the update (the rest get L2 on the gradient). */
@@ -76,6 +85,7 @@ export function stageTraining(settings: StageTrainingSettings): {
       maxNorm: settings.maxNorm,
       earlyStopping: settings.earlyStopping,
       keepEpoch: settings.keepEpoch,
+      weightAverage: settings.weightAverage,
     },
     labelSmoothing: settings.labelSmoothing ?? 0,
   };

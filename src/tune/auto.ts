@@ -21,7 +21,8 @@ import type { RunConfig } from '../config.ts';
 import { defaultConfig } from '../config.ts';
 import { sliceSplit, type Split } from '../data/dataset.ts';
 import { buildModel } from '../models/index.ts';
-import { fit, type EpochRecord } from '../train/loop.ts';
+import { fit, weightAverageFor, type EpochRecord } from '../train/loop.ts';
+import type { WeightAverage } from '../train/weight-average.ts';
 import { createOptimizer } from '../train/optimizers.ts';
 import { stageTraining } from '../train/recipe.ts';
 import { Distiller } from '../distill/distiller.ts';
@@ -303,6 +304,8 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
     student: LayersModel;
     optimizer: tf.Optimizer;
     distiller: Distiller;
+    /** The weights' moving average, carried from the short trial to the long one. */
+    average?: WeightAverage;
     epochs: number;
     /** 1 where the last evaluation was right, per validation example (paired comparisons). */
     correct?: Uint8Array;
@@ -326,6 +329,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
       seed: deriveSeed(config.seed, 'student'),
       shiftPixels: config.student.shiftPixels,
       startEpoch: trial.epochs,
+      average: trial.average,
       restoreBest: false,
     });
     trial.epochs = epochs;
@@ -338,6 +342,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
     disposed.add(trial);
     trial.student.dispose();
     trial.optimizer.dispose();
+    trial.average?.dispose();
   };
 
   // The time guard: predicts each trial from the seconds per unit measured so far.
@@ -384,6 +389,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
       candidate: { id, params: p, shortScore: 0, incumbent: sameParams(p, incumbent) },
       student,
       optimizer: createOptimizer({ ...training.optimizer, learningRate: trialRate }),
+      average: weightAverageFor(student, training.recipe),
       distiller: new Distiller({
         teacher: options.teacher,
         student,

@@ -13,7 +13,8 @@ import { validateConfig } from '../config.ts';
 import type { Split } from '../data/index.ts';
 import { buildModel } from '../models/index.ts';
 import { writeAtomic } from '../io/atomic.ts';
-import { fit, type EpochRecord, type TrainingRecipe } from '../train/loop.ts';
+import { fit, weightAverageFor, type EpochRecord, type TrainingRecipe } from '../train/loop.ts';
+import type { WeightAverage } from '../train/weight-average.ts';
 import { stageTraining } from '../train/recipe.ts';
 import { createOptimizer } from '../train/optimizers.ts';
 import { checkTeacherStudent, Distiller } from '../distill/distiller.ts';
@@ -191,6 +192,8 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
     optimizer: tf.Optimizer;
     distiller: Distiller;
     history: EpochRecord[];
+    /** The weights' moving average, carried from rung to rung (recipes with weightAverage). */
+    average?: WeightAverage;
   }
   // The stage's training recipe (schedule, decay, max-norm, …) as in run/distill.
   const training = stageTraining(config.student);
@@ -205,6 +208,7 @@ export async function tune(options: TuneOptions): Promise<TuneResults> {
       params: candidates[id],
       student,
       optimizer: createOptimizer(training.optimizer),
+      average: weightAverageFor(student, training.recipe),
       distiller: new Distiller({
         teacher,
         student,
@@ -312,6 +316,7 @@ async function trainTo(
     student: LayersModel;
     optimizer: tf.Optimizer;
     history: EpochRecord[];
+    average?: WeightAverage;
   },
   train: Split,
   validation: Split,
@@ -336,15 +341,17 @@ async function trainTo(
     recipe,
     startEpoch: s.history.length,
     history: s.history,
+    average: s.average,
     // Weights are not restored between rungs: that would change what later rungs train.
     restoreBest: false,
   });
   return result.history;
 }
 
-function dispose(s: { student: LayersModel; optimizer: tf.Optimizer }) {
+function dispose(s: { student: LayersModel; optimizer: tf.Optimizer; average?: WeightAverage }) {
   s.student.dispose();
   s.optimizer.dispose();
+  s.average?.dispose();
 }
 
 /** Parses `--search key=v1,v2,…` values (numbers, booleans or strings). */
