@@ -22,7 +22,7 @@ import { runPipeline } from '../pipeline/pipeline.ts';
 import { accuracyOf } from '../eval/metrics.ts';
 import { pairedStandardError } from '../eval/seed-stats.ts';
 import { deriveSeed } from '../random.ts';
-import { fit } from '../train/loop.ts';
+import { fit, type EpochRecord } from '../train/loop.ts';
 import { supervisedStep } from '../train/train-model.ts';
 import { createOptimizer } from '../train/optimizers.ts';
 import type { RunResults } from '../run/record.ts';
@@ -264,6 +264,18 @@ test('never reads the test split: poisoned test labels give the same choice; cos
     assert.ok(record, `the search ran: ${r.autoTune?.skipped}`);
     assert.ok(record.candidates.length >= 2);
     assert.deepEqual(r.method.params, record.methodParams, 'the distilled stage used the choice');
+    // The start score is the scratch stage's kept epoch on the same validation split, read from
+    // its history (no extra pass).
+    const scratch = (
+      JSON.parse(readFileSync(join(r.runDir, 'metrics.json'), 'utf8')) as {
+        scratch: EpochRecord[];
+      }
+    ).scratch;
+    assert.equal(record.start, 'scratch student');
+    assert.equal(
+      record.startScore,
+      scratch.find((e) => e.epoch === r.stages.scratch!.bestEpoch)!.validationAccuracy,
+    );
     // The plan is within 50% of the stage. The time guard predicts from the scratch stage: on a
     // machine shared by several jobs the load changes between stages, so the measured time is
     // held to its bound loosely here (the guard itself is tested exactly below).

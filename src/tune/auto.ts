@@ -111,6 +111,8 @@ export interface AutoTuneRecord {
   start?: 'scratch student' | 'initialisation';
   /** The trials' base learning rate (the stage's, times FINE_TUNE_RATE from the scratch student). */
   learningRate?: number;
+  /** Validation accuracy of the weights the trials started from (the scratch stage's kept epoch). */
+  startScore?: number;
   plan: {
     budget: number;
     trialExamples: number;
@@ -159,6 +161,11 @@ export interface AutoTuneOptions {
    * fine-tunes a trained student with its candidate loss (each with a fresh optimizer).
    */
   startWeights?: tf.Tensor[];
+  /**
+   * Validation accuracy of `startWeights` on `validation`, if known (the pipeline reads it from the
+   * scratch stage's history, at no cost): recorded, and said when no trial ended above it.
+   */
+  startScore?: number;
   /**
    * Whether ties (a lead within one paired standard error) go to the configured setting: true
    * (the default) when the user gave its values (`--temperature auto` with weights set); the
@@ -473,7 +480,11 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
     (a, b) => pairedStandardError(correct.get(a.id)!, correct.get(b.id)!),
     options.protectConfigured ?? true,
   );
-  onInfo?.(`auto temperature: ${describe(winner.params)}: ${reason}`);
+  const chosenScore = winner.longScore ?? winner.shortScore;
+  const start = options.startScore;
+  onInfo?.(
+    `auto temperature: ${describe(winner.params)}: ${reason}${start !== undefined && chosenScore <= start ? `; no trial ended above the scratch student it started from (${pct(start)} on validation): distillation may not help here, compare the students by seed (--seeds)` : ''}`,
+  );
   const methodParams = { ...params, ...winner.params };
   return {
     method: factory(methodParams as never),
@@ -486,6 +497,7 @@ export async function chooseAutomatically(options: AutoTuneOptions): Promise<Aut
       reason,
       start: options.startWeights ? 'scratch student' : 'initialisation',
       learningRate: trialRate,
+      startScore: options.startScore,
       plan,
       seconds: (performance.now() - started) / 1000,
       timeBound,
@@ -582,6 +594,7 @@ export async function autoTuneStage(
   const scratch = isModelDir(scratchDir) ? await loadModel(scratchDir) : undefined;
   const result = await chooseAutomatically({
     startWeights: scratch?.getWeights(),
+    startScore: scratch ? keptScore(ctx.metrics.scratch, ctx.stages.scratch?.bestEpoch) : undefined,
     config,
     train: data.train,
     validation: data.validation,
@@ -605,6 +618,11 @@ export async function autoTuneStage(
   ctx.autoTune = 'skipped' in result ? { skipped: result.skipped } : { record: result.record };
   writeAtomic(path, JSON.stringify(ctx.autoTune, null, 2));
   return result.method;
+}
+
+/** Validation accuracy of the kept epoch of a stage's history (undefined if not recorded). */
+function keptScore(history: EpochRecord[] | undefined, epoch: number | undefined) {
+  return history?.find((r) => r.epoch === epoch)?.validationAccuracy;
 }
 
 /**
