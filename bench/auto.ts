@@ -18,6 +18,7 @@ import type { RunResults } from '../src/run/record.ts';
 import { tune } from '../src/tune/tune.ts';
 import { gainVerdict, summarize } from '../src/eval/seed-stats.ts';
 import { writeAtomic } from '../src/io/atomic.ts';
+import { createRng } from '../src/random.ts';
 import { benchArgs } from './args.ts';
 import { writeBetweenMarkers } from './doc.ts';
 
@@ -226,6 +227,39 @@ function pick(r: RunResults) {
   return { temperature, hardWeight, softWeight };
 }
 
+/**
+ * Percentile bootstrap (10,000 resamples of the seeds, paired, fixed RNG seed) of the share
+ * mean(variant − scratch) / mean(tune − scratch); undefined when more than 2.5% of the resamples
+ * have a tune gain ≤ 0, where the share has no meaning.
+ */
+function shareInterval(
+  scratch: number[],
+  variant: number[],
+  tune: number[],
+): [number, number] | undefined {
+  const rng = createRng(1);
+  const n = scratch.length;
+  const shares: number[] = [];
+  let undefinedCount = 0;
+  const resamples = 10_000;
+  for (let k = 0; k < resamples; k++) {
+    let gain = 0;
+    let ceiling = 0;
+    for (let i = 0; i < n; i++) {
+      const j = Math.floor(rng() * n);
+      gain += variant[j] - scratch[j];
+      ceiling += tune[j] - scratch[j];
+    }
+    if (ceiling <= 0) undefinedCount++;
+    else shares.push(gain / ceiling);
+  }
+  if (undefinedCount > 0.025 * resamples) return undefined;
+  shares.sort((a, b) => a - b);
+  // The undefined resamples count as the lowest shares (the tune gained nothing there).
+  const at = (q: number) => shares[Math.max(0, Math.round(q * resamples) - undefinedCount - 1)];
+  return [at(0.025), at(0.975)];
+}
+
 function pct(x: number) {
   return `${(100 * x).toFixed(2)}%`;
 }
@@ -286,11 +320,17 @@ function renderTable(rows: SeedRow[], seeds: number[], measured: string, note = 
         })
         .join('; ');
       // The issue's goal: the automatic choice reaches ≥ 80% of the full tune's (mean) gain.
+      // With its seed-bootstrap interval: a ratio of two noisy gains is itself noisy.
+      const interval = shareInterval(
+        scratch,
+        acc,
+        r.map((x) => x.variants['full tune'].accuracy),
+      );
       const share =
         v === 'full tune'
           ? '–'
           : tuneGain > 0
-            ? `${((100 * verdict.mean) / tuneGain).toFixed(0)}%`
+            ? `${((100 * verdict.mean) / tuneGain).toFixed(0)}% (${interval ? `95% interval ${(100 * interval[0]).toFixed(0)}–${(100 * interval[1]).toFixed(0)}%` : "interval undefined: the tune's gain is not above 0 in ≥ 2.5% of seed resamples"})`
             : `none: the tune gains ${(100 * tuneGain).toFixed(2)} points`;
       lines.push(
         `| ${name} | distilled, ${v} | ${fmt(acc)} | ${verdict.sentence} | ${share} | ${v === 'fixed defaults' ? '0' : `${median.toFixed(0)} s (${((100 * median) / stage).toFixed(0)}% of a distilled stage)`} | ${chosen} |`,
