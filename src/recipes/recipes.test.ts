@@ -22,6 +22,8 @@ test('every recipe in recipes/ resolves, names its source and its published numb
   }
   const hinton = resolveConfig(loadRecipe('hinton-mnist').layer);
   assert.equal(hinton.teacher.maxNorm, 3.5);
+  assert.deepEqual(hinton.teacher.weightAverage, { decay: 0.9995 });
+  assert.equal(hinton.student.weightAverage, undefined, 'the students train as before');
   assert.equal(hinton.teacher.shiftPixels, 2);
   assert.equal(hinton.method.temperature, 20);
   // The jittered transfer set is a data option: the distilled student's only (scratch never sees it).
