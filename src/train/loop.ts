@@ -131,8 +131,10 @@ export interface FitOptions {
    */
   average?: WeightAverage;
   onBatchEnd?(info: BatchInfo): void;
-  /** Awaited after each epoch, e.g. to write a checkpoint. */
-  /** Called with the live weights in the model, and the moving average (if any) to checkpoint. */
+  /**
+   * Awaited after each epoch, e.g. to write a checkpoint: the model holds the live weights then,
+   * and `state.average` is the moving average (if any) to checkpoint with them.
+   */
   onEpochEnd?(
     record: EpochRecord,
     state: { history: EpochRecord[]; improved: boolean; average?: Tensor[] },
