@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { tf, type LayersModel } from '../tf.ts';
 import { loadMnist, type Dataset } from '../data/index.ts';
 import { buildModel } from '../models/index.ts';
-import { fit, trainableVariables, type TrainStep } from '../train/loop.ts';
-import { WeightAverage } from '../train/weight-average.ts';
+import { fit, weightAverageFor, type TrainStep } from '../train/loop.ts';
 import { createOptimizer, optimizerNames, type OptimizerName } from '../train/optimizers.ts';
 import { supervisedStep } from '../train/train-model.ts';
 import { Distiller } from '../distill/distiller.ts';
@@ -55,10 +54,8 @@ async function train(
     const restored = await checkpoints.restore(model, optimizer, step.variables);
     if (averageDecay !== undefined)
       assert.equal(restored?.average !== undefined, restored !== undefined);
-    const average =
-      averageDecay === undefined
-        ? undefined
-        : new WeightAverage(averageDecay, restored?.average ?? trainableVariables(model));
+    const recipe = averageDecay === undefined ? {} : { weightAverage: { decay: averageDecay } };
+    const average = weightAverageFor(model, recipe, restored?.average);
     tf.dispose(restored?.average);
     try {
       await fit({

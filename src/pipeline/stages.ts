@@ -6,8 +6,7 @@ import { tf, type LayersModel } from '../tf.ts';
 import type { TrainingConfig } from '../config.ts';
 import type { Split } from '../data/index.ts';
 import { isModelDir, saveModel } from '../models/io.ts';
-import { fit, trainableVariables, type TrainStep } from '../train/loop.ts';
-import { WeightAverage } from '../train/weight-average.ts';
+import { fit, weightAverageFor, type TrainStep } from '../train/loop.ts';
 import { createOptimizer } from '../train/optimizers.ts';
 import { stageTraining } from '../train/recipe.ts';
 import { deriveSeed } from '../random.ts';
@@ -76,10 +75,7 @@ async function trainStage(
   const step = await spec.step(model); // before the restore: its own variables are checkpointed too
   const restored = await checkpoints.restore(model, optimizer, step.variables);
   const startEpoch = restored?.state.epoch ?? 0;
-  const averaging = training.recipe.weightAverage;
-  const average = averaging
-    ? new WeightAverage(averaging.decay, restored?.average ?? trainableVariables(model))
-    : undefined;
+  const average = weightAverageFor(model, training.recipe, restored?.average);
   tf.dispose(restored?.average);
   if (restored)
     events.onInfo?.(`${stage}: resuming after epoch ${startEpoch} from ${checkpoints.dir}`);

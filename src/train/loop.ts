@@ -347,15 +347,17 @@ async function runStep(
 }
 
 /**
- * A moving average of `model`'s current weights if `recipe` keeps one: what a caller that trains
- * in several fit() calls (tune's rungs) passes to each, so they train as one run; it disposes it.
+ * A moving average of `model`'s current weights (or of `start`, a checkpoint's average) if
+ * `recipe` keeps one: what a caller that trains in several fit() calls (tune's rungs, a resume)
+ * passes to each, so they train as one run; it disposes it.
  */
 export function weightAverageFor(
   model: LayersModel,
   recipe: TrainingRecipe | undefined,
+  start?: Tensor[],
 ): WeightAverage | undefined {
   return recipe?.weightAverage
-    ? new WeightAverage(recipe.weightAverage.decay, trainableVariables(model))
+    ? new WeightAverage(recipe.weightAverage.decay, start ?? trainableVariables(model))
     : undefined;
 }
 
