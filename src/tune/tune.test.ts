@@ -62,3 +62,35 @@ test('finalTopK: candidates stopped by halving are re-trained for the full budge
   assert.equal(full.filter((r) => r.rescored).length, 1);
   assert.equal(results.best.epochs, 3);
 });
+
+test('weightAverage: a candidate continued across rungs scores as one uninterrupted run', async () => {
+  // Three identical candidates: halving keeps #0 (1 → 3 epochs through two rungs), and finalTopK
+  // re-trains #1 from its initialisation straight to 3 epochs. Both are the same training, so
+  // only an average that is carried across the rung boundary (not restarted) gives equal scores.
+  const averaged = (decay?: number) =>
+    resolveConfig({
+      ...config({ name: 'kd' }, 3, 25, 2000),
+      validationSize: 400,
+      student: { arch: 'mlp:8', epochs: 3, ...(decay ? { weightAverage: { decay } } : {}) },
+    });
+  const results = await tune({
+    config: averaged(0.95),
+    teacherDir,
+    space: { temperature: [4, 4, 4] },
+    eta: 3,
+    finalTopK: 2,
+  });
+  const full = results.rows.filter((r) => r.epochs === 3);
+  assert.equal(full.length, 2);
+  const [continued, rescored] = [full.find((r) => !r.rescored)!, full.find((r) => r.rescored)!];
+  assert.equal(continued.id, 0);
+  assert.equal(continued.validationAccuracy, rescored.validationAccuracy);
+  assert.ok(continued.validationAccuracy > 0.5, `learned: ${continued.validationAccuracy}`);
+  // The average is what is scored: without it the same candidates score differently.
+  const plain = await tune({
+    config: averaged(),
+    teacherDir,
+    space: { temperature: [4] },
+  });
+  assert.notEqual(plain.best.validationAccuracy, continued.validationAccuracy);
+});
